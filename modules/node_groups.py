@@ -1,0 +1,114 @@
+"""Managed node groups: one IAM role for all groups, one hardened launch template per group."""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.launch_template import LaunchTemplate
+from constructs import Construct
+
+from environments.schema import NodeGroup
+from modules.iam import managed_policy_arn, service_trust
+
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
+
+def autoscaler_tags(cluster_name: str, group: NodeGroup) -> dict[str, str]:
+    """Tags cluster-autoscaler's auto-discovery looks for, plus node-template hints so it can
+    scale a group up from zero knowing its labels and taints."""
+    tags = {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+    }
+    for key, value in sorted(group.labels.items()):
+        tags[f"k8s.io/cluster-autoscaler/node-template/label/{key}"] = value
+    effects = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+    for taint in group.taints:
+        tags[f"k8s.io/cluster-autoscaler/node-template/taint/{taint.key}"] = f"{taint.value}:{effects[taint.effect]}"
+    return tags
+
+
+class NodeGroups(Construct):
+    """Every configured node group in the private subnets.
+
+    Launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node role's
+    credentials through the instance metadata service (they get their own through IRSA), and
+    encrypt the root volume. ``desired_size`` is ignored after creation: cluster-autoscaler owns it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        groups: dict[str, NodeGroup],
+        cluster_name: str,
+        subnet_ids: list[str],
+    ) -> None:
+        super().__init__(scope, id_)
+        role = IamRole(
+            self,
+            "role",
+            name=f"{cluster_name}-node",
+            assume_role_policy=service_trust("ec2.amazonaws.com"),
+        )
+        attachments = [
+            IamRolePolicyAttachment(self, f"role-{policy}", role=role.name, policy_arn=managed_policy_arn("aws", policy))
+            for policy in NODE_POLICIES
+        ]
+        self.role_arn = role.arn
+        self.node_group_names: dict[str, str] = {}
+        for key, group in sorted(groups.items()):
+            template = LaunchTemplate(
+                self,
+                f"{key}-lt",
+                name=f"{cluster_name}-{key}",
+                update_default_version=True,
+                metadata_options={
+                    "http_endpoint": "enabled",
+                    "http_tokens": "required",
+                    "http_put_response_hop_limit": 1,
+                },
+                block_device_mappings=[
+                    {
+                        "device_name": "/dev/xvda",
+                        "ebs": {
+                            "volume_size": group.disk_size_gib,
+                            "volume_type": "gp3",
+                            "encrypted": "true",
+                            "delete_on_termination": "true",
+                        },
+                    }
+                ],
+                tag_specifications=[
+                    {"resource_type": "instance", "tags": {"Name": f"{cluster_name}-{key}"}},
+                    {"resource_type": "volume", "tags": {"Name": f"{cluster_name}-{key}"}},
+                ],
+            )
+            node_group = EksNodeGroup(
+                self,
+                key,
+                cluster_name=cluster_name,
+                node_group_name=key,
+                node_role_arn=role.arn,
+                subnet_ids=subnet_ids,
+                ami_type=group.ami_type,
+                capacity_type=group.capacity,
+                instance_types=list(group.instance_types),
+                scaling_config={"min_size": group.min_size, "desired_size": group.desired_size, "max_size": group.max_size},
+                update_config={"max_unavailable_percentage": 33},
+                labels=dict(sorted(group.labels.items())) or None,
+                taint=[{"key": t.key, "value": t.value or None, "effect": t.effect} for t in group.taints] or None,
+                launch_template={"id": template.id, "version": Token.as_string(template.latest_version)},
+                tags=autoscaler_tags(cluster_name, group),
+                lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
+                depends_on=attachments,
+            )
+            self.node_group_names[key] = node_group.node_group_name

@@ -1,0 +1,96 @@
+"""The S3 bucket that holds the environment's Terraform state."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from constructs import Construct
+
+from modules.iam import document
+from modules.kms import Key, account_root_statement
+
+
+class StateBucket(Construct):
+    """Versioned, KMS-encrypted, private, TLS-only bucket for Terraform state.
+
+    Old state versions expire after ``noncurrent_days`` (the newest ``keep_versions`` are always
+    kept), incomplete uploads after 7 days. ``prevent_destroy`` is not set so the emulator tests
+    can tear down; deleting a non-empty versioned bucket fails anyway (no ``force_destroy``).
+    """
+
+    def __init__(
+        self, scope: Construct, id_: str, *, bucket: str, account_id: str, noncurrent_days: int = 90, keep_versions: int = 10
+    ) -> None:
+        super().__init__(scope, id_)
+        key = Key(
+            self,
+            "kms",
+            name=f"{bucket}-state",
+            description=f"Encrypts Terraform state in s3://{bucket}",
+            statements=[account_root_statement(account_id)],
+        )
+        b = S3Bucket(self, "bucket", bucket=bucket)
+        S3BucketVersioningA(self, "versioning", bucket=b.id, versioning_configuration={"status": "Enabled"})
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "sse",
+            bucket=b.id,
+            rule=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+                    "bucket_key_enabled": True,
+                }
+            ],
+        )
+        block = S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=b.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(self, "ownership", bucket=b.id, rule={"object_ownership": "BucketOwnerEnforced"})
+        S3BucketPolicy(
+            self,
+            "tls-only",
+            bucket=b.id,
+            policy=document(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [b.arn, f"{b.arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ),
+            depends_on=[block],
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=b.id,
+            rule=[
+                {
+                    "id": "expire-old-state-versions",
+                    "status": "Enabled",
+                    "filter": [{"prefix": ""}],
+                    "noncurrent_version_expiration": [
+                        {"noncurrent_days": noncurrent_days, "newer_noncurrent_versions": keep_versions}
+                    ],
+                    "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
+                }
+            ],
+        )
+        self.bucket = b.bucket
+        self.bucket_arn = b.arn
+        self.kms_key_arn = key.arn

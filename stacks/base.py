@@ -1,0 +1,73 @@
+"""The one place that owns backend, provider and tags for every stack of an environment."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+
+
+def state_key(env: EnvironmentConfig, layer: str) -> str:
+    """``[<key_prefix>/]<env>/<layer>.tfstate``: one state object per stack."""
+    prefix = f"{env.state_backend.key_prefix}/" if env.state_backend.key_prefix else ""
+    return f"{prefix}{env.name}/{layer}.tfstate"
+
+
+def default_tags(env: EnvironmentConfig, layer: str) -> dict[str, str]:
+    return {**env.tags, "environment": env.name, "managed-by": "cdktf", "platform-layer": layer}
+
+
+class AwsStack(TerraformStack):
+    """A stack whose only provider is aws: real Terraform can validate, plan and apply it here.
+
+    ``<env>-<layer>`` with state at ``s3://<bucket>/<env>/<layer>.tfstate`` (encrypted, S3-native
+    locking). With ``local_state`` the stack keeps its state on disk: only the state stack does,
+    until its own bucket exists (see README, "State bootstrap").
+    """
+
+    def __init__(self, scope: Construct, env: EnvironmentConfig, layer: str, *, local_state: bool = False) -> None:
+        super().__init__(scope, f"{env.name}-{layer}")
+        self.env = env
+        self.layer = layer
+        emulator = env.emulator
+        AwsProvider(
+            self,
+            "aws",
+            region=env.region,
+            allowed_account_ids=[env.account_id],
+            default_tags=[{"tags": default_tags(env, layer)}],
+            # Emulator mode: the endpoint comes from AWS_ENDPOINT_URL at run time, so any free
+            # loopback port works and nothing machine-specific lands in the JSON.
+            access_key=emulator.access_key if emulator else None,
+            secret_key=emulator.secret_key if emulator else None,
+            skip_credentials_validation=True if emulator else None,
+            skip_requesting_account_id=True if emulator else None,
+            skip_metadata_api_check="true" if emulator else None,
+            s3_use_path_style=True if emulator else None,
+        )
+        if local_state:
+            LocalBackend(self, path=f"terraform.{env.name}-{layer}.tfstate")
+            return
+        backend = env.state_backend
+        S3Backend(
+            self,
+            bucket=backend.bucket,
+            key=state_key(env, layer),
+            region=backend.region,
+            encrypt=True,
+            access_key=emulator.access_key if emulator else None,
+            secret_key=emulator.secret_key if emulator else None,
+            skip_credentials_validation=True if emulator else None,
+            skip_requesting_account_id=True if emulator else None,
+            skip_metadata_api_check=True if emulator else None,
+            skip_region_validation=True if emulator else None,
+            use_path_style=True if emulator else None,
+        )
+        # S3-native state locking (Terraform >= 1.10). cdktf 0.21's S3Backend has no such
+        # property, so this is the project's single backend override.
+        self.add_override("terraform.backend.s3.use_lockfile", True)
+
+    def output(self, id_: str, value: object, description: str, *, sensitive: bool = False) -> None:
+        TerraformOutput(self, id_, value=value, description=description, sensitive=sensitive)

@@ -1,0 +1,49 @@
+"""``<env>-cluster``: EKS control plane, node groups, Fargate profiles, access entries."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+from modules.access_entries import AccessEntries
+from modules.cluster import Cluster, ClusterOutputs
+from modules.fargate import FargateProfiles
+from modules.network import NetworkOutputs
+from modules.node_groups import NodeGroups
+from stacks.base import AwsStack
+
+
+class ClusterStack(AwsStack):
+    def __init__(self, scope: Construct, env: EnvironmentConfig, *, network: NetworkOutputs) -> None:
+        super().__init__(scope, env, "cluster")
+        cluster = Cluster(
+            self,
+            "eks",
+            config=env.cluster,
+            name=env.cluster_name,
+            account_id=env.account_id,
+            region=env.region,
+            subnet_ids=network.private_subnet_ids,
+        )
+        self.outputs: ClusterOutputs = cluster.outputs
+        # Node groups, profiles and entries name the cluster through its resource, so Terraform
+        # orders them after it.
+        NodeGroups(
+            self, "node-groups", groups=dict(env.cluster.node_groups), cluster_name=cluster.outputs.name, subnet_ids=network.private_subnet_ids
+        )
+        if env.cluster.fargate_profiles:
+            FargateProfiles(
+                self,
+                "fargate",
+                profiles=dict(env.cluster.fargate_profiles),
+                cluster_name=cluster.outputs.name,
+                account_id=env.account_id,
+                region=env.region,
+                subnet_ids=network.private_subnet_ids,
+            )
+        if env.cluster.access_entries:
+            AccessEntries(self, "access", entries=env.cluster.access_entries, cluster_name=cluster.outputs.name)
+        self.output("cluster_name", cluster.outputs.name, "EKS cluster name")
+        self.output("cluster_endpoint", cluster.outputs.endpoint, "Kubernetes API endpoint")
+        self.output("oidc_provider_arn", cluster.outputs.oidc_provider_arn, "IAM OIDC provider ARN for IRSA")
+        self.output("kms_key_arn", cluster.outputs.kms_key_arn, "KMS key for Secrets envelope encryption")

@@ -1,0 +1,28 @@
+"""``<env>-storage``: EFS with mount targets in every private subnet (when enabled)."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+from modules.cluster import ClusterOutputs
+from modules.efs import Efs, EfsOutputs
+from modules.network import NetworkOutputs
+from stacks.base import AwsStack
+
+
+class StorageStack(AwsStack):
+    def __init__(self, scope: Construct, env: EnvironmentConfig, *, network: NetworkOutputs, cluster: ClusterOutputs) -> None:
+        super().__init__(scope, env, "storage")
+        efs = Efs(
+            self,
+            "efs",
+            name=env.name,
+            kms_key_arn=cluster.kms_key_arn,
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.vpc_cidr,
+            subnet_ids=network.private_subnet_ids,
+            access_points=dict(env.storage.efs_access_points),
+        )
+        self.outputs: EfsOutputs = efs.outputs
+        self.output("efs_id", efs.outputs.file_system_id, "EFS file system ID")
