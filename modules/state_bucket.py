@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from constructs import Construct
 
+from modules.checkov import skip
 from modules.iam import document
 from modules.kms import Key, account_root_statement
 
@@ -37,6 +38,16 @@ class StateBucket(Construct):
             statements=[account_root_statement(account_id)],
         )
         b = S3Bucket(self, "bucket", bucket=bucket)
+        for check_id, reason in (
+            ("CKV_AWS_18", "access logs would need a second bucket per environment; CloudTrail data events are the audit trail for state reads"),
+            ("CKV_AWS_144", "state is versioned and old versions kept; cross-region replication is an account-level DR decision, not per environment"),
+            ("CKV2_AWS_62", "nothing consumes events from the state bucket"),
+            # False positives: encryption is the aws_s3_bucket_server_side_encryption_configuration
+            # below (aws:kms, this module's key); checkov's terraform_json graph does not link it.
+            ("CKV_AWS_19", "false positive: SSE-KMS is set by the separate server-side encryption configuration resource"),
+            ("CKV_AWS_145", "false positive: SSE-KMS is set by the separate server-side encryption configuration resource"),
+        ):
+            skip(b, check_id, reason)
         S3BucketVersioningA(self, "versioning", bucket=b.id, versioning_configuration={"status": "Enabled"})
         S3BucketServerSideEncryptionConfigurationA(
             self,
@@ -75,7 +86,7 @@ class StateBucket(Construct):
             ),
             depends_on=[block],
         )
-        S3BucketLifecycleConfiguration(
+        lifecycle = S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
             bucket=b.id,
@@ -91,6 +102,9 @@ class StateBucket(Construct):
                 }
             ],
         )
+        # False positive: the rule above aborts incomplete uploads after 7 days for the whole bucket;
+        # the check reads HCL-shaped values and misses it in JSON.
+        skip(lifecycle, "CKV_AWS_300", "false positive: abort_incomplete_multipart_upload (7 days) is set on the bucket-wide rule")
         self.bucket = b.bucket
         self.bucket_arn = b.arn
         self.kms_key_arn = key.arn

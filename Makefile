@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make synth` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv checkov-venv synth test test-unit validate checkov bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv with the pinned dependencies
+
+checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security gate's own venv)
+
+synth: venv ## Synthesize every environment into cdktf.out/ and print a table of stacks
+	$(PY) main.py
+
+test: venv checkov-venv ## Unit, synth, terraform validate and checkov tests
+	$(PY) -m pytest
+
+validate: synth ## terraform validate every AWS-only stack with the mirrored provider
+	$(PY) -m tools.validate
+
+checkov: synth checkov-venv ## checkov over every synthesized stack (skips only with reasons in code)
+	$(PY) -m tools.checkov_gate
+
+bench: venv ## Median synth seconds and peak RSS, project vs normal provider imports
+	$(PY) bench/synth_bench.py
+
+clean: ## Remove generated output (keeps the venvs)
+	rm -rf cdktf.out .work .pytest_cache

@@ -1,0 +1,105 @@
+"""Security gate: checkov over synthesized stacks; a failure passes only with a reason in code.
+
+checkov's ``terraform_json`` framework ignores inline skip comments, so exceptions are recorded by
+``modules.checkov.skip`` on the resource itself (``"//": {"checkov_skip": {id: reason}}``) and this
+gate applies them: every failed check must be accepted *on the failing resource*, with a reason.
+
+    python -m tools.checkov_gate [cdktf.out/stacks/<stack> ...]   # default: every stack
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+
+
+@dataclass(frozen=True)
+class Finding:
+    stack: str
+    resource: str
+    check_id: str
+    check_name: str
+    reason: str | None  # the accepted reason, None when the failure is not accepted
+
+
+def _skips(stack_dir: Path) -> dict[str, dict[str, str]]:
+    """Logical resource name -> {check id: reason}, from the stack's cdk.tf.json."""
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+    found: dict[str, dict[str, str]] = {}
+    for by_name in doc.get("resource", {}).values():
+        for name, body in by_name.items():
+            skip = body.get("//", {}).get("checkov_skip")
+            if skip:
+                found[name] = skip
+    return found
+
+
+def run_checkov(stacks_root: Path) -> list[dict]:
+    """checkov's failed checks for every cdk.tf.json under ``stacks_root``."""
+    env = dict(os.environ, BC_SKIP_MAPPING="TRUE", LOG_LEVEL="ERROR")
+    proc = subprocess.run(
+        [str(CHECKOV), "--framework", "terraform_json", "-d", str(stacks_root), "--skip-download", "--quiet", "-o", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode not in (0, 1) or not proc.stdout.strip():
+        raise RuntimeError(f"checkov did not run (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    report = json.loads(proc.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed: list[dict] = []
+    for r in reports:
+        if r.get("summary", {}).get("parsing_errors"):
+            raise RuntimeError(f"checkov could not parse: {r['results'].get('parsing_errors')}")
+        failed.extend(r.get("results", {}).get("failed_checks", []))
+    return failed
+
+
+def evaluate(stacks_root: Path) -> list[Finding]:
+    findings = []
+    skips_by_stack: dict[str, dict[str, dict[str, str]]] = {}
+    for check in run_checkov(stacks_root):
+        stack = Path(check["file_path"].lstrip("/")).parent.name or Path(check["file_abs_path"]).parent.name
+        if stack not in skips_by_stack:
+            skips_by_stack[stack] = _skips(stacks_root / stack)
+        name = check["resource"].split(".")[-1]
+        reason = skips_by_stack[stack].get(name, {}).get(check["check_id"])
+        findings.append(Finding(stack, check["resource"], check["check_id"], check["check_name"], reason))
+    return sorted(findings, key=lambda f: (f.stack, f.resource, f.check_id))
+
+
+def main(argv: list[str]) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    roots = [Path(a) for a in argv] or [ROOT / "cdktf.out" / "stacks"]
+    console = Console()
+    unaccepted = 0
+    for root in roots:
+        # A single stack directory is scanned through its parent so file paths keep the stack name.
+        scan_root, only = (root.parent, root.name) if (root / "cdk.tf.json").exists() else (root, None)
+        findings = [f for f in evaluate(scan_root) if only is None or f.stack == only]
+        table = Table(title=f"checkov failures under {root}")
+        for column in ("stack", "resource", "check", "accepted because"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(f.stack, f.resource, f.check_id, f.reason or "[bold red]NOT ACCEPTED[/]")
+        console.print(table)
+        unaccepted += sum(1 for f in findings if f.reason is None)
+    if unaccepted:
+        console.print(f"[bold red]{unaccepted} failed check(s) without an accepted reason[/]")
+        return 1
+    console.print("[green]checkov: no unaccepted failures[/]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
