@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 _NAME = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -209,6 +209,64 @@ class S3StateBackend(Strict):
     key_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9._/-]*[a-z0-9])?$")
     state_stack_in_s3: bool = False
 
+    @property
+    def state_stack_remote(self) -> bool:
+        """Whether the state stack itself keeps its state in the backend (after bootstrap)."""
+        return self.state_stack_in_s3
+
+
+class TfcDynamicCredentials(Strict):
+    """What the state stack creates so Terraform Cloud runs reach AWS without static keys.
+
+    An IAM OIDC provider for the Terraform Cloud host (``create_oidc_provider: false`` when another
+    environment in the same account already created it: one provider per URL per account) and the
+    role ``role_name``, trusted only for runs of this organization, project and the workspaces
+    ``<workspace_prefix>-<env>-*``, with ``policy_arns`` attached (no default: choose them).
+    Workspaces then set ``TFC_AWS_PROVIDER_AUTH=true`` and ``TFC_AWS_RUN_ROLE_ARN`` (docs/delivery.md).
+    """
+
+    role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    policy_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")], ...] = Field(
+        min_length=1, max_length=10
+    )
+    audience: str = Field(default="aws.workload.identity", min_length=1)
+    create_oidc_provider: bool = True
+
+
+class CloudStateBackend(Strict):
+    """Remote state (and runs) in Terraform Cloud: one workspace per stack, ``<workspace_prefix>-<env>-<layer>``.
+
+    The state stack starts on local state, applied once with an administrator's credentials
+    because it creates the role the workspaces then assume; afterwards set
+    ``state_stack_in_cloud: true`` and run ``terraform init -migrate-state`` (docs/delivery.md).
+    """
+
+    kind: Literal["cloud"]
+    organization: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    project: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-]$")
+    workspace_prefix: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")
+    hostname: str = Field(default="app.terraform.io", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d+)?$")
+    dynamic_credentials: TfcDynamicCredentials
+    state_stack_in_cloud: bool = False
+
+    @property
+    def state_stack_remote(self) -> bool:
+        """Whether the state stack itself keeps its state in the backend (after bootstrap)."""
+        return self.state_stack_in_cloud
+
+
+def _backend_kind(value: Any) -> str:
+    # ``kind`` may be left out for S3, the default, so existing files stay valid.
+    if isinstance(value, dict):
+        return value.get("kind", "s3")
+    return getattr(value, "kind", "s3")
+
+
+StateBackend = Annotated[
+    Annotated[S3StateBackend, Tag("s3")] | Annotated[CloudStateBackend, Tag("cloud")],
+    Discriminator(_backend_kind, custom_error_type="backend_kind", custom_error_message="kind must be 's3' or 'cloud'"),
+]
+
 
 class Emulator(Strict):
     """Point the aws provider and the S3 backend at a local AWS emulator (moto) instead of AWS.
@@ -240,14 +298,36 @@ class EnvironmentConfig(Strict):
     cluster: ClusterConfig
     storage: StorageConfig = StorageConfig()
     dns: DnsConfig | None = None
-    state_backend: S3StateBackend
-    addons: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    state_backend: StateBackend
+    addons: dict[str, Any] = Field(default_factory=dict)
+    """Enabled add-ons by name, each with its typed options (``modules/addons/<name>.py``); others are off."""
     tags: dict[str, str] = Field(default_factory=dict)
     emulator: Emulator | None = None
 
     @property
     def cluster_name(self) -> str:
         return f"{self.name}-eks"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _addon_options(cls, data: Any) -> Any:
+        # The add-on registry is pure Python (no cdktf); imported here, not at module level, so the
+        # add-on specs may refer to these models without an import cycle. Runs before field
+        # validation so messages can name ``addons.<add-on>`` (names contain hyphens).
+        if isinstance(data, dict) and isinstance(data.get("addons"), dict):
+            from modules.addons.registry import parse_options
+
+            data = {**data, "addons": parse_options(data["addons"])}
+        return data
+
+    @model_validator(mode="after")
+    def _addons_fit(self) -> Self:
+        from modules.addons.registry import check_environment
+
+        problems = check_environment(self)
+        if problems:
+            raise ValueError(problems[0])
+        return self
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> Self:

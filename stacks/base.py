@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
+from environments.schema import CloudStateBackend, EnvironmentConfig
 
 
 def state_key(env: EnvironmentConfig, layer: str) -> str:
     """``[<key_prefix>/]<env>/<layer>.tfstate``: one state object per stack."""
     prefix = f"{env.state_backend.key_prefix}/" if env.state_backend.key_prefix else ""
     return f"{prefix}{env.name}/{layer}.tfstate"
+
+
+def workspace_name(env: EnvironmentConfig, layer: str) -> str:
+    """``<workspace_prefix>-<env>-<layer>``: one Terraform Cloud workspace per stack."""
+    backend = env.state_backend
+    if not isinstance(backend, CloudStateBackend):
+        raise ValueError(f"environment {env.name!r}: state_backend.kind is {backend.kind!r}, workspaces exist only for 'cloud'")
+    return f"{backend.workspace_prefix}-{env.name}-{layer}"
 
 
 def default_tags(env: EnvironmentConfig, layer: str) -> dict[str, str]:
@@ -51,6 +59,16 @@ class AwsStack(TerraformStack):
             LocalBackend(self, path=f"terraform.{env.name}-{layer}.tfstate")
             return
         backend = env.state_backend
+        if isinstance(backend, CloudStateBackend):
+            # Cross-stack references from a stack on this backend become ``terraform_remote_state``
+            # with backend "remote" naming the organization and this workspace (cdktf does that).
+            CloudBackend(
+                self,
+                organization=backend.organization,
+                hostname=backend.hostname,
+                workspaces=NamedCloudWorkspace(workspace_name(env, layer), backend.project),
+            )
+            return
         S3Backend(
             self,
             bucket=backend.bucket,

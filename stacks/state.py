@@ -1,17 +1,37 @@
-"""``<env>-state``: the bucket every other stack of the environment keeps its state in."""
+"""``<env>-state``: what every other stack of the environment needs before it can run.
+
+With the S3 backend, the bucket they keep their state in. With Terraform Cloud, the OIDC trust
+that lets their workspaces' runs reach AWS without static keys.
+"""
 
 from __future__ import annotations
 
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
+from environments.schema import CloudStateBackend, EnvironmentConfig
 from modules.state_bucket import StateBucket
+from modules.tfc_trust import TfcTrust
 from stacks.base import AwsStack
 
 
 class StateStack(AwsStack):
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:
-        super().__init__(scope, env, "state", local_state=not env.state_backend.state_stack_in_s3)
-        bucket = StateBucket(self, "state-bucket", bucket=env.state_backend.bucket, account_id=env.account_id)
+        super().__init__(scope, env, "state", local_state=not env.state_backend.state_stack_remote)
+        backend = env.state_backend
+        if isinstance(backend, CloudStateBackend):
+            trust = TfcTrust(
+                self,
+                "tfc-trust",
+                config=backend.dynamic_credentials,
+                hostname=backend.hostname,
+                organization=backend.organization,
+                project=backend.project,
+                workspace_pattern=f"{backend.workspace_prefix}-{env.name}-*",
+                account_id=env.account_id,
+            )
+            self.output("tfc_run_role_arn", trust.outputs.role_arn, "Set as TFC_AWS_RUN_ROLE_ARN in this environment's workspaces")
+            self.output("tfc_oidc_provider_arn", trust.outputs.oidc_provider_arn, "IAM OIDC provider trusted for Terraform Cloud")
+            return
+        bucket = StateBucket(self, "state-bucket", bucket=backend.bucket, account_id=env.account_id)
         self.output("state_bucket", bucket.bucket, "S3 bucket holding this environment's Terraform state")
         self.output("state_kms_key_arn", bucket.kms_key_arn, "KMS key encrypting the state objects")

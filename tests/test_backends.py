@@ -1,0 +1,216 @@
+"""State backend choice: S3 (default) or Terraform Cloud, and the OIDC trust for TFC runs.
+
+The cloud environments are generated into a temporary environments directory (not shipped in
+environments/), synthesized once per module, and checked on the JSON and with real
+``terraform validate``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from environments import ConfigError, load_environments
+from environments.schema import CloudStateBackend, S3StateBackend
+
+ROOT = Path(__file__).resolve().parent.parent
+ORG, PROJECT, PREFIX = "acme", "eks-platform", "platform"
+
+
+def cloud_backend(**overrides: Any) -> dict[str, Any]:
+    backend: dict[str, Any] = {
+        "kind": "cloud",
+        "organization": ORG,
+        "project": PROJECT,
+        "workspace_prefix": PREFIX,
+        "dynamic_credentials": {
+            "role_name": "tfc-platform-runs",
+            "policy_arns": ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::111111111111:policy/platform-iam"],
+        },
+    }
+    backend.update(overrides)
+    return backend
+
+
+def write_env(directory: Path, name: str, state_backend: dict[str, Any]) -> None:
+    raw = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    raw["name"] = name
+    raw["state_backend"] = state_backend
+    (directory / f"{name}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+
+
+# --- schema (no cdktf) -------------------------------------------------------------------------
+
+
+def test_shipped_environments_default_to_s3_without_a_kind_key() -> None:
+    envs = load_environments(ROOT / "environments")
+    assert envs and all(isinstance(e.state_backend, S3StateBackend) for e in envs)
+    assert all(e.state_backend.kind == "s3" for e in envs)
+
+
+def test_cloud_backend_parses_with_defaults(tmp_path: Path) -> None:
+    write_env(tmp_path, "tfc", cloud_backend())
+    (env,) = load_environments(tmp_path)
+    backend = env.state_backend
+    assert isinstance(backend, CloudStateBackend)
+    assert backend.hostname == "app.terraform.io"
+    assert backend.dynamic_credentials.audience == "aws.workload.identity"
+    assert backend.state_stack_remote is False
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ({"kind": "gcs", "bucket": "b"}, "state_backend: kind must be 's3' or 'cloud'"),
+        (cloud_backend(dynamic_credentials=None), "state_backend.cloud.dynamic_credentials"),
+        (cloud_backend(bucket="acme-state"), "state_backend.cloud.bucket: Extra inputs are not permitted"),
+        (cloud_backend(workspace_prefix="-bad"), "state_backend.cloud.workspace_prefix"),
+        (
+            cloud_backend(dynamic_credentials={"role_name": "r", "policy_arns": ["AdministratorAccess"]}),
+            "state_backend.cloud.dynamic_credentials.policy_arns.0",
+        ),
+        (
+            cloud_backend(dynamic_credentials={"role_name": "r", "policy_arns": []}),
+            "state_backend.cloud.dynamic_credentials.policy_arns",
+        ),
+    ],
+)
+def test_bad_backend_fails_naming_file_and_field(tmp_path: Path, backend: dict[str, Any], expected: str) -> None:
+    write_env(tmp_path, "tfc", backend)
+    with pytest.raises(ConfigError) as info:
+        load_environments(tmp_path)
+    assert any(p.startswith("tfc.yaml: ") or "/tfc.yaml: " in p for p in info.value.problems), info.value.problems
+    assert any(expected in p for p in info.value.problems), info.value.problems
+
+
+# --- synthesized JSON --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """tfc (bootstrap: state stack local), tfcmig (state stack migrated, existing OIDC provider), s3dev."""
+    envs = tmp_path_factory.mktemp("environments")
+    write_env(envs, "tfc", cloud_backend())
+    write_env(
+        envs,
+        "tfcmig",
+        cloud_backend(
+            state_stack_in_cloud=True,
+            hostname="tfe.example.com",
+            dynamic_credentials={
+                "role_name": "tfc-platform-tfcmig",
+                "policy_arns": ["arn:aws:iam::aws:policy/PowerUserAccess"],
+                "create_oidc_provider": False,
+                "audience": "aws.tfe.example.com",
+            },
+        ),
+    )
+    shutil.copy(ROOT / "environments" / "dev.yaml", envs / "dev.yaml")
+    import stacks  # noqa: F401  (cheap provider imports first)
+    from cdktf import App
+
+    from stacks.environment import build_environment
+
+    out = tmp_path_factory.mktemp("cdktf.out")
+    app = App(outdir=str(out))
+    for env in load_environments(envs):
+        build_environment(app, env)
+    app.synth()
+    return {p.name: json.loads((p / "cdk.tf.json").read_text()) for p in sorted((out / "stacks").iterdir())} | {
+        "__outdir__": {"path": str(out)}
+    }
+
+
+@pytest.mark.parametrize("layer", ["network", "cluster", "storage"])
+def test_cloud_stacks_use_one_named_workspace_each(synth: dict[str, dict[str, Any]], layer: str) -> None:
+    terraform = synth[f"tfc-{layer}"]["terraform"]
+    assert "backend" not in terraform
+    assert terraform["cloud"] == {
+        "hostname": "app.terraform.io",
+        "organization": ORG,
+        "workspaces": {"name": f"{PREFIX}-tfc-{layer}", "project": PROJECT},
+    }
+
+
+def test_cross_stack_references_read_the_producing_workspace(synth: dict[str, dict[str, Any]]) -> None:
+    cluster_refs = synth["tfc-cluster"]["data"]["terraform_remote_state"]
+    assert cluster_refs == {
+        "cross-stack-reference-input-tfc-network": {
+            "backend": "remote",
+            "config": {"hostname": "app.terraform.io", "organization": ORG, "workspaces": {"name": f"{PREFIX}-tfc-network"}},
+        }
+    }
+    storage_refs = synth["tfc-storage"]["data"]["terraform_remote_state"]
+    assert {v["config"]["workspaces"]["name"] for v in storage_refs.values()} == {f"{PREFIX}-tfc-network", f"{PREFIX}-tfc-cluster"}
+    assert {v["backend"] for v in storage_refs.values()} == {"remote"}
+    # The producing workspace really publishes what is read: every referenced output exists there.
+    network_outputs = set(synth["tfc-network"]["output"])
+    cluster_json = json.dumps(synth["tfc-cluster"]["resource"])
+    used = {o for o in network_outputs if f"cross-stack-reference-input-tfc-network.outputs.{o}" in cluster_json}
+    assert used, "the cluster stack reads nothing from the network workspace"
+
+
+def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(synth: dict[str, dict[str, Any]]) -> None:
+    state = synth["tfc-state"]
+    assert state["terraform"]["backend"] == {"local": {"path": "terraform.tfc-state.tfstate"}}
+    resources = state["resource"]
+    assert "aws_s3_bucket" not in resources, "Terraform Cloud keeps the state: no state bucket"
+    (provider,) = resources["aws_iam_openid_connect_provider"].values()
+    assert provider["url"] == "https://app.terraform.io"
+    assert provider["client_id_list"] == ["aws.workload.identity"]
+    (role,) = resources["aws_iam_role"].values()
+    assert role["name"] == "tfc-platform-runs"
+    trust = json.loads(role["assume_role_policy"])
+    (statement,) = trust["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": "${aws_iam_openid_connect_provider.%s.arn}" % next(iter(resources["aws_iam_openid_connect_provider"]))}
+    assert statement["Condition"] == {
+        "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+        "StringLike": {"app.terraform.io:sub": f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-*:run_phase:*"},
+    }
+    attached = sorted(a["policy_arn"] for a in resources["aws_iam_role_policy_attachment"].values())
+    assert attached == ["arn:aws:iam::111111111111:policy/platform-iam", "arn:aws:iam::aws:policy/PowerUserAccess"]
+    assert {"tfc_run_role_arn", "tfc_oidc_provider_arn"} <= set(state["output"])
+
+
+def test_migrated_state_stack_on_tfe_with_existing_provider(synth: dict[str, dict[str, Any]]) -> None:
+    state = synth["tfcmig-state"]
+    assert state["terraform"]["cloud"]["workspaces"] == {"name": f"{PREFIX}-tfcmig-state", "project": PROJECT}
+    assert state["terraform"]["cloud"]["hostname"] == "tfe.example.com"
+    assert "aws_iam_openid_connect_provider" not in state["resource"]
+    (role,) = state["resource"]["aws_iam_role"].values()
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Federated": "arn:aws:iam::111111111111:oidc-provider/tfe.example.com"}
+    assert statement["Condition"]["StringEquals"] == {"tfe.example.com:aud": "aws.tfe.example.com"}
+    assert statement["Condition"]["StringLike"]["tfe.example.com:sub"].startswith(f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-*:")
+
+
+def test_s3_environment_next_to_cloud_ones_is_unchanged(synth: dict[str, dict[str, Any]]) -> None:
+    network = synth["dev-network"]["terraform"]
+    assert "cloud" not in network
+    assert network["backend"]["s3"]["key"] == "dev/network.tfstate"
+    assert network["backend"]["s3"]["use_lockfile"] is True
+    refs = synth["dev-cluster"]["data"]["terraform_remote_state"]
+    assert {v["backend"] for v in refs.values()} == {"s3"}
+    assert "aws_s3_bucket" in synth["dev-state"]["resource"]
+
+
+def test_terraform_validates_the_cloud_stacks(synth: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    from tools.terraform import terraform, terraform_env
+
+    env = terraform_env()
+    if env is None:
+        pytest.skip("no terraform binary or aws provider mirror on this machine")
+    for stack in ("tfc-state", "tfc-cluster"):
+        workdir = tmp_path / stack
+        shutil.copytree(Path(synth["__outdir__"]["path"]) / "stacks" / stack, workdir)
+        init = terraform(["init", "-backend=false", "-input=false", "-no-color"], workdir, env)
+        assert init.returncode == 0, init.stderr
+        validate = terraform(["validate", "-no-color", "-json"], workdir, env)
+        result = json.loads(validate.stdout)
+        assert result["valid"], result["diagnostics"]
