@@ -1,0 +1,164 @@
+"""The one shape every add-on has: a pinned chart, a namespace, optionally a service account that
+gets an IAM role (IRSA), and pure functions from the environment to an IAM policy and Helm values.
+
+Nothing here imports cdktf: the registry is used while environment files are validated, and the
+constructs that turn these specs into Terraform resources live in ``modules/addon_*.py``.
+Values that are only known at apply time (role ARNs, bucket names, the KMS key) arrive in
+:class:`AddonContext` as opaque strings (cdktf tokens): specs only place them, never inspect them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # the schema imports this package lazily; no cycle at run time
+    from environments.schema import EnvironmentConfig
+
+Statement = dict[str, Any]
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+class Options(BaseModel):
+    """Per-add-on settings from the environment file (``addons.<name>: {...}``). Unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+@dataclass(frozen=True)
+class Chart:
+    repository: str
+    name: str
+    version: str  # exact: helm_release always pins
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """The service account IRSA binds to, and where in the chart's values its block lives."""
+
+    name: str
+    values_path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StorageClass:
+    """A Kubernetes StorageClass the add-on provides, created after its release."""
+
+    name: str
+    provisioner: str
+    parameters: Mapping[str, str]
+    default: bool = False
+    reclaim_policy: str = "Delete"
+    volume_binding_mode: str = "WaitForFirstConsumer"
+    allow_volume_expansion: bool = True
+
+
+@dataclass(frozen=True)
+class CustomResources:
+    """Objects of CRDs the add-on installs, applied as a second release after the first one is ready
+    (a CRD must exist before Terraform can plan objects of it; see ADDONS.md §2.5)."""
+
+    release: str
+    manifests: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """An S3 bucket the add-on stores data in. Objects expire after ``expire_days`` (None: never)."""
+
+    purpose: str  # short and static, part of the bucket name: <env>-<account>-<addon>-<purpose>
+    expire_days: int | None = None
+
+
+@dataclass(frozen=True)
+class AwsNeeds:
+    """AWS resources the add-on needs besides its role, created in ``<env>-addons-aws``."""
+
+    buckets: tuple[Bucket, ...] = ()
+    interruption_queue: bool = False
+
+
+@dataclass(frozen=True)
+class AddonContext:
+    """Everything a spec may read. Strings marked *token* are opaque until apply."""
+
+    env: EnvironmentConfig
+    options: Any  # the add-on's own Options model
+    cluster_name: str  # from config (static): used in tag keys and IAM condition keys
+    kms_key_arn: str = ""  # token: the environment's key (cluster stack)
+    vpc_id: str = ""  # token
+    efs_file_system_id: str = ""  # token, only when storage.efs
+    efs_file_system_arn: str = ""  # token, only when storage.efs
+    role_arn: str = ""  # token, only for add-ons with a service account role
+    bucket_names: Mapping[str, str] = field(default_factory=dict)  # purpose -> name
+    bucket_arns: Mapping[str, str] = field(default_factory=dict)  # purpose -> ARN (token)
+    queue_url: str = ""  # token
+    queue_arn: str = ""  # token
+
+    @property
+    def region(self) -> str:
+        return self.env.region
+
+    @property
+    def account_id(self) -> str:
+        return self.env.account_id
+
+
+class Addon:
+    """Base of every add-on. Subclasses set the class attributes and override what applies.
+
+    ``requires``: add-ons that must also be enabled (a config error otherwise).
+    ``after``: add-ons whose releases must be ready first when they are enabled (ordering only).
+    Both are class references, never names, so a rename cannot silently break a dependency.
+    """
+
+    name: ClassVar[str]
+    chart: ClassVar[Chart]
+    namespace: ClassVar[str]
+    service_account: ClassVar[ServiceAccount | None] = None
+    options_model: ClassVar[type[Options]] = Options
+    requires: ClassVar[tuple[type[Addon], ...]] = ()
+    after: ClassVar[tuple[type[Addon], ...]] = ()
+    managed_policy_arns: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, env: EnvironmentConfig, options: Any) -> list[str]:
+        """Problems with enabling this add-on in ``env`` (each ``"<relative.path>: message"`` or a message)."""
+        return []
+
+    def uses_role(self, options: Any) -> bool:
+        """Whether the add-on calls AWS (and so gets an IRSA role) with these options."""
+        return self.service_account is not None
+
+    def aws_needs(self, options: Any) -> AwsNeeds:
+        return AwsNeeds()
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        """Inline IAM statements of the add-on's role (scoped to this environment's resources)."""
+        return []
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        """Helm values, without the service-account block (the base adds it at its chart path)."""
+        return {}
+
+    def storage_classes(self, ctx: AddonContext) -> tuple[StorageClass, ...]:
+        return ()
+
+    def custom_resources(self, ctx: AddonContext) -> CustomResources | None:
+        return None
+
+    def release_values(self, ctx: AddonContext) -> dict[str, Any]:
+        """The complete values: :meth:`values` plus the service-account block with the role annotation."""
+        values = self.values(ctx)
+        sa = self.service_account
+        if sa is not None:
+            block: dict[str, Any] = {"create": True, "name": sa.name}
+            if self.uses_role(ctx.options):
+                block["annotations"] = {IRSA_ANNOTATION: ctx.role_arn}
+            node = values
+            for part in sa.values_path[:-1]:
+                node = node.setdefault(part, {})
+            node.setdefault(sa.values_path[-1], {}).update(block)
+        return values

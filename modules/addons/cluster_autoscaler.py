@@ -1,0 +1,80 @@
+"""Cluster Autoscaler discovering the cluster's node groups by their autoscaler tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from modules.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
+
+# The autoscaler minor must match the cluster's Kubernetes minor (CA README, "Releases"); the
+# chart's default image (v1.35.0) does not. Latest patches as of chart 9.59.0.
+IMAGE_TAGS = {"1.31": "v1.31.5", "1.32": "v1.32.7", "1.33": "v1.33.6"}
+
+
+class ClusterAutoscalerOptions(Options):
+    expander: str = Field(default="least-waste", pattern="^(random|most-pods|least-waste|price|priority|least-nodes)$")
+    replicas: int = Field(default=1, ge=1, le=3)
+
+
+def asg_tag_conditions(cluster_name: str) -> dict[str, Any]:
+    """IAM condition matching only the autoscaling groups of this cluster's node groups."""
+    return {
+        "StringEquals": {
+            f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+            "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+        }
+    }
+
+
+class ClusterAutoscaler(Addon):
+    name = "cluster-autoscaler"
+    chart = Chart(repository="https://kubernetes.github.io/autoscaler", name="cluster-autoscaler", version="9.59.0")
+    namespace = "kube-system"
+    service_account = ServiceAccount(name="cluster-autoscaler", values_path=("rbac", "serviceAccount"))
+    options_model = ClusterAutoscalerOptions
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        return [
+            # Describe* calls support no resource-level permissions (CA cloudprovider/aws README).
+            {
+                "Sid": "Discover",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                    "eks:DescribeNodegroup",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ScaleOwnNodeGroups",
+                "Effect": "Allow",
+                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Resource": f"arn:aws:autoscaling:{ctx.region}:{ctx.account_id}:autoScalingGroup:*:autoScalingGroupName/*",
+                "Condition": asg_tag_conditions(ctx.cluster_name),
+            },
+        ]
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        opts: ClusterAutoscalerOptions = ctx.options
+        return {
+            "cloudProvider": "aws",
+            "awsRegion": ctx.region,
+            "autoDiscovery": {"clusterName": ctx.cluster_name},
+            "image": {"tag": IMAGE_TAGS[ctx.env.cluster.version]},
+            "replicaCount": opts.replicas,
+            "extraArgs": {
+                "balance-similar-node-groups": True,
+                "expander": opts.expander,
+                "skip-nodes-with-system-pods": False,
+            },
+        }

@@ -1,0 +1,59 @@
+"""External Secrets Operator with a ClusterSecretStore for this environment's SSM parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from modules.addons.base import AddonContext, Addon, Chart, CustomResources, ServiceAccount, Statement
+
+STORE_NAME = "aws-parameter-store"
+
+
+def ssm_path(env_name: str) -> str:
+    """The parameter path the environment's secrets live under (``/<env>``)."""
+    return f"/{env_name}"
+
+
+class ExternalSecrets(Addon):
+    name = "external-secrets"
+    chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0")
+    namespace = "external-secrets"
+    service_account = ServiceAccount(name="external-secrets", values_path=("serviceAccount",))
+    # Its webhook Service is created while the controller's Service mutator webhook would reject it.
+    after = (AwsLoadBalancerController,)
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        prefix = f"arn:aws:ssm:{ctx.region}:{ctx.account_id}:parameter{ssm_path(ctx.env.name)}"
+        # Calls made by the provider (providers/v1/aws/parameterstore): GetParameter(s),
+        # GetParametersByPath for find-by-path, ListTagsForResource for metadataPolicy Fetch.
+        # DescribeParameters (find by name/tags) supports no resource scoping, so it is left out.
+        return [
+            {
+                "Sid": "ReadEnvironmentParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"],
+                "Resource": [prefix, f"{prefix}/*"],
+            },
+            {
+                "Sid": "DecryptSecureStrings",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": ctx.kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{ctx.region}.amazonaws.com"}},
+            },
+        ]
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        # CRDs are rendered from templates, so they upgrade with the release; v1beta1 is no longer served.
+        return {"installCRDs": True, "crds": {"createClusterSecretStore": True, "unsafeServeV1Beta1": False}}
+
+    def custom_resources(self, ctx: AddonContext) -> CustomResources:
+        # No auth block: the controller's own credentials (IRSA) are used.
+        store = {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ClusterSecretStore",
+            "metadata": {"name": STORE_NAME},
+            "spec": {"provider": {"aws": {"service": "ParameterStore", "region": ctx.region}}},
+        }
+        return CustomResources(release="cluster-secret-store", manifests=(store,))

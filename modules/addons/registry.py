@@ -1,0 +1,104 @@
+"""Every add-on the platform offers, by name. Adding one = one file + one line in ``ADDONS``.
+
+Pure Python (no cdktf): the environment schema calls :func:`parse_options` and
+:func:`check_environment` while a file is validated, so a misspelt add-on or option fails at load
+time naming the file and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from modules.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
+from modules.addons.aws_efs_csi_driver import AwsEfsCsiDriver
+from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from modules.addons.aws_node_termination_handler import AwsNodeTerminationHandler
+from modules.addons.base import Addon, Options
+from modules.addons.cluster_autoscaler import ClusterAutoscaler
+from modules.addons.external_dns import ExternalDns
+from modules.addons.external_secrets import ExternalSecrets
+from modules.addons.kube_prometheus_stack import KubePrometheusStack
+from modules.addons.loki import Loki
+from modules.addons.metrics_server import MetricsServer
+from modules.addons.sealed_secrets import SealedSecrets
+from modules.addons.tempo import Tempo
+from modules.addons.tigera_operator import TigeraOperator
+
+if TYPE_CHECKING:
+    from environments.schema import EnvironmentConfig
+
+ADDONS: tuple[Addon, ...] = (
+    ExternalSecrets(),
+    AwsLoadBalancerController(),
+    ExternalDns(),
+    ClusterAutoscaler(),
+    AwsEbsCsiDriver(),
+    AwsEfsCsiDriver(),
+    MetricsServer(),
+    KubePrometheusStack(),
+    Loki(),
+    Tempo(),
+    AwsNodeTerminationHandler(),
+    SealedSecrets(),
+    TigeraOperator(),
+)
+BY_NAME: dict[str, Addon] = {a.name: a for a in ADDONS}
+BY_CLASS: dict[type[Addon], Addon] = {type(a): a for a in ADDONS}
+assert len(BY_NAME) == len(ADDONS), "two add-ons share a name"
+
+
+def known_names() -> list[str]:
+    return sorted(BY_NAME)
+
+
+def parse_options(raw: Mapping[str, Any] | None) -> dict[str, Options]:
+    """``addons:`` from a file -> {name: typed options}. Errors read ``addons.<name>[.<field>]: message``."""
+    parsed: dict[str, Options] = {}
+    for name, body in (raw or {}).items():
+        addon = BY_NAME.get(name)
+        if addon is None:
+            raise ValueError(f"addons.{name}: unknown add-on {name!r}; known: {', '.join(known_names())}")
+        if isinstance(body, Options):
+            parsed[name] = body
+            continue
+        try:
+            parsed[name] = addon.options_model.model_validate(body or {})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(["addons", name, *(str(p) for p in first["loc"])])
+            got = "" if first["type"] == "missing" else f"; got {first['input']!r}"
+            raise ValueError(f"{where}: {first['msg']}{got}") from None
+    return dict(sorted(parsed.items()))
+
+
+def check_environment(env: EnvironmentConfig) -> list[str]:
+    """Cross-field problems (``addons.<name>: ...``): missing requirements, missing dns/storage."""
+    problems: list[str] = []
+    for name, options in env.addons.items():
+        addon = BY_NAME[name]
+        for required in addon.requires:
+            needed = BY_CLASS[required].name
+            if needed not in env.addons:
+                problems.append(f"addons.{name}: requires add-on {needed!r}, which is not enabled")
+        problems.extend(f"addons.{name}: {p}" for p in addon.check(env, options))
+    return problems
+
+
+def enabled(env: EnvironmentConfig) -> list[tuple[Addon, Options]]:
+    """The environment's add-ons with their options, each after the enabled add-ons it must follow
+    (``requires`` and ``after``); otherwise in registry order."""
+    todo = [a for a in ADDONS if a.name in env.addons]
+    done: list[Addon] = []
+    while todo:
+        for addon in todo:
+            before = {BY_CLASS[c] for c in (*addon.requires, *addon.after)} & set(todo)
+            if not before - {addon}:
+                done.append(addon)
+                todo.remove(addon)
+                break
+        else:
+            raise ValueError(f"add-on dependency cycle among {', '.join(a.name for a in todo)}")
+    return [(a, env.addons[a.name]) for a in done]
