@@ -1,7 +1,7 @@
 """State backend choice: S3 (default) or Terraform Cloud, and the OIDC trust for TFC runs.
 
 The cloud environments are generated into a temporary environments directory (not shipped in
-environments/), synthesized once per module, and checked on the JSON and with real
+environments/), synthesized once per module by main.py (as `make synth` does), and checked on the JSON and with real
 ``terraform validate``.
 """
 
@@ -17,6 +17,7 @@ import yaml
 
 from environments import ConfigError, load_environments
 from environments.schema import CloudStateBackend, S3StateBackend
+from conftest import Synth, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG, PROJECT, PREFIX = "acme", "eks-platform", "platform"
@@ -92,8 +93,9 @@ def test_bad_backend_fails_naming_file_and_field(tmp_path: Path, backend: dict[s
 
 
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """tfc (bootstrap: state stack local), tfcmig (state stack migrated, existing OIDC provider), s3dev."""
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """main.py over: tfc (bootstrap: state stack local), tfcmig (state stack migrated, TFE host,
+    existing OIDC provider) and dev (S3) side by side."""
     envs = tmp_path_factory.mktemp("environments")
     write_env(envs, "tfc", cloud_backend())
     write_env(
@@ -111,24 +113,15 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
         ),
     )
     shutil.copy(ROOT / "environments" / "dev.yaml", envs / "dev.yaml")
-    import stacks  # noqa: F401  (cheap provider imports first)
-    from cdktf import App
-
-    from stacks.environment import build_environment
-
-    out = tmp_path_factory.mktemp("cdktf.out")
-    app = App(outdir=str(out))
-    for env in load_environments(envs):
-        build_environment(app, env)
-    app.synth()
-    return {p.name: json.loads((p / "cdk.tf.json").read_text()) for p in sorted((out / "stacks").iterdir())} | {
-        "__outdir__": {"path": str(out)}
-    }
+    outdir = tmp_path_factory.mktemp("cloud-synth") / "cdktf.out"
+    proc = run_main(outdir, env_dir=envs)
+    assert proc.returncode == 0, f"main.py failed:\n{proc.stdout}\n{proc.stderr}"
+    return Synth(outdir)
 
 
 @pytest.mark.parametrize("layer", ["network", "cluster", "storage"])
-def test_cloud_stacks_use_one_named_workspace_each(synth: dict[str, dict[str, Any]], layer: str) -> None:
-    terraform = synth[f"tfc-{layer}"]["terraform"]
+def test_cloud_stacks_use_one_named_workspace_each(cloud: Synth, layer: str) -> None:
+    terraform = cloud.stack(f"tfc-{layer}")["terraform"]
     assert "backend" not in terraform
     assert terraform["cloud"] == {
         "hostname": "app.terraform.io",
@@ -137,26 +130,26 @@ def test_cloud_stacks_use_one_named_workspace_each(synth: dict[str, dict[str, An
     }
 
 
-def test_cross_stack_references_read_the_producing_workspace(synth: dict[str, dict[str, Any]]) -> None:
-    cluster_refs = synth["tfc-cluster"]["data"]["terraform_remote_state"]
+def test_cross_stack_references_read_the_producing_workspace(cloud: Synth) -> None:
+    cluster_refs = cloud.stack("tfc-cluster")["data"]["terraform_remote_state"]
     assert cluster_refs == {
         "cross-stack-reference-input-tfc-network": {
             "backend": "remote",
             "config": {"hostname": "app.terraform.io", "organization": ORG, "workspaces": {"name": f"{PREFIX}-tfc-network"}},
         }
     }
-    storage_refs = synth["tfc-storage"]["data"]["terraform_remote_state"]
+    storage_refs = cloud.stack("tfc-storage")["data"]["terraform_remote_state"]
     assert {v["config"]["workspaces"]["name"] for v in storage_refs.values()} == {f"{PREFIX}-tfc-network", f"{PREFIX}-tfc-cluster"}
     assert {v["backend"] for v in storage_refs.values()} == {"remote"}
     # The producing workspace really publishes what is read: every referenced output exists there.
-    network_outputs = set(synth["tfc-network"]["output"])
-    cluster_json = json.dumps(synth["tfc-cluster"]["resource"])
+    network_outputs = set(cloud.stack("tfc-network")["output"])
+    cluster_json = json.dumps(cloud.stack("tfc-cluster")["resource"])
     used = {o for o in network_outputs if f"cross-stack-reference-input-tfc-network.outputs.{o}" in cluster_json}
     assert used, "the cluster stack reads nothing from the network workspace"
 
 
-def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(synth: dict[str, dict[str, Any]]) -> None:
-    state = synth["tfc-state"]
+def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: Synth) -> None:
+    state = cloud.stack("tfc-state")
     assert state["terraform"]["backend"] == {"local": {"path": "terraform.tfc-state.tfstate"}}
     resources = state["resource"]
     assert "aws_s3_bucket" not in resources, "Terraform Cloud keeps the state: no state bucket"
@@ -178,8 +171,8 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(synth: d
     assert {"tfc_run_role_arn", "tfc_oidc_provider_arn"} <= set(state["output"])
 
 
-def test_migrated_state_stack_on_tfe_with_existing_provider(synth: dict[str, dict[str, Any]]) -> None:
-    state = synth["tfcmig-state"]
+def test_migrated_state_stack_on_tfe_with_existing_provider(cloud: Synth) -> None:
+    state = cloud.stack("tfcmig-state")
     assert state["terraform"]["cloud"]["workspaces"] == {"name": f"{PREFIX}-tfcmig-state", "project": PROJECT}
     assert state["terraform"]["cloud"]["hostname"] == "tfe.example.com"
     assert "aws_iam_openid_connect_provider" not in state["resource"]
@@ -190,17 +183,17 @@ def test_migrated_state_stack_on_tfe_with_existing_provider(synth: dict[str, dic
     assert statement["Condition"]["StringLike"]["tfe.example.com:sub"].startswith(f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-*:")
 
 
-def test_s3_environment_next_to_cloud_ones_is_unchanged(synth: dict[str, dict[str, Any]]) -> None:
-    network = synth["dev-network"]["terraform"]
+def test_s3_environment_next_to_cloud_ones_is_unchanged(cloud: Synth) -> None:
+    network = cloud.stack("dev-network")["terraform"]
     assert "cloud" not in network
     assert network["backend"]["s3"]["key"] == "dev/network.tfstate"
     assert network["backend"]["s3"]["use_lockfile"] is True
-    refs = synth["dev-cluster"]["data"]["terraform_remote_state"]
+    refs = cloud.stack("dev-cluster")["data"]["terraform_remote_state"]
     assert {v["backend"] for v in refs.values()} == {"s3"}
-    assert "aws_s3_bucket" in synth["dev-state"]["resource"]
+    assert "aws_s3_bucket" in cloud.stack("dev-state")["resource"]
 
 
-def test_terraform_validates_the_cloud_stacks(synth: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_terraform_validates_the_cloud_stacks(cloud: Synth, tmp_path: Path) -> None:
     from tools.terraform import terraform, terraform_env
 
     env = terraform_env()
@@ -208,7 +201,7 @@ def test_terraform_validates_the_cloud_stacks(synth: dict[str, dict[str, Any]], 
         pytest.skip("no terraform binary or aws provider mirror on this machine")
     for stack in ("tfc-state", "tfc-cluster"):
         workdir = tmp_path / stack
-        shutil.copytree(Path(synth["__outdir__"]["path"]) / "stacks" / stack, workdir)
+        shutil.copytree(cloud.outdir / "stacks" / stack, workdir)
         init = terraform(["init", "-backend=false", "-input=false", "-no-color"], workdir, env)
         assert init.returncode == 0, init.stderr
         validate = terraform(["validate", "-no-color", "-json"], workdir, env)
