@@ -27,8 +27,8 @@ def default_tags(env: EnvironmentConfig, layer: str) -> dict[str, str]:
     return {**env.tags, "environment": env.name, "managed-by": "cdktf", "platform-layer": layer}
 
 
-class AwsStack(TerraformStack):
-    """A stack whose only provider is aws: real Terraform can validate, plan and apply it here.
+class PlatformStack(TerraformStack):
+    """Backend, aws provider and tags of every stack of an environment (subclasses add providers).
 
     ``<env>-<layer>`` with state at ``s3://<bucket>/<env>/<layer>.tfstate`` (encrypted, S3-native
     locking). With ``local_state`` the stack keeps its state on disk: only the state stack does,
@@ -89,3 +89,7 @@ class AwsStack(TerraformStack):
 
     def output(self, id_: str, value: object, description: str, *, sensitive: bool = False) -> None:
         TerraformOutput(self, id_, value=value, description=description, sensitive=sensitive)
+
+
+class AwsStack(PlatformStack):
+    """A stack whose only provider is aws: real Terraform can validate, plan and apply it here."""

@@ -8,6 +8,8 @@ from cdktf import TerraformStack
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
+from stacks.addons import AddonsStack
+from stacks.addons_aws import AddonsAwsOutputs, AddonsAwsStack, needs_aws_side
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
 from stacks.state import StateStack
@@ -20,9 +22,12 @@ class EnvironmentStacks:
     network: NetworkStack
     cluster: ClusterStack
     storage: StorageStack | None
+    addons_aws: AddonsAwsStack | None = None  # only when an enabled add-on has an AWS side
+    addons: AddonsStack | None = None  # only when add-ons are enabled
 
     def in_apply_order(self) -> list[TerraformStack]:
-        return [s for s in (self.state, self.network, self.cluster, self.storage) if s is not None]
+        stacks = (self.state, self.network, self.cluster, self.storage, self.addons_aws, self.addons)
+        return [s for s in stacks if s is not None]
 
 
 def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentStacks:
@@ -30,7 +35,14 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
     network = NetworkStack(scope, env)
     cluster = ClusterStack(scope, env, network=network.outputs)
     storage = StorageStack(scope, env, network=network.outputs, cluster=cluster.outputs) if env.storage.efs else None
-    for stack in (network, cluster, storage):
+    addons_aws = addons = None
+    if env.addons:
+        side = dict(network=network.outputs, cluster=cluster.outputs, storage=storage.outputs if storage else None)
+        addons_aws = AddonsAwsStack(scope, env, **side) if needs_aws_side(env) else None
+        addons = AddonsStack(scope, env, **side, aws=addons_aws.outputs if addons_aws else AddonsAwsOutputs())
+    for stack in (network, cluster, storage, addons_aws, addons):
         if stack is not None:
             stack.add_dependency(state)
-    return EnvironmentStacks(state=state, network=network, cluster=cluster, storage=storage)
+    return EnvironmentStacks(
+        state=state, network=network, cluster=cluster, storage=storage, addons_aws=addons_aws, addons=addons
+    )

@@ -1,0 +1,82 @@
+"""``<env>-addons``: the Kubernetes side of the enabled add-ons (namespaces, releases, storage
+classes, secret stores), via the helm and kubernetes providers.
+
+The providers authenticate from the cluster stack's endpoint and CA (cross-stack references) and
+a token from ``data.aws_eks_cluster_auth``: no kubeconfig, no AWS CLI, so it runs in Terraform
+Cloud as well. The aws provider is here only for that token.
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn, ITerraformDependable
+from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
+from cdktf_cdktf_provider_helm.provider import HelmProvider
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+from modules.addon_release import AddonRelease
+from modules.addons.base import AddonContext
+from modules.addons.registry import BY_CLASS, enabled
+from modules.cluster import ClusterOutputs
+from modules.efs import EfsOutputs
+from modules.network import NetworkOutputs
+from stacks.addons_aws import AddonsAwsOutputs
+from stacks.base import PlatformStack
+
+# Namespaces that exist on every cluster: never created or deleted here.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "default"})
+
+
+class AddonsStack(PlatformStack):
+    def __init__(
+        self,
+        scope: Construct,
+        env: EnvironmentConfig,
+        *,
+        network: NetworkOutputs,
+        cluster: ClusterOutputs,
+        storage: EfsOutputs | None,
+        aws: AddonsAwsOutputs,
+    ) -> None:
+        super().__init__(scope, env, "addons")
+        auth = DataAwsEksClusterAuth(self, "cluster-auth", name=cluster.name)
+        connection = {
+            "host": cluster.endpoint,
+            "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
+            "token": auth.token,
+        }
+        HelmProvider(self, "helm", kubernetes=connection)
+        KubernetesProvider(self, "kubernetes", **connection)
+
+        addons = enabled(env)
+        namespaces: dict[str, str] = {}
+        for ns in sorted({a.namespace for a, _ in addons} - SYSTEM_NAMESPACES):
+            namespaces[ns] = NamespaceV1(self, f"namespace-{ns}", metadata={"name": ns}).metadata.name
+        ready: dict[str, list[ITerraformDependable]] = {}
+        for addon, options in addons:
+            ctx = AddonContext(
+                env=env,
+                options=options,
+                cluster_name=env.cluster_name,
+                kms_key_arn=cluster.kms_key_arn,
+                vpc_id=network.vpc_id,
+                efs_file_system_id=storage.file_system_id if storage else "",
+                efs_file_system_arn=storage.file_system_arn if storage else "",
+                role_arn=aws.role_arns.get(addon.name, ""),
+                bucket_names=aws.bucket_names.get(addon.name, {}),
+                queue_url=aws.queue_url,
+            )
+            after = [dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name]]
+            release = AddonRelease(
+                self,
+                addon.name,
+                addon=addon,
+                namespace=namespaces.get(addon.namespace, addon.namespace),
+                values=addon.release_values(ctx),
+                storage_classes=addon.storage_classes(ctx),
+                custom_resources=addon.custom_resources(ctx),
+                depends_on=after,
+            )
+            ready[addon.name] = release.ready

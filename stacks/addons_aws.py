@@ -1,0 +1,106 @@
+"""``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue).
+
+Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack.
+Nothing is created for a disabled add-on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+from modules.addon_bucket import AddonBucket
+from modules.addon_iam import IrsaRole
+from modules.addons.base import AddonContext
+from modules.addons.registry import enabled
+from modules.cluster import ClusterOutputs
+from modules.efs import EfsOutputs
+from modules.interruption_queue import InterruptionQueue
+from modules.network import NetworkOutputs
+from stacks.base import AwsStack
+
+
+def bucket_name(env: EnvironmentConfig, addon: str, purpose: str) -> str:
+    """Globally unique and stable: ``<env>-<account>-<add-on>-<purpose>``."""
+    return f"{env.name}-{env.account_id}-{addon}-{purpose}"
+
+
+def needs_aws_side(env: EnvironmentConfig) -> bool:
+    """Whether any enabled add-on has a role or AWS resources (else the stack is not built)."""
+    for addon, options in enabled(env):
+        needs = addon.aws_needs(options)
+        if addon.uses_role(options) or needs.buckets or needs.interruption_queue:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class AddonsAwsOutputs:
+    role_arns: dict[str, str] = field(default_factory=dict)  # add-on -> role ARN
+    bucket_names: dict[str, dict[str, str]] = field(default_factory=dict)  # add-on -> purpose -> name
+    queue_url: str = ""
+
+
+class AddonsAwsStack(AwsStack):
+    def __init__(
+        self,
+        scope: Construct,
+        env: EnvironmentConfig,
+        *,
+        network: NetworkOutputs,
+        cluster: ClusterOutputs,
+        storage: EfsOutputs | None,
+    ) -> None:
+        super().__init__(scope, env, "addons-aws")
+        roles: dict[str, str] = {}
+        names: dict[str, dict[str, str]] = {}
+        queue_url = ""
+        for addon, options in enabled(env):
+            needs = addon.aws_needs(options)
+            buckets = {
+                b.purpose: AddonBucket(
+                    self,
+                    f"{addon.name}-{b.purpose}",
+                    bucket=bucket_name(env, addon.name, b.purpose),
+                    kms_key_arn=cluster.kms_key_arn,
+                    expire_days=b.expire_days,
+                )
+                for b in needs.buckets
+            }
+            if buckets:
+                names[addon.name] = {p: b.name for p, b in buckets.items()}
+            queue = None
+            if needs.interruption_queue:
+                queue = InterruptionQueue(self, "interruption-queue", name=f"{env.cluster_name}-node-termination")
+                queue_url = queue.url
+            sa = addon.service_account
+            if sa is None or not addon.uses_role(options):
+                continue
+            ctx = AddonContext(
+                env=env,
+                options=options,
+                cluster_name=env.cluster_name,
+                kms_key_arn=cluster.kms_key_arn,
+                vpc_id=network.vpc_id,
+                efs_file_system_id=storage.file_system_id if storage else "",
+                efs_file_system_arn=storage.file_system_arn if storage else "",
+                bucket_names={p: b.name for p, b in buckets.items()},
+                bucket_arns={p: b.arn for p, b in buckets.items()},
+                queue_url=queue.url if queue else "",
+                queue_arn=queue.arn if queue else "",
+            )
+            role = IrsaRole(
+                self,
+                f"{addon.name}-irsa",
+                name=f"{env.cluster_name}-{addon.name}",
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_issuer=cluster.oidc_issuer,
+                namespace=addon.namespace,
+                service_account=sa.name,
+                statements=addon.policy(ctx),
+                managed_policy_arns=addon.managed_policy_arns,
+            )
+            roles[addon.name] = role.arn
+        self.outputs = AddonsAwsOutputs(role_arns=roles, bucket_names=names, queue_url=queue_url)
