@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
-from cdktf_cdktf_provider_aws.eks_access_policy_association import EksAccessPolicyAssociation
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
 from constructs import Construct
 
 from environments.schema import AccessEntry
@@ -35,7 +38,11 @@ class AccessEntries(Construct):
         super().__init__(scope, id_)
         for i, entry in enumerate(entries):
             access_entry = EksAccessEntry(self, f"entry-{i}", cluster_name=cluster_name, principal_arn=entry.role_arn, type="STANDARD")
-            scope_ = {"type": "namespace", "namespaces": list(entry.namespaces)} if entry.namespaces else {"type": "cluster"}
+            scope_ = (
+                EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=list(entry.namespaces))
+                if entry.namespaces
+                else EksAccessPolicyAssociationAccessScope(type="cluster")
+            )
             EksAccessPolicyAssociation(
                 self,
                 f"policy-{i}",

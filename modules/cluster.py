@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from cdktf import Fn
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.eks_cluster import EksCluster
+from cdktf_cdktf_provider_aws.eks_cluster import (
+    EksCluster,
+    EksClusterAccessConfig,
+    EksClusterEncryptionConfig,
+    EksClusterEncryptionConfigProvider,
+    EksClusterVpcConfig,
+)
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -85,14 +91,16 @@ class Cluster(Construct):
             name=name,
             version=config.version,
             role_arn=role.arn,
-            vpc_config={
-                "subnet_ids": subnet_ids,
-                "endpoint_private_access": True,
-                "endpoint_public_access": config.endpoint_public_access,
-                "public_access_cidrs": list(config.public_access_cidrs) if config.endpoint_public_access else None,
-            },
-            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
-            encryption_config={"resources": ["secrets"], "provider": {"key_arn": key.arn}},
+            vpc_config=EksClusterVpcConfig(
+                subnet_ids=subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=config.endpoint_public_access,
+                public_access_cidrs=list(config.public_access_cidrs) if config.endpoint_public_access else None,
+            ),
+            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+            encryption_config=EksClusterEncryptionConfig(
+                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)
+            ),
             enabled_cluster_log_types=list(config.log_types),
             depends_on=[log_group, *attachments],
         )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.efs_access_point import EfsAccessPoint
-from cdktf_cdktf_provider_aws.efs_backup_policy import EfsBackupPolicy
-from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem
+from cdktf_cdktf_provider_aws.efs_access_point import (
+    EfsAccessPoint,
+    EfsAccessPointPosixUser,
+    EfsAccessPointRootDirectory,
+    EfsAccessPointRootDirectoryCreationInfo,
+)
+from cdktf_cdktf_provider_aws.efs_backup_policy import EfsBackupPolicy, EfsBackupPolicyBackupPolicy
+from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem, EfsFileSystemLifecyclePolicy
 from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -53,10 +58,13 @@ class Efs(Construct):
             kms_key_id=kms_key_arn,
             performance_mode="generalPurpose",
             throughput_mode="elastic",
-            lifecycle_policy=[{"transition_to_ia": "AFTER_30_DAYS"}, {"transition_to_primary_storage_class": "AFTER_1_ACCESS"}],
+            lifecycle_policy=[
+                EfsFileSystemLifecyclePolicy(transition_to_ia="AFTER_30_DAYS"),
+                EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS"),
+            ],
             tags={"Name": name},
         )
-        EfsBackupPolicy(self, "backup", file_system_id=fs.id, backup_policy={"status": "ENABLED"})
+        EfsBackupPolicy(self, "backup", file_system_id=fs.id, backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"))
         sg = SecurityGroup(
             self,
             "sg",
@@ -83,11 +91,13 @@ class Efs(Construct):
                 self,
                 f"ap-{key}",
                 file_system_id=fs.id,
-                posix_user={"uid": ap.uid, "gid": ap.gid},
-                root_directory={
-                    "path": ap.path,
-                    "creation_info": {"owner_uid": ap.uid, "owner_gid": ap.gid, "permissions": ap.permissions},
-                },
+                posix_user=EfsAccessPointPosixUser(uid=ap.uid, gid=ap.gid),
+                root_directory=EfsAccessPointRootDirectory(
+                    path=ap.path,
+                    creation_info=EfsAccessPointRootDirectoryCreationInfo(
+                        owner_uid=ap.uid, owner_gid=ap.gid, permissions=ap.permissions
+                    ),
+                ),
                 tags={"Name": f"{name}-{key}"},
             )
             points[key] = point.id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.eks_fargate_profile import EksFargateProfile
+from cdktf_cdktf_provider_aws.eks_fargate_profile import EksFargateProfile, EksFargateProfileSelector
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
@@ -25,6 +25,7 @@ class FargateProfiles(Construct):
         *,
         profiles: dict[str, FargateProfile],
         cluster_name: str,
+        cluster_ref: str,
         account_id: str,
         region: str,
         subnet_ids: list[str],
@@ -51,12 +52,13 @@ class FargateProfiles(Construct):
             EksFargateProfile(
                 self,
                 key,
-                cluster_name=cluster_name,
+                cluster_name=cluster_ref,
                 fargate_profile_name=key,
                 pod_execution_role_arn=role.arn,
                 subnet_ids=subnet_ids,
                 selector=[
-                    {"namespace": s.namespace, "labels": dict(sorted(s.labels.items())) or None} for s in profile.selectors
+                    EksFargateProfileSelector(namespace=s.namespace, labels=dict(sorted(s.labels.items())) or None)
+                    for s in profile.selectors
                 ],
                 depends_on=[attachment],
             )

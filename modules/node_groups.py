@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle, Token
-from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup
+from cdktf_cdktf_provider_aws.eks_node_group import (
+    EksNodeGroup,
+    EksNodeGroupLaunchTemplate,
+    EksNodeGroupScalingConfig,
+    EksNodeGroupTaint,
+    EksNodeGroupUpdateConfig,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.launch_template import LaunchTemplate
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+    LaunchTemplateTagSpecifications,
+)
 from constructs import Construct
 
 from environments.schema import NodeGroup
@@ -50,8 +62,11 @@ class NodeGroups(Construct):
         *,
         groups: dict[str, NodeGroup],
         cluster_name: str,
+        cluster_ref: str,
         subnet_ids: list[str],
     ) -> None:
+        """``cluster_name`` names things; ``cluster_ref`` (the cluster resource's name attribute)
+        is what the node groups point at, so Terraform creates them after the cluster."""
         super().__init__(scope, id_)
         role = IamRole(
             self,
@@ -71,42 +86,39 @@ class NodeGroups(Construct):
                 f"{key}-lt",
                 name=f"{cluster_name}-{key}",
                 update_default_version=True,
-                metadata_options={
-                    "http_endpoint": "enabled",
-                    "http_tokens": "required",
-                    "http_put_response_hop_limit": 1,
-                },
+                metadata_options=LaunchTemplateMetadataOptions(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                ),
                 block_device_mappings=[
-                    {
-                        "device_name": "/dev/xvda",
-                        "ebs": {
-                            "volume_size": group.disk_size_gib,
-                            "volume_type": "gp3",
-                            "encrypted": "true",
-                            "delete_on_termination": "true",
-                        },
-                    }
+                    LaunchTemplateBlockDeviceMappings(
+                        device_name="/dev/xvda",
+                        ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                            volume_size=group.disk_size_gib, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                        ),
+                    )
                 ],
                 tag_specifications=[
-                    {"resource_type": "instance", "tags": {"Name": f"{cluster_name}-{key}"}},
-                    {"resource_type": "volume", "tags": {"Name": f"{cluster_name}-{key}"}},
+                    LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": f"{cluster_name}-{key}"})
+                    for kind in ("instance", "volume")
                 ],
             )
             node_group = EksNodeGroup(
                 self,
                 key,
-                cluster_name=cluster_name,
+                cluster_name=cluster_ref,
                 node_group_name=key,
                 node_role_arn=role.arn,
                 subnet_ids=subnet_ids,
                 ami_type=group.ami_type,
                 capacity_type=group.capacity,
                 instance_types=list(group.instance_types),
-                scaling_config={"min_size": group.min_size, "desired_size": group.desired_size, "max_size": group.max_size},
-                update_config={"max_unavailable_percentage": 33},
+                scaling_config=EksNodeGroupScalingConfig(
+                    min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
+                ),
+                update_config=EksNodeGroupUpdateConfig(max_unavailable_percentage=33),
                 labels=dict(sorted(group.labels.items())) or None,
-                taint=[{"key": t.key, "value": t.value or None, "effect": t.effect} for t in group.taints] or None,
-                launch_template={"id": template.id, "version": Token.as_string(template.latest_version)},
+                taint=[EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.effect) for t in group.taints] or None,
+                launch_template=EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
                 tags=autoscaler_tags(cluster_name, group),
                 lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
                 depends_on=attachments,

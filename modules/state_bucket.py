@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls, S3BucketOwnershipControlsRule
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
 from constructs import Construct
 
 from modules.checkov import skip
@@ -48,16 +56,18 @@ class StateBucket(Construct):
             ("CKV_AWS_145", "false positive: SSE-KMS is set by the separate server-side encryption configuration resource"),
         ):
             skip(b, check_id, reason)
-        S3BucketVersioningA(self, "versioning", bucket=b.id, versioning_configuration={"status": "Enabled"})
+        S3BucketVersioningA(self, "versioning", bucket=b.id, versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"))
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "sse",
             bucket=b.id,
             rule=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
-                    "bucket_key_enabled": True,
-                }
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
+                    ),
+                    bucket_key_enabled=True,
+                )
             ],
         )
         block = S3BucketPublicAccessBlock(
@@ -69,7 +79,7 @@ class StateBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        S3BucketOwnershipControls(self, "ownership", bucket=b.id, rule={"object_ownership": "BucketOwnerEnforced"})
+        S3BucketOwnershipControls(self, "ownership", bucket=b.id, rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
         S3BucketPolicy(
             self,
             "tls-only",
@@ -91,15 +101,19 @@ class StateBucket(Construct):
             "lifecycle",
             bucket=b.id,
             rule=[
-                {
-                    "id": "expire-old-state-versions",
-                    "status": "Enabled",
-                    "filter": [{"prefix": ""}],
-                    "noncurrent_version_expiration": [
-                        {"noncurrent_days": noncurrent_days, "newer_noncurrent_versions": keep_versions}
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-old-state-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=noncurrent_days, newer_noncurrent_versions=keep_versions
+                        )
                     ],
-                    "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
-                }
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
             ],
         )
         # False positive: the rule above aborts incomplete uploads after 7 days for the whole bucket;

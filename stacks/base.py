@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from environments.schema import CloudStateBackend, EnvironmentConfig
@@ -45,7 +45,7 @@ class PlatformStack(TerraformStack):
             "aws",
             region=env.region,
             allowed_account_ids=[env.account_id],
-            default_tags=[{"tags": default_tags(env, layer)}],
+            default_tags=[AwsProviderDefaultTags(tags=default_tags(env, layer))],
             # Emulator mode: the endpoint comes from AWS_ENDPOINT_URL at run time, so any free
             # loopback port works and nothing machine-specific lands in the JSON.
             access_key=emulator.access_key if emulator else None,

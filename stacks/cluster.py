@@ -29,14 +29,20 @@ class ClusterStack(AwsStack):
         # Node groups, profiles and entries name the cluster through its resource, so Terraform
         # orders them after it.
         NodeGroups(
-            self, "node-groups", groups=dict(env.cluster.node_groups), cluster_name=cluster.outputs.name, subnet_ids=network.private_subnet_ids
+            self,
+            "node-groups",
+            groups=dict(env.cluster.node_groups),
+            cluster_name=env.cluster_name,
+            cluster_ref=cluster.outputs.name,
+            subnet_ids=network.private_subnet_ids,
         )
         if env.cluster.fargate_profiles:
             FargateProfiles(
                 self,
                 "fargate",
                 profiles=dict(env.cluster.fargate_profiles),
-                cluster_name=cluster.outputs.name,
+                cluster_name=env.cluster_name,
+                cluster_ref=cluster.outputs.name,
                 account_id=env.account_id,
                 region=env.region,
                 subnet_ids=network.private_subnet_ids,

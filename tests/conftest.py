@@ -1,0 +1,80 @@
+"""Shared fixtures: every environment is synthesized once per test session, in a subprocess.
+
+The subprocess runs ``main.py`` exactly as ``make synth`` does, so the tests assert on the product's
+contract (the Terraform JSON) and the test process itself never starts jsii.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from environments import EnvironmentConfig, load_environments  # noqa: E402
+
+
+def run_main(outdir: Path, *, env_dir: Path | None = None, only: str | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PLATFORM_OUTDIR=str(outdir), PLATFORM_QUIET="1")
+    if env_dir is not None:
+        env["PLATFORM_ENVIRONMENTS_DIR"] = str(env_dir)
+    if only is not None:
+        env["PLATFORM_ENVIRONMENTS"] = only
+    env.update(extra_env or {})
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+@dataclass
+class Synth:
+    """The synthesized output of one run of main.py."""
+
+    outdir: Path
+    _cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def stack_names(self) -> list[str]:
+        return sorted(p.parent.name for p in (self.outdir / "stacks").glob("*/cdk.tf.json"))
+
+    def stack(self, name: str) -> dict[str, Any]:
+        if name not in self._cache:
+            self._cache[name] = json.loads((self.outdir / "stacks" / name / "cdk.tf.json").read_text())
+        return self._cache[name]
+
+    def resources(self, stack: str, type_: str) -> dict[str, dict[str, Any]]:
+        """Logical name -> body of every ``type_`` resource in ``stack`` (empty when none)."""
+        return self.stack(stack).get("resource", {}).get(type_, {})
+
+    def one(self, stack: str, type_: str) -> dict[str, Any]:
+        found = list(self.resources(stack, type_).values())
+        assert len(found) == 1, f"expected one {type_} in {stack}, found {len(found)}"
+        return found[0]
+
+    def data(self, stack: str, type_: str) -> dict[str, dict[str, Any]]:
+        return self.stack(stack).get("data", {}).get(type_, {})
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    outdir = tmp_path_factory.mktemp("synth") / "cdktf.out"
+    proc = run_main(outdir)
+    assert proc.returncode == 0, f"main.py failed:\n{proc.stdout}\n{proc.stderr}"
+    return Synth(outdir)
+
+
+@pytest.fixture(scope="session")
+def environments() -> dict[str, EnvironmentConfig]:
+    return {env.name: env for env in load_environments()}
+
+
+@pytest.fixture(scope="session")
+def real_environments(environments: dict[str, EnvironmentConfig]) -> dict[str, EnvironmentConfig]:
+    """The environments that deploy to AWS (not the local emulator)."""
+    return {name: env for name, env in environments.items() if env.emulator is None}

@@ -1,0 +1,63 @@
+"""``terraform validate`` every synthesized stack whose only provider is aws, two at a time.
+
+    python -m tools.validate [cdktf.out]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.terraform import ROOT, terraform, terraform_env
+
+
+@dataclass(frozen=True)
+class Result:
+    stack: str
+    ok: bool
+    detail: str
+
+
+def aws_only_stacks(outdir: Path) -> list[Path]:
+    """Stack directories whose cdk.tf.json configures no provider but aws."""
+    found = []
+    for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
+        if set(json.loads(path.read_text()).get("provider", {})) == {"aws"}:
+            found.append(path.parent)
+    return found
+
+
+def validate(stack_dir: Path, env: dict[str, str]) -> Result:
+    init = terraform(["init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
+    if init.returncode != 0:
+        return Result(stack_dir.name, False, init.stdout + init.stderr)
+    out = terraform(["validate", "-json", "-no-color"], stack_dir, env)
+    report = json.loads(out.stdout or "{}")
+    diagnostics = [
+        f"{d['severity']}: {d['summary']}: {d.get('detail', '')}" for d in report.get("diagnostics", [])
+    ]
+    return Result(stack_dir.name, bool(report.get("valid")) and out.returncode == 0, "\n".join(diagnostics) or out.stderr)
+
+
+def validate_all(outdir: Path, env: dict[str, str]) -> list[Result]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda d: validate(d, env), aws_only_stacks(outdir)))
+
+
+def main(argv: list[str]) -> int:
+    env = terraform_env()
+    if env is None:
+        print("terraform or the local hashicorp/aws provider mirror is not on this machine: nothing validated")
+        return 1
+    outdir = Path(argv[0]) if argv else ROOT / "cdktf.out"
+    results = validate_all(outdir, env)
+    for r in results:
+        print(f"{'ok  ' if r.ok else 'FAIL'} {r.stack}" + ("" if r.ok else f"\n{r.detail}"))
+    return 0 if results and all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
