@@ -1,0 +1,349 @@
+"""Review Terraform plans the way an EKS operator would: counts per stack and the changes that hurt.
+
+    python -m tools.plan_report dev-network.json dev-cluster.json --out report.md [--allow-high-risk]
+
+Each input is ``terraform show -json <planfile>`` of one stack. The stack is named after the file
+(``dev-cluster.json`` -> ``dev-cluster``) or given explicitly as ``NAME=path``. The report is plain
+Markdown (a PR comment): a summary table, a risk section in plain words, then per stack the
+resources behind each count.
+
+Exit status: 0 when no high-risk change is present (or ``--allow-high-risk``), 3 when one is,
+1 when an input cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+EXIT_HIGH_RISK = 3
+ACTIONS = ("create", "update", "replace", "destroy")
+Level = Literal["high", "medium"]
+
+# Resources whose loss takes the platform (or its data) down: (type, what it is in plain words).
+_CRITICAL: dict[str, str] = {
+    "aws_eks_cluster": "the EKS cluster (every workload, node and in-cluster object goes with it; the API endpoint and the IRSA OIDC issuer change)",
+    "aws_eks_node_group": "a node group (its nodes are drained and terminated; pods without room elsewhere go Pending)",
+    "aws_vpc": "the VPC (everything in it, the cluster included, must go first)",
+    "aws_subnet": "a subnet (the cluster, nodes, load balancers and EFS mount targets in it lose their network)",
+    "aws_nat_gateway": "a NAT gateway (private nodes lose outbound internet: image pulls and AWS APIs fail until it is back; its public IP changes)",
+    "aws_efs_file_system": "the EFS file system (its data is lost; every persistent volume on it breaks)",
+}
+_NODE_ROLLING_ATTRIBUTES = ("version", "release_version", "ami_type", "instance_types", "launch_template", "capacity_type", "disk_size")
+_ADMIN_POLICY = re.compile(r":cluster-access-policy/AmazonEKSClusterAdminPolicy$")
+
+
+@dataclass(frozen=True)
+class Change:
+    stack: str
+    address: str
+    type: str
+    action: str  # one of ACTIONS
+    before: Any
+    after: Any
+    after_unknown: Any
+    replace_paths: tuple[str, ...] = ()
+
+    def changed(self, attribute: str) -> bool:
+        """Whether ``attribute`` differs between before and after (unknown after counts as changed)."""
+        before = (self.before or {}).get(attribute)
+        unknown = (self.after_unknown or {}).get(attribute)
+        if unknown is True or (unknown and _contains_true(unknown)):
+            return True
+        return before != (self.after or {}).get(attribute)
+
+
+@dataclass(frozen=True)
+class Risk:
+    level: Level
+    stack: str
+    address: str
+    message: str
+
+
+@dataclass
+class StackPlan:
+    name: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[Change] = field(default_factory=list)  # no-op entries: needed to know what remains
+    errored: bool = False
+
+    def by_action(self, action: str) -> list[Change]:
+        return [c for c in self.changes if c.action == action]
+
+
+def _contains_true(value: Any) -> bool:
+    if value is True:
+        return True
+    if isinstance(value, dict):
+        return any(_contains_true(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_true(v) for v in value)
+    return False
+
+
+def _action(actions: list[str]) -> str | None:
+    if actions in (["delete", "create"], ["create", "delete"]):
+        return "replace"
+    mapping = {("create",): "create", ("update",): "update", ("delete",): "destroy"}
+    return mapping.get(tuple(actions))
+
+
+def _path(parts: list[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(parts))
+
+
+def load_plan(name: str, path: Path) -> StackPlan:
+    """One stack's plan from ``terraform show -json`` output. Raises ValueError when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not readable as JSON ({exc})") from None
+    if not isinstance(data, dict) or "format_version" not in data or "planned_values" not in data and "resource_changes" not in data:
+        raise ValueError(f"{path}: not the output of `terraform show -json <planfile>`")
+    plan = StackPlan(name, errored=bool(data.get("errored")))
+    for rc in data.get("resource_changes") or []:
+        if rc.get("mode") != "managed":
+            continue
+        change = rc["change"]
+        action = _action(change.get("actions", []))
+        entry = Change(
+            stack=name,
+            address=rc["address"],
+            type=rc["type"],
+            action=action or "no-op",
+            before=change.get("before"),
+            after=change.get("after"),
+            after_unknown=change.get("after_unknown"),
+            replace_paths=tuple(_path(p) for p in change.get("replace_paths") or []),
+        )
+        (plan.changes if action else plan.unchanged).append(entry)
+    plan.changes.sort(key=lambda c: c.address)
+    return plan
+
+
+# --- risk rules ----------------------------------------------------------------------------------
+
+
+def _critical_loss(change: Change) -> Iterator[Risk]:
+    what = _CRITICAL.get(change.type)
+    if what is None or change.action not in ("replace", "destroy"):
+        return
+    verb = "replaced (destroyed, then created again)" if change.action == "replace" else "destroyed"
+    why = f" because {', '.join(change.replace_paths)} changed" if change.replace_paths else ""
+    yield Risk("high", change.stack, change.address, f"{what[0].upper()}{what[1:]} will be {verb}{why}.")
+
+
+def _is_state_bucket(change: Change) -> bool:
+    for values in (change.before, change.after):
+        tags = (values or {}).get("tags_all") or (values or {}).get("tags") or {}
+        if isinstance(tags, dict) and tags.get("platform-layer") == "state":
+            return True
+    return "state-bucket" in change.address or change.stack.endswith("-state")
+
+
+def _state_bucket(change: Change) -> Iterator[Risk]:
+    if change.type == "aws_s3_bucket" and change.action in ("replace", "destroy") and _is_state_bucket(change):
+        name = (change.before or {}).get("bucket", "?")
+        yield Risk(
+            "high",
+            change.stack,
+            change.address,
+            f"The Terraform state bucket {name} will be {'replaced' if change.action == 'replace' else 'destroyed'}: "
+            "every stack of the environment keeps its state there.",
+        )
+
+
+def _kms(change: Change) -> Iterator[Risk]:
+    if change.type != "aws_kms_key" or change.action not in ("replace", "destroy"):
+        return
+    days = (change.before or {}).get("deletion_window_in_days") or 30
+    alias = (change.before or {}).get("description") or change.address
+    yield Risk(
+        "high",
+        change.stack,
+        change.address,
+        f"KMS key \"{alias}\" will be scheduled for deletion (in {days} days). Whatever it encrypts "
+        "(Kubernetes Secrets, EFS, logs, state) becomes unreadable once it is deleted.",
+    )
+
+
+def _cluster_encryption(change: Change) -> Iterator[Risk]:
+    if change.type == "aws_eks_cluster" and change.action in ("update", "replace") and change.changed("encryption_config"):
+        yield Risk(
+            "high",
+            change.stack,
+            change.address,
+            "The cluster's Secrets encryption configuration changes (EKS cannot remove or switch the key in place).",
+        )
+
+
+def _web_identity(policy: Any) -> bool:
+    return isinstance(policy, str) and "AssumeRoleWithWebIdentity" in policy
+
+
+def _irsa_trust(change: Change) -> Iterator[Risk]:
+    if change.type != "aws_iam_role" or change.action == "create":
+        return
+    before = (change.before or {}).get("assume_role_policy")
+    if not _web_identity(before):
+        return
+    if change.action == "destroy" or change.changed("assume_role_policy"):
+        kind = "IRSA" if "system:serviceaccount:" in before else "OIDC web-identity"
+        name = (change.before or {}).get("name", change.address)
+        what = "is removed" if change.action == "destroy" else "changes"
+        yield Risk(
+            "high",
+            change.stack,
+            change.address,
+            f"The {kind} trust policy of role {name} {what}: pods (or runs) that assume it may lose their AWS access.",
+        )
+
+
+def _admin_access(plans: Iterable[StackPlan]) -> Iterator[Risk]:
+    for plan in plans:
+        associations = [c for c in [*plan.changes, *plan.unchanged] if c.type == "aws_eks_access_policy_association"]
+
+        def admin(values: Any) -> bool:
+            return bool(_ADMIN_POLICY.search(str((values or {}).get("policy_arn", ""))))
+
+        before = [c for c in associations if admin(c.before)]
+        after = [c for c in associations if c.action != "destroy" and (admin(c.after) or (c.action == "no-op" and admin(c.before)))]
+        if before and not after:
+            yield Risk(
+                "high",
+                plan.name,
+                ", ".join(c.address for c in before),
+                "The last cluster-admin access entry is removed: nobody managed by Terraform can administer "
+                "the cluster afterwards (only the cluster creator's bootstrap access, if it was kept).",
+            )
+
+
+def _semver_major(version: Any) -> int | None:
+    match = re.match(r"^v?(\d+)\.", str(version or ""))
+    return int(match.group(1)) if match else None
+
+
+def _helm_major(change: Change) -> Iterator[Risk]:
+    if change.type != "helm_release" or change.action not in ("update", "replace"):
+        return
+    old, new = (change.before or {}).get("version"), (change.after or {}).get("version")
+    old_major, new_major = _semver_major(old), _semver_major(new)
+    if old_major is not None and new_major is not None and new_major > old_major:
+        chart = (change.after or {}).get("chart") or (change.before or {}).get("chart") or change.address
+        yield Risk(
+            "high",
+            change.stack,
+            change.address,
+            f"Helm chart {chart} moves to a new major version ({old} -> {new}): read its upgrade notes, values and CRDs may have changed.",
+        )
+
+
+def _node_group_roll(change: Change) -> Iterator[Risk]:
+    if change.type != "aws_eks_node_group" or change.action != "update":
+        return
+    rolling = [a for a in _NODE_ROLLING_ATTRIBUTES if change.changed(a)]
+    if rolling:
+        yield Risk(
+            "medium",
+            change.stack,
+            change.address,
+            f"Node group nodes are replaced one batch at a time ({', '.join(rolling)} changes): expect pod evictions.",
+        )
+
+
+_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll)
+
+
+def assess(plans: list[StackPlan]) -> list[Risk]:
+    """Every risk found, high first, in stack then address order."""
+    risks = [risk for plan in plans for change in plan.changes for rule in _CHANGE_RULES for risk in rule(change)]
+    risks += _admin_access(plans)
+    return sorted(risks, key=lambda r: (r.level != "high", r.stack, r.address))
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40) -> str:
+    high = [r for r in risks if r.level == "high"]
+    medium = [r for r in risks if r.level == "medium"]
+    level = "HIGH" if high else "medium" if medium else "low"
+    lines = ["## Terraform plan review", ""]
+    lines.append(f"**Risk: {level}** - {len(plans)} stack(s), {sum(len(p.changes) for p in plans)} resource change(s).")
+    lines += ["", "| stack | create | update | replace | destroy |", "|---|---:|---:|---:|---:|"]
+    for plan in plans:
+        counts = " | ".join(str(len(plan.by_action(a))) for a in ACTIONS)
+        lines.append(f"| {plan.name}{' (plan errored)' if plan.errored else ''} | {counts} |")
+    lines += ["", "### Risk", ""]
+    if not risks:
+        lines.append("No change on the EKS risk list (cluster, node groups, network, EFS, state bucket, KMS, IRSA trust, admin access, Helm majors).")
+    for risk in high:
+        lines.append(f"- **HIGH** `{risk.stack}` `{risk.address}`: {risk.message}")
+    for risk in medium:
+        lines.append(f"- medium `{risk.stack}` `{risk.address}`: {risk.message}")
+    for plan in plans:
+        lines += ["", f"### {plan.name}", ""]
+        if not plan.changes:
+            lines.append("No changes.")
+            continue
+        for action in ACTIONS:
+            changes = plan.by_action(action)
+            if not changes:
+                continue
+            lines.append(f"{action} ({len(changes)}):")
+            for change in changes[:max_resources]:
+                why = f" (forced by {', '.join(change.replace_paths)})" if change.replace_paths else ""
+                lines.append(f"- `{change.address}`{why}")
+            if len(changes) > max_resources:
+                lines.append(f"- ... and {len(changes) - max_resources} more")
+            lines.append("")
+        if lines[-1] == "":
+            lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _stack_name(argument: str) -> tuple[str, Path]:
+    if "=" in argument:
+        name, _, path = argument.partition("=")
+        return name, Path(path)
+    path = Path(argument)
+    name = path.name
+    for suffix in (".json", ".plan", ".tfplan"):
+        name = name.removesuffix(suffix)
+    return name, path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan_report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("plans", nargs="+", metavar="[NAME=]PLAN_JSON", help="terraform show -json output, one per stack")
+    parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
+    parser.add_argument("--allow-high-risk", action="store_true", help="exit 0 even when a high-risk change is present")
+    parser.add_argument("--max-resources", type=int, default=40, help="resources listed per action and stack (default 40)")
+    args = parser.parse_args(argv)
+    try:
+        plans = [load_plan(*_stack_name(a)) for a in args.plans]
+    except ValueError as exc:
+        print(f"plan_report: {exc}", file=sys.stderr)
+        return 1
+    risks = assess(plans)
+    report = render(plans, risks, max_resources=args.max_resources)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    high = [r for r in risks if r.level == "high"]
+    if high and not args.allow_high_risk:
+        print(f"plan_report: {len(high)} high-risk change(s); rerun with --allow-high-risk to accept", file=sys.stderr)
+        return EXIT_HIGH_RISK
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
