@@ -1,0 +1,147 @@
+"""What the delivery workflows and ``make`` targets run: affected environments, stack order, plan, apply.
+
+    python -m tools.delivery affected --base <git ref>     # JSON list of environments a change touches
+    python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
+    python -m tools.delivery region <env>
+    python -m tools.delivery plan <env> --out plans/       # terraform plan + show -json per stack
+    python -m tools.delivery apply <env>                   # terraform apply per stack, in order
+
+``plan`` and ``apply`` work on an existing ``cdktf.out`` (run ``make synth`` first). Terraform
+uses the offline provider mirror when this machine has one, else the registry (CI runners).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from environments import load_environments
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTDIR = ROOT / "cdktf.out"
+
+# Changes under these paths never change what is deployed.
+_NO_DEPLOY_EFFECT = ("docs/", "tests/", "bench/", ".github/", "README", "DEVELOPERS", ".ci/", "package.json", "package-lock.json")
+
+
+def deployable_environments() -> list[str]:
+    """Environments that deploy to AWS (the emulator environment is not planned or applied by CI)."""
+    return [env.name for env in load_environments() if env.emulator is None]
+
+
+def affected(changed_files: list[str], environments: list[str]) -> list[str]:
+    """Environments a change can alter: its own file, or all of them for a change to shared code."""
+    hit: set[str] = set()
+    for path in changed_files:
+        if path.startswith("environments/") and path.endswith(".yaml"):
+            name = Path(path).stem
+            if name in environments:
+                hit.add(name)
+        elif not path.startswith(_NO_DEPLOY_EFFECT) and not path.endswith(".md"):
+            hit.update(environments)
+    return [e for e in environments if e in hit]
+
+
+def stack_order(env: str, outdir: Path = OUTDIR) -> list[str]:
+    """The environment's synthesized stacks, each after the stacks it depends on."""
+    manifest = json.loads((outdir / "manifest.json").read_text())["stacks"]
+    stacks = {name: [d for d in s["dependencies"]] for name, s in manifest.items() if name.startswith(f"{env}-")}
+    if not stacks:
+        raise SystemExit(f"no stacks for environment {env!r} in {outdir} (run `make synth`)")
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        for dep in sorted(stacks.get(name, [])):
+            visit(dep)
+        ordered.append(name)
+
+    for name in sorted(stacks):
+        visit(name)
+    return ordered
+
+
+def _terraform_env() -> dict[str, str]:
+    from tools.terraform import terraform_env
+
+    if os.environ.get("PLATFORM_PROVIDERS_FROM_REGISTRY") == "1":
+        return {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    env = terraform_env()
+    if env is None:
+        raise SystemExit("no terraform or offline aws provider mirror here; set PLATFORM_PROVIDERS_FROM_REGISTRY=1 to use the registry")
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
+    return subprocess.run(["terraform", *args], cwd=cwd, env=env, check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def plan(env_name: str, out: Path, *, lock: bool = False) -> list[Path]:
+    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan.
+
+    Plans run without taking the state lock by default: the PR plan role is read-only and a
+    review must never block an apply.
+    """
+    env = _terraform_env()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stack in stack_order(env_name):
+        workdir = OUTDIR / "stacks" / stack
+        _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
+        shown = _run(["show", "-json", "tfplan"], workdir, env, capture_output=True)
+        target = out / f"{stack}.json"
+        target.write_bytes(shown.stdout)
+        written.append(target)
+    return written
+
+
+def apply(env_name: str) -> None:
+    env = _terraform_env()
+    for stack in stack_order(env_name):
+        workdir = OUTDIR / "stacks" / stack
+        _run(["init", "-input=false", "-no-color"], workdir, env)
+        _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
+
+
+def _changed_files(base: str) -> list[str]:
+    proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [line for line in proc.stdout.splitlines() if line]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.delivery")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("affected")
+    p.add_argument("--base", required=True, help="git ref the change is compared with (three-dot diff)")
+    sub.add_parser("stacks").add_argument("environment")
+    sub.add_parser("region").add_argument("environment")
+    p = sub.add_parser("plan")
+    p.add_argument("environment")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--lock", action="store_true", help="take the state lock while planning")
+    sub.add_parser("apply").add_argument("environment")
+    args = parser.parse_args(argv)
+
+    if args.command == "affected":
+        print(json.dumps(affected(_changed_files(args.base), deployable_environments())))
+    elif args.command == "stacks":
+        print("\n".join(stack_order(args.environment)))
+    elif args.command == "region":
+        print(next(e.region for e in load_environments(only=[args.environment])))
+    elif args.command == "plan":
+        for path in plan(args.environment, args.out, lock=args.lock):
+            print(path)
+    elif args.command == "apply":
+        apply(args.environment)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
