@@ -44,3 +44,39 @@ bench: venv ## Median synth seconds and peak RSS, project vs normal provider imp
 
 clean: ## Remove generated output (keeps the venvs)
 	rm -rf cdktf.out .work .pytest_cache
+
+# --- cdktf CLI, Terraform Cloud, plan review (issue 5) ---
+# The CDKTF CLI is pinned in package.json/package-lock.json and installed into node_modules/ (never
+# globally). ENV names one environment; its stacks run in dependency order (docs/delivery.md).
+ENV ?=
+CDKTF_ENV_GUARD = @test -n "$(ENV)" || { echo "usage: make $@ ENV=<environment>"; exit 2; }
+
+.PHONY: cdktf-install cdktf-synth cdktf-diff deploy destroy plan-report
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+cdktf-install: node_modules/.installed ## Install the pinned cdktf CLI locally (npm ci)
+
+cdktf-synth: venv cdktf-install ## cdktf synth of one environment (ENV=dev)
+	$(CDKTF_ENV_GUARD)
+	$(PY) -m tools.delivery cdktf synth $(ENV)
+
+cdktf-diff: venv cdktf-install ## cdktf diff of every stack of one environment (ENV=dev)
+	$(CDKTF_ENV_GUARD)
+	$(PY) -m tools.delivery cdktf diff $(ENV)
+
+deploy: venv cdktf-install ## cdktf deploy every stack of one environment in order (ENV=dev)
+	$(CDKTF_ENV_GUARD)
+	$(PY) -m tools.delivery cdktf deploy $(ENV)
+
+destroy: venv cdktf-install ## cdktf destroy every stack of one environment, dependents first (ENV=dev)
+	$(CDKTF_ENV_GUARD)
+	$(PY) -m tools.delivery cdktf destroy $(ENV)
+
+plan-report: venv ## Plan every stack of ENV with terraform and write plan-report.md (exit 3 on high risk)
+	$(CDKTF_ENV_GUARD)
+	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) main.py
+	$(PY) -m tools.delivery plan $(ENV) --out .work/plans/$(ENV)
+	$(PY) -m tools.plan_report .work/plans/$(ENV)/*.json --out plan-report.md

