@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls, S3BucketOwnershipControlsRule
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
 from constructs import Construct
 
@@ -34,20 +40,20 @@ class AddonBucket(Construct):
             ("CKV_AWS_144", "logs and traces are reproducible telemetry with short retention; cross-region replication would double cost for no recovery need"),
             ("CKV2_AWS_62", "nothing consumes events from a telemetry bucket"),
             ("CKV_AWS_21", "the add-on deletes objects on purpose (retention, compaction); versions would keep deleted telemetry forever"),
-            # False positives: encryption is the separate server-side encryption configuration resource below.
-            ("CKV_AWS_19", "false positive: SSE-KMS is set by the separate server-side encryption configuration resource"),
-            ("CKV_AWS_145", "false positive: SSE-KMS is set by the separate server-side encryption configuration resource"),
         ):
             skip(b, check_id, reason)
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "sse",
             bucket=b.id,
+            # Struct classes, not dicts: jsii drops nested dicts inside lists.
             rule=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
-                    "bucket_key_enabled": True,
-                }
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
             ],
         )
         block = S3BucketPublicAccessBlock(
@@ -59,7 +65,7 @@ class AddonBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        S3BucketOwnershipControls(self, "ownership", bucket=b.id, rule={"object_ownership": "BucketOwnerEnforced"})
+        S3BucketOwnershipControls(self, "ownership", bucket=b.id, rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
         S3BucketPolicy(
             self,
             "tls-only",
@@ -76,15 +82,13 @@ class AddonBucket(Construct):
             ),
             depends_on=[block],
         )
-        rule: dict[str, Any] = {
-            "id": "expire" if expire_days else "abort-incomplete-uploads",
-            "status": "Enabled",
-            "filter": [{"prefix": ""}],
-            "abort_incomplete_multipart_upload": [{"days_after_initiation": 1}],
-        }
-        if expire_days:
-            rule["expiration"] = [{"days": expire_days}]
-        lifecycle = S3BucketLifecycleConfiguration(self, "lifecycle", bucket=b.id, rule=[rule])
-        skip(lifecycle, "CKV_AWS_300", "false positive: abort_incomplete_multipart_upload (1 day) is set on the bucket-wide rule")
+        rule = S3BucketLifecycleConfigurationRule(
+            id="expire" if expire_days else "abort-incomplete-uploads",
+            status="Enabled",
+            filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+            abort_incomplete_multipart_upload=[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=1)],
+            expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)] if expire_days else None,
+        )
+        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=b.id, rule=[rule])
         self.name = b.bucket
         self.arn = b.arn
