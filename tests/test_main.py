@@ -1,0 +1,39 @@
+"""main.py as `make synth` runs it: bad input stops it before anything is written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from environments import ENVIRONMENTS_DIR
+from tests.conftest import run_main
+
+
+def test_bad_environment_file_exits_2_names_file_and_field_and_writes_nothing(tmp_path: Path) -> None:
+    env_dir = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS_DIR, env_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    broken = (env_dir / "staging.yaml").read_text().replace("nat_gateways: one_per_az", "nat_gateways: many")
+    (env_dir / "staging.yaml").write_text(broken)
+    outdir = tmp_path / "cdktf.out"
+    proc = run_main(outdir, env_dir=env_dir)
+    assert proc.returncode == 2
+    assert "staging.yaml: network.nat_gateways: Input should be 'single' or 'one_per_az'; got 'many'" in proc.stderr
+    assert not outdir.exists() and not (tmp_path / "cdktf.out.partial").exists()
+
+
+def test_previous_output_is_kept_when_new_input_is_bad(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "dev-network").mkdir(parents=True)
+    marker = outdir / "stacks" / "dev-network" / "cdk.tf.json"
+    marker.write_text("{}")
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    (env_dir / "dev.yaml").write_text("name: dev\nunknown_setting: 1\n")
+    proc = run_main(outdir, env_dir=env_dir)
+    assert proc.returncode == 2 and "dev.yaml: unknown_setting: Extra inputs are not permitted" in proc.stderr
+    assert marker.read_text() == "{}"
+
+
+def test_empty_environment_directory_is_an_error(tmp_path: Path) -> None:
+    proc = run_main(tmp_path / "out", env_dir=tmp_path)
+    assert proc.returncode == 2 and "no environment files" in proc.stderr
