@@ -1,4 +1,4 @@
-"""One add-on on the cluster: its pinned Helm release, then its StorageClasses and custom resources."""
+"""One add-on on the cluster: its pinned Helm release, then the objects of its CRDs (if any)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from typing import Any
 
 from cdktf import AssetType, ITerraformDependable, TerraformAsset
 from cdktf_cdktf_provider_helm.release import Release
-from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from constructs import Construct
 
-from modules.addons.base import Addon, CustomResources, StorageClass
+from modules.addons.base import Addon, CustomResources
 
 # A minimal chart that applies the manifests it is given: objects of a CRD cannot be planned with
 # kubernetes_manifest before the CRD exists, a second release after the first one can (ADDONS.md §2.5).
 MANIFESTS_CHART = Path(__file__).resolve().parent.parent / "charts" / "manifests"
+
+# Namespaces every cluster has: never created (or owned) by a release.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "default"})
 
 
 def serialize(values: dict[str, Any]) -> str:
@@ -25,7 +27,8 @@ def serialize(values: dict[str, Any]) -> str:
 
 class AddonRelease(Construct):
     """``helm_release`` named after the add-on, waiting until its workloads are ready, so what
-    depends on it (``ready``) starts only after."""
+    depends on it (``ready``) starts only after. The release creates its namespace unless it is a
+    system one (Helm leaves the namespace in place on uninstall)."""
 
     def __init__(
         self,
@@ -33,9 +36,7 @@ class AddonRelease(Construct):
         id_: str,
         *,
         addon: Addon,
-        namespace: str,
         values: dict[str, Any],
-        storage_classes: tuple[StorageClass, ...] = (),
         custom_resources: CustomResources | None = None,
         depends_on: list[ITerraformDependable] | None = None,
     ) -> None:
@@ -48,28 +49,14 @@ class AddonRelease(Construct):
             repository=chart.repository,
             chart=chart.name,
             version=chart.version,
-            namespace=namespace,
+            namespace=addon.namespace,
+            create_namespace=addon.namespace not in SYSTEM_NAMESPACES,
             values=[serialize(values)],
             wait=True,
             timeout=900,
             depends_on=depends_on or None,
         )
         self.ready: list[ITerraformDependable] = [release]
-        for sc in storage_classes:
-            annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if sc.default else None
-            self.ready.append(
-                StorageClassV1(
-                    self,
-                    f"storage-class-{sc.name}",
-                    metadata={"name": sc.name, "annotations": annotations},
-                    storage_provisioner=sc.provisioner,
-                    parameters=dict(sc.parameters),
-                    reclaim_policy=sc.reclaim_policy,
-                    volume_binding_mode=sc.volume_binding_mode,
-                    allow_volume_expansion=sc.allow_volume_expansion,
-                    depends_on=[release],
-                )
-            )
         if custom_resources is not None:
             chart_asset = TerraformAsset(self, "manifests-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
             self.ready.append(
@@ -78,7 +65,7 @@ class AddonRelease(Construct):
                     "custom-resources",
                     name=custom_resources.release,
                     chart=chart_asset.path,
-                    namespace=namespace,
+                    namespace=addon.namespace,
                     values=[serialize({"manifests": [dict(m) for m in custom_resources.manifests]})],
                     wait=True,
                     depends_on=[release],

@@ -1,9 +1,13 @@
-"""``<env>-addons``: the Kubernetes side of the enabled add-ons (namespaces, releases, storage
-classes, secret stores), via the helm and kubernetes providers.
+"""``<env>-addons``: the Kubernetes side of the enabled add-ons (releases with their namespaces
+and storage classes, secret stores), via the helm provider.
 
-The providers authenticate from the cluster stack's endpoint and CA (cross-stack references) and
+The provider authenticates from the cluster stack's endpoint and CA (cross-stack references) and
 a token from ``data.aws_eks_cluster_auth``: no kubeconfig, no AWS CLI, so it runs in Terraform
 Cloud as well. The aws provider is here only for that token.
+
+No kubernetes provider: the only Kubernetes objects besides releases were namespaces (Helm's
+``create_namespace``) and StorageClasses (the CSI charts' own ``storageClasses`` values), and
+loading that provider's bindings alone added ~1.2 s to every synth.
 """
 
 from __future__ import annotations
@@ -11,8 +15,6 @@ from __future__ import annotations
 from cdktf import Fn, ITerraformDependable
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 from cdktf_cdktf_provider_helm.provider import HelmProvider
-from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
-from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
@@ -24,10 +26,6 @@ from modules.efs import EfsOutputs
 from modules.network import NetworkOutputs
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
-
-# Namespaces that exist on every cluster: never created or deleted here.
-SYSTEM_NAMESPACES = frozenset({"kube-system", "default"})
-
 
 class AddonsStack(PlatformStack):
     def __init__(
@@ -42,20 +40,17 @@ class AddonsStack(PlatformStack):
     ) -> None:
         super().__init__(scope, env, "addons")
         auth = DataAwsEksClusterAuth(self, "cluster-auth", name=cluster.name)
-        connection = {
-            "host": cluster.endpoint,
-            "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
-            "token": auth.token,
-        }
-        HelmProvider(self, "helm", kubernetes=connection)
-        KubernetesProvider(self, "kubernetes", **connection)
-
-        addons = enabled(env)
-        namespaces: dict[str, str] = {}
-        for ns in sorted({a.namespace for a, _ in addons} - SYSTEM_NAMESPACES):
-            namespaces[ns] = NamespaceV1(self, f"namespace-{ns}", metadata={"name": ns}).metadata.name
+        HelmProvider(
+            self,
+            "helm",
+            kubernetes={
+                "host": cluster.endpoint,
+                "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
+                "token": auth.token,
+            },
+        )
         ready: dict[str, list[ITerraformDependable]] = {}
-        for addon, options in addons:
+        for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,
                 options=options,
@@ -73,9 +68,7 @@ class AddonsStack(PlatformStack):
                 self,
                 addon.name,
                 addon=addon,
-                namespace=namespaces.get(addon.namespace, addon.namespace),
                 values=addon.release_values(ctx),
-                storage_classes=addon.storage_classes(ctx),
                 custom_resources=addon.custom_resources(ctx),
                 depends_on=after,
             )

@@ -25,7 +25,6 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 CHARTS = REFERENCE / "charts"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 REMOTE = re.compile(r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)\}$")
-NAMESPACE_REF = re.compile(r"^\$\{kubernetes_namespace_v1\.([\w-]+)\.metadata\[0\]\.name\}$")
 
 # Subtrees a chart passes through verbatim into another configuration: their defaults show only an
 # example, so keys below them belong to the application, not the chart. Each must be a map in the
@@ -98,13 +97,6 @@ def remote_value(s: Synth, expression: str) -> str:
     assert match, f"not a cross-stack reference: {expression}"
     source, output = match.groups()
     return s.stack(source)["output"][output]["value"]
-
-
-def namespace_name(s: Synth, stack: str, value: str) -> str:
-    match = NAMESPACE_REF.match(value)
-    if not match:
-        return value
-    return s.resources(stack, "kubernetes_namespace_v1")[match.group(1)]["metadata"]["name"]
 
 
 def dig(tree: Any, path: tuple[str, ...]) -> Any:
@@ -226,7 +218,7 @@ def test_releases_wait_for_what_they_depend_on(all_envs) -> None:
 
 def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configures(all_envs) -> None:
     for s, env in all_envs:
-        aws_stack, k8s_stack = f"{env.name}-addons-aws", f"{env.name}-addons"
+        aws_stack = f"{env.name}-addons-aws"
         issuer = s.stack(f"{env.name}-cluster")["resource"]["aws_eks_cluster"]
         roles = s.resources(aws_stack, "aws_iam_role")
         bound: set[str] = set()
@@ -257,7 +249,7 @@ def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configure
             # The prefix is the cluster's OIDC issuer (cross-stack), without its scheme.
             [prefix] = prefixes
             assert "identity0oidc0issuer" in prefix and '"https://", ""' in prefix and len(issuer) == 1
-            namespace = namespace_name(s, k8s_stack, release["namespace"])
+            namespace = release["namespace"]
             assert conditions[f"{prefix}:sub"] == f"system:serviceaccount:{namespace}:{block['name']}"
             assert conditions[f"{prefix}:aud"] == "sts.amazonaws.com"
             assert block["create"] is True
@@ -436,38 +428,46 @@ def test_values_follow_the_environment(all_envs) -> None:
 # ---------------------------------------------------------------------------- Kubernetes side
 
 
-def test_providers_authenticate_from_the_cluster_stack_without_kubeconfig(all_envs) -> None:
+def test_provider_authenticates_from_the_cluster_stack_without_kubeconfig(all_envs) -> None:
     for s, env in all_envs:
         stack = s.stack(f"{env.name}-addons")
-        assert set(stack["provider"]) == {"aws", "helm", "kubernetes"}
+        assert set(stack["provider"]) == {"aws", "helm"}
         [auth_key] = stack["data"]["aws_eks_cluster_auth"]
         [cluster_key] = s.stack(f"{env.name}-cluster")["resource"]["aws_eks_cluster"]
         assert remote_value(s, stack["data"]["aws_eks_cluster_auth"][auth_key]["name"]) == f"${{aws_eks_cluster.{cluster_key}.name}}"
-        for connection in (stack["provider"]["helm"][0]["kubernetes"], stack["provider"]["kubernetes"][0]):
-            assert set(connection) == {"host", "cluster_ca_certificate", "token"}
-            assert remote_value(s, connection["host"]) == f"${{aws_eks_cluster.{cluster_key}.endpoint}}"
-            ca = re.fullmatch(r"\$\{base64decode\((.+)\)\}", connection["cluster_ca_certificate"]).group(1)
-            assert remote_value(s, "${" + ca + "}") == f"${{aws_eks_cluster.{cluster_key}.certificate_authority[0].data}}"
-            assert connection["token"] == f"${{data.aws_eks_cluster_auth.{auth_key}.token}}"
+        connection = stack["provider"]["helm"][0]["kubernetes"]
+        assert set(connection) == {"host", "cluster_ca_certificate", "token"}
+        assert remote_value(s, connection["host"]) == f"${{aws_eks_cluster.{cluster_key}.endpoint}}"
+        ca = re.fullmatch(r"\$\{base64decode\((.+)\)\}", connection["cluster_ca_certificate"]).group(1)
+        assert remote_value(s, "${" + ca + "}") == f"${{aws_eks_cluster.{cluster_key}.certificate_authority[0].data}}"
+        assert connection["token"] == f"${{data.aws_eks_cluster_auth.{auth_key}.token}}"
 
 
-def test_storage_classes_follow_their_csi_driver(all_envs) -> None:
+def test_csi_drivers_create_their_storage_classes_bound_to_env_resources(all_envs) -> None:
     for s, env in all_envs:
-        classes = {b["metadata"]["name"]: b for b in s.resources(f"{env.name}-addons", "kubernetes_storage_class_v1").values()}
-        expected = {n for n in ("aws-ebs-csi-driver", "aws-efs-csi-driver") if n in env.addons}
-        assert len(classes) == len(expected)
+        releases = addon_releases(s, env)
         if "aws-ebs-csi-driver" in env.addons:
-            gp3 = classes["gp3"]
-            assert gp3["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+            [gp3] = values_of(releases["aws-ebs-csi-driver"])["storageClasses"]
+            assert gp3["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
             assert gp3["parameters"]["type"] == "gp3" and gp3["parameters"]["encrypted"] == "true"
             [kms_key] = s.stack(f"{env.name}-cluster")["resource"]["aws_kms_key"]
             assert remote_value(s, gp3["parameters"]["kmsKeyId"]) == f"${{aws_kms_key.{kms_key}.arn}}"
-            assert gp3["depends_on"] == [release_id(s, env, "aws-ebs-csi-driver")]
+            for dependent in ("loki", "tempo", "kube-prometheus-stack"):
+                if dependent in releases:
+                    assert release_id(s, env, "aws-ebs-csi-driver") in releases[dependent]["depends_on"]
         if "aws-efs-csi-driver" in env.addons:
-            efs = classes["efs"]
+            [efs] = values_of(releases["aws-efs-csi-driver"])["storageClasses"]
             [fs] = s.stack(f"{env.name}-storage")["resource"]["aws_efs_file_system"]
             assert remote_value(s, efs["parameters"]["fileSystemId"]) == f"${{aws_efs_file_system.{fs}.id}}"
-            assert efs["depends_on"] == [release_id(s, env, "aws-efs-csi-driver")]
+            assert efs["parameters"]["provisioningMode"] == "efs-ap"
+        # Exactly one default class per cluster.
+        defaults = [
+            sc
+            for r in releases.values()
+            for sc in values_of(r).get("storageClasses", [])
+            if sc.get("annotations", {}).get("storageclass.kubernetes.io/is-default-class") == "true"
+        ]
+        assert len(defaults) == ("aws-ebs-csi-driver" in env.addons)
 
 
 def test_cluster_secret_store_is_applied_after_the_operator(all_envs) -> None:
@@ -483,15 +483,11 @@ def test_cluster_secret_store_is_applied_after_the_operator(all_envs) -> None:
         assert manifest["spec"]["provider"]["aws"] == {"service": "ParameterStore", "region": env.region}
 
 
-def test_namespaces_are_created_for_releases_outside_kube_system(all_envs) -> None:
+def test_releases_create_their_namespace_outside_kube_system(all_envs) -> None:
     for s, env in all_envs:
-        stack = f"{env.name}-addons"
-        created = {b["metadata"]["name"] for b in s.resources(stack, "kubernetes_namespace_v1").values()}
-        used = {namespace_name(s, stack, r["namespace"]) for r in addon_releases(s, env).values()}
-        assert created == used - {"kube-system"}
-        for release in addon_releases(s, env).values():
-            if namespace_name(s, stack, release["namespace"]) != "kube-system":
-                assert NAMESPACE_REF.match(release["namespace"]), "release waits for its namespace"
+        for name, release in addon_releases(s, env).items():
+            assert release["namespace"] == BY_NAME[name].namespace
+            assert release.get("create_namespace", False) is (release["namespace"] != "kube-system")
 
 
 # ---------------------------------------------------------------------------- AWS side

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement, StorageClass
+from modules.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement
 
 DEFAULT_STORAGE_CLASS = "gp3"
 
@@ -39,15 +39,19 @@ class AwsEbsCsiDriver(Addon):
         ]
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:
-        # The chart's schema is strict (additionalProperties: false): only keys it declares.
-        return {"controller": {"region": ctx.region}}
-
-    def storage_classes(self, ctx: AddonContext) -> tuple[StorageClass, ...]:
-        return (
-            StorageClass(
-                name=DEFAULT_STORAGE_CLASS,
-                provisioner="ebs.csi.aws.com",
-                parameters={"type": "gp3", "encrypted": "true", "kmsKeyId": ctx.kms_key_arn},
-                default=True,
-            ),
-        )
+        # The chart's schema is strict (additionalProperties: false): only keys it declares. The
+        # chart creates the StorageClass itself, so it exists once the release is ready; EKS
+        # >= 1.30 marks no class as default, and the PVCs of Loki, Tempo and Prometheus need one.
+        return {
+            "controller": {"region": ctx.region},
+            "storageClasses": [
+                {
+                    "name": DEFAULT_STORAGE_CLASS,
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                    "volumeBindingMode": "WaitForFirstConsumer",
+                    "reclaimPolicy": "Delete",
+                    "allowVolumeExpansion": True,
+                    "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": ctx.kms_key_arn},
+                }
+            ],
+        }

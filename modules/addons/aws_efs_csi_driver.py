@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement, StorageClass
+from modules.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement
 
 STORAGE_CLASS = "efs"
 _CLUSTER_TAG = "efs.csi.aws.com/cluster"
@@ -65,14 +65,20 @@ class AwsEfsCsiDriver(Addon):
         ]
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:
-        return {"controller": {"regionalStsEndpoints": True}}
-
-    def storage_classes(self, ctx: AddonContext) -> tuple[StorageClass, ...]:
-        return (
-            StorageClass(
-                name=STORAGE_CLASS,
-                provisioner="efs.csi.aws.com",
-                parameters={"provisioningMode": "efs-ap", "fileSystemId": ctx.efs_file_system_id, "directoryPerms": "700"},
-                volume_binding_mode="Immediate",
-            ),
-        )
+        # The chart creates the StorageClass (ReadWriteMany volumes as access points on the
+        # storage stack's file system), so it exists once the release is ready.
+        return {
+            "controller": {"regionalStsEndpoints": True},
+            "storageClasses": [
+                {
+                    "name": STORAGE_CLASS,
+                    "reclaimPolicy": "Delete",
+                    "volumeBindingMode": "Immediate",
+                    "parameters": {
+                        "provisioningMode": "efs-ap",
+                        "fileSystemId": ctx.efs_file_system_id,
+                        "directoryPerms": "700",
+                    },
+                }
+            ],
+        }

@@ -44,19 +44,6 @@ class ServiceAccount:
 
 
 @dataclass(frozen=True)
-class StorageClass:
-    """A Kubernetes StorageClass the add-on provides, created after its release."""
-
-    name: str
-    provisioner: str
-    parameters: Mapping[str, str]
-    default: bool = False
-    reclaim_policy: str = "Delete"
-    volume_binding_mode: str = "WaitForFirstConsumer"
-    allow_volume_expansion: bool = True
-
-
-@dataclass(frozen=True)
 class CustomResources:
     """Objects of CRDs the add-on installs, applied as a second release after the first one is ready
     (a CRD must exist before Terraform can plan objects of it; see ADDONS.md §2.5)."""
@@ -142,9 +129,6 @@ class Addon:
     def values(self, ctx: AddonContext) -> dict[str, Any]:
         """Helm values, without the service-account block (the base adds it at its chart path)."""
         return {}
-
-    def storage_classes(self, ctx: AddonContext) -> tuple[StorageClass, ...]:
-        return ()
 
     def custom_resources(self, ctx: AddonContext) -> CustomResources | None:
         return None
