@@ -42,3 +42,14 @@ def test_a_failure_without_annotation_fails_the_gate(synth: Synth, tmp_path: Pat
     (stack / "cdk.tf.json").write_text(json.dumps(doc))
     unaccepted = {f.check_id for f in evaluate(tmp_path / "stacks") if f.reason is None}
     assert "CKV_AWS_18" in unaccepted
+
+
+def test_a_skip_for_a_check_that_passes_is_reported_stale(synth: Synth, tmp_path: Path) -> None:
+    stack = tmp_path / "stacks" / "prod-cluster"
+    shutil.copytree(synth.outdir / "stacks" / "prod-cluster", stack)
+    doc = json.loads((stack / "cdk.tf.json").read_text())
+    (cluster,) = doc["resource"]["aws_eks_cluster"].values()
+    cluster["//"]["checkov_skip"] = {"CKV_AWS_58": "secrets encryption is on, so this exception is stale"}
+    (stack / "cdk.tf.json").write_text(json.dumps(doc))
+    stale = [f for f in evaluate(tmp_path / "stacks") if f.check_id == "STALE_SKIP:CKV_AWS_58"]
+    assert len(stale) == 1 and stale[0].reason is None

@@ -41,11 +41,11 @@ def _skips(stack_dir: Path) -> dict[str, dict[str, str]]:
     return found
 
 
-def run_checkov(stacks_root: Path) -> list[dict]:
-    """checkov's failed checks for every cdk.tf.json under ``stacks_root``."""
+def run_checkov(stacks_root: Path) -> tuple[list[dict], list[dict]]:
+    """checkov's (failed, passed) checks for every cdk.tf.json under ``stacks_root``."""
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", LOG_LEVEL="ERROR")
     proc = subprocess.run(
-        [str(CHECKOV), "--framework", "terraform_json", "-d", str(stacks_root), "--skip-download", "--quiet", "-o", "json"],
+        [str(CHECKOV), "--framework", "terraform_json", "-d", str(stacks_root), "--skip-download", "-o", "json"],
         capture_output=True,
         text=True,
         env=env,
@@ -56,18 +56,36 @@ def run_checkov(stacks_root: Path) -> list[dict]:
     report = json.loads(proc.stdout)
     reports = report if isinstance(report, list) else [report]
     failed: list[dict] = []
+    passed: list[dict] = []
     for r in reports:
         if r.get("summary", {}).get("parsing_errors"):
             raise RuntimeError(f"checkov could not parse: {r['results'].get('parsing_errors')}")
         failed.extend(r.get("results", {}).get("failed_checks", []))
-    return failed
+        passed.extend(r.get("results", {}).get("passed_checks", []))
+    return failed, passed
+
+
+def _stack_of(check: dict) -> str:
+    return Path(check["file_path"].lstrip("/")).parent.name or Path(check["file_abs_path"]).parent.name
 
 
 def evaluate(stacks_root: Path) -> list[Finding]:
+    """Every failed check, with the reason it is accepted (None when it is not).
+
+    A skip annotation for a check that *passes* on its resource is reported as a failure of its
+    own (check id ``STALE_SKIP:<id>``): an exception nobody needs any more must be deleted.
+    """
     findings = []
     skips_by_stack: dict[str, dict[str, dict[str, str]]] = {}
-    for check in run_checkov(stacks_root):
-        stack = Path(check["file_path"].lstrip("/")).parent.name or Path(check["file_abs_path"]).parent.name
+    failed, passed = run_checkov(stacks_root)
+    for check in passed:
+        stack = _stack_of(check)
+        if stack not in skips_by_stack:
+            skips_by_stack[stack] = _skips(stacks_root / stack)
+        if check["check_id"] in skips_by_stack[stack].get(check["resource"].split(".")[-1], {}):
+            findings.append(Finding(stack, check["resource"], f"STALE_SKIP:{check['check_id']}", "skip annotation for a check that passes", None))
+    for check in failed:
+        stack = _stack_of(check)
         if stack not in skips_by_stack:
             skips_by_stack[stack] = _skips(stacks_root / stack)
         name = check["resource"].split(".")[-1]
