@@ -155,9 +155,15 @@ class ClusterConfig(Strict):
     node_groups: dict[K8sName, NodeGroup] = Field(min_length=1)
     fargate_profiles: dict[K8sName, FargateProfile] = Field(default_factory=dict)
     access_entries: tuple[AccessEntry, ...] = ()
+    api_authentication: bool = True
+    """Authenticate with EKS access entries only (``authentication_mode: API``). ``false`` leaves
+    the cluster's access configuration unset (EKS default: the aws-auth ConfigMap): only for an
+    emulator without the access entry API (moto, docs/emulator.md)."""
 
     @model_validator(mode="after")
     def _endpoint(self) -> Self:
+        if self.access_entries and not self.api_authentication:
+            raise ValueError("access_entries: access entries need api_authentication: true")
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise ValueError("public_access_cidrs: a public endpoint needs at least one allowed CIDR (0.0.0.0/0 must be explicit)")
         if not self.endpoint_public_access and self.public_access_cidrs:
@@ -181,6 +187,9 @@ class EfsAccessPoint(Strict):
 class StorageConfig(Strict):
     efs: bool = True
     efs_access_points: dict[K8sName, EfsAccessPoint] = Field(default_factory=dict)
+    efs_backups: bool = True
+    """AWS Backup's automatic daily backups of the file system. ``false`` only for an emulator
+    without the EFS backup policy API (moto, docs/emulator.md)."""
 
     @model_validator(mode="after")
     def _access_points_need_efs(self) -> Self:
@@ -208,6 +217,12 @@ class S3StateBackend(Strict):
     region: str
     key_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9._/-]*[a-z0-9])?$")
     state_stack_in_s3: bool = False
+    keep_state_versions: int | None = Field(default=10, ge=1, le=100)
+    """Old state versions always kept, however old (the rest expire after 90 days). ``null``
+    expires by age alone: only for an emulator that drops ``NewerNoncurrentVersions`` (moto)."""
+    tls_only_policy: bool = True
+    """Bucket policy denying plain-HTTP access. ``false`` only for an emulator that applies a
+    conditioned Deny unconditionally (moto) and is reached over plain HTTP on loopback."""
 
     @property
     def state_stack_remote(self) -> bool:

@@ -48,6 +48,7 @@ class Efs(Construct):
         vpc_cidr: str,
         subnet_ids: list[str],
         access_points: dict[str, AccessPointConfig],
+        backups: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         fs = EfsFileSystem(
@@ -64,7 +65,8 @@ class Efs(Construct):
             ],
             tags={"Name": name},
         )
-        EfsBackupPolicy(self, "backup", file_system_id=fs.id, backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"))
+        if backups:  # false only for an emulator without the backup policy API (docs/emulator.md)
+            EfsBackupPolicy(self, "backup", file_system_id=fs.id, backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"))
         sg = SecurityGroup(
             self,
             "sg",

@@ -35,13 +35,16 @@ def private_bucket(
     rule_id: str,
     abort_uploads_days: int,
     expire_days: int | None = None,
-    noncurrent: tuple[int, int] | None = None,
+    noncurrent: tuple[int, int | None] | None = None,
+    tls_only: bool = True,
     skips: tuple[tuple[str, str], ...] = (),
 ) -> S3Bucket:
     """Add to ``scope`` a bucket that is SSE-KMS encrypted with ``kms_key_arn`` (bucket key on),
     private (public access blocked, ACLs disabled), TLS-only, with one bucket-wide lifecycle rule.
 
-    ``noncurrent`` is (days, versions to keep) for expiring old versions of a versioned bucket.
+    ``noncurrent`` is (days, versions to keep) for expiring old versions of a versioned bucket;
+    versions to keep ``None`` expires by age alone. ``tls_only=False`` leaves out the TLS-only
+    bucket policy (an emulator reached over plain HTTP, docs/emulator.md).
     ``skips`` are checkov exceptions for the bucket, each with its reason.
     """
     b = S3Bucket(scope, "bucket", bucket=bucket)
@@ -73,22 +76,23 @@ def private_bucket(
         restrict_public_buckets=True,
     )
     S3BucketOwnershipControls(scope, "ownership", bucket=b.id, rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-    S3BucketPolicy(
-        scope,
-        "tls-only",
-        bucket=b.id,
-        policy=document(
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [b.arn, f"{b.arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ),
-        depends_on=[block],
-    )
+    if tls_only:
+        S3BucketPolicy(
+            scope,
+            "tls-only",
+            bucket=b.id,
+            policy=document(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [b.arn, f"{b.arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ),
+            depends_on=[block],
+        )
     S3BucketLifecycleConfiguration(
         scope,
         "lifecycle",

@@ -17,7 +17,8 @@ class StateBucket(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, bucket: str, account_id: str, noncurrent_days: int = 90, keep_versions: int = 10
+        self, scope: Construct, id_: str, *, bucket: str, account_id: str, noncurrent_days: int = 90, keep_versions: int | None = 10,
+        tls_only: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         key = Key(
@@ -35,6 +36,7 @@ class StateBucket(Construct):
             rule_id="expire-old-state-versions",
             abort_uploads_days=7,
             noncurrent=(noncurrent_days, keep_versions),
+            tls_only=tls_only,
             skips=(
                 ("CKV_AWS_18", "access logs would need a second bucket per environment; CloudTrail data events are the audit trail for state reads"),
                 ("CKV_AWS_144", "state is versioned and old versions kept; cross-region replication is an account-level DR decision, not per environment"),

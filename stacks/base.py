@@ -50,8 +50,8 @@ class PlatformStack(TerraformStack):
             # loopback port works and nothing machine-specific lands in the JSON.
             access_key=emulator.access_key if emulator else None,
             secret_key=emulator.secret_key if emulator else None,
-            skip_credentials_validation=True if emulator else None,
-            skip_requesting_account_id=True if emulator else None,
+            # The account ID is still requested (moto answers STS with 123456789012), because
+            # allowed_account_ids fails with an empty account when the request is skipped.
             skip_metadata_api_check="true" if emulator else None,
             s3_use_path_style=True if emulator else None,
         )

@@ -32,6 +32,13 @@ class StateStack(AwsStack):
             self.output("tfc_run_role_arn", trust.outputs.role_arn, "Set as TFC_AWS_RUN_ROLE_ARN in this environment's workspaces")
             self.output("tfc_oidc_provider_arn", trust.outputs.oidc_provider_arn, "IAM OIDC provider trusted for Terraform Cloud")
             return
-        bucket = StateBucket(self, "state-bucket", bucket=backend.bucket, account_id=env.account_id)
+        bucket = StateBucket(
+            self,
+            "state-bucket",
+            bucket=backend.bucket,
+            account_id=env.account_id,
+            keep_versions=backend.keep_state_versions,
+            tls_only=backend.tls_only_policy,
+        )
         self.output("state_bucket", bucket.bucket, "S3 bucket holding this environment's Terraform state")
         self.output("state_kms_key_arn", bucket.kms_key_arn, "KMS key encrypting the state objects")

@@ -23,6 +23,7 @@ class StorageStack(AwsStack):
             vpc_cidr=network.vpc_cidr,
             subnet_ids=network.private_subnet_ids,
             access_points=dict(env.storage.efs_access_points),
+            backups=env.storage.efs_backups,
         )
         self.outputs: EfsOutputs = efs.outputs
         self.output("efs_id", efs.outputs.file_system_id, "EFS file system ID")
