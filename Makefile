@@ -80,3 +80,19 @@ plan-report: venv ## Plan every stack of ENV with terraform and write plan-repor
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) main.py
 	$(PY) -m tools.delivery plan $(ENV) --out .work/plans/$(ENV)
 	$(PY) -m tools.plan_report .work/plans/$(ENV)/*.json --out plan-report.md
+
+# --- local emulator (issue 4) ---
+# No AWS account needed: moto on a free 127.0.0.1 port, real Terraform, docs/emulator.md.
+.PHONY: local-up local-plan local-down test-e2e
+
+local-up: venv ## Start the AWS emulator and apply every AWS-only stack of environments/local.yaml
+	$(PY) -m tools.local up
+
+local-plan: venv ## Plan every stack on the running emulator; fails unless nothing would change
+	$(PY) -m tools.local plan
+
+local-down: venv ## Destroy every stack in reverse order and stop the emulator
+	$(PY) -m tools.local down
+
+test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests against the emulator
+	$(PY) -m pytest tests/e2e

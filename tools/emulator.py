@@ -89,16 +89,17 @@ class Emulator:
             )
             if log is not subprocess.DEVNULL:
                 log.close()
-            if self._wait_ready(timeout):
+            if self.wait_ready(timeout):
                 return self
             self.stop()
             self.port = 0
         raise EmulatorError(f"moto server did not start on {HOST} (log: {self.log_path or 'not kept'})")
 
-    def _wait_ready(self, timeout: float) -> bool:
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the server answers within ``timeout`` (also for one started by another process)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
+            if self.process is not None and self.process.poll() is not None:
                 return False  # exited: port taken or a crash
             try:
                 with _opener().open(f"{self.endpoint}/moto-api/", timeout=2) as response:
@@ -191,10 +192,40 @@ def _correct_moto() -> None:
     - EKS node groups: moto reports ``remoteAccess: {ec2SshKey: eksKeypair}`` for a group created
       without remote access, so Terraform plans to replace every node group forever. AWS reports
       no ``remoteAccess`` then (and rejects it together with a launch template).
+    - EC2 launch templates: moto copies the request's own tags (``TagSpecifications`` of type
+      ``launch-template``, where the aws provider puts its default tags) into the template data,
+      so Terraform sees a tag specification it never set and plans to remove it forever. AWS
+      keeps them apart (``launch-template`` is not even a valid type inside template data).
+    - EKS node groups: moto's CreateNodegroup ignores ``updateConfig`` (only UpdateNodegroupConfig
+      reads it), so a group reads back without it and Terraform plans to add it forever.
     """
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
     from moto.eks import models as eks_models
+    from moto.eks.responses import EKSResponse
+
+    create_nodegroup = EKSResponse.create_nodegroup
+
+    def create_nodegroup_keeping_update_config(self: Any) -> Any:
+        result = create_nodegroup(self)
+        update_config = self._get_param("updateConfig")
+        if update_config:
+            group = self.eks_backend.describe_nodegroup(cluster_name=self._get_param("name"), nodegroup_name=self._get_param("nodegroupName"))
+            group.update_config = update_config
+        return result
+
+    EKSResponse.create_nodegroup = create_nodegroup_keeping_update_config  # type: ignore[method-assign]
 
     eks_models.DEFAULT_REMOTE_ACCESS = None  # type: ignore[assignment]
+
+    create = LaunchTemplateBackend.create_launch_template
+
+    def create_launch_template(self: Any, name: str, description: str, template_data: dict[str, Any], tag_spec: dict[str, Any]) -> Any:
+        specs = template_data.get("TagSpecifications")
+        if specs:
+            template_data = {**template_data, "TagSpecifications": [t for t in specs if t.get("ResourceType") != "launch-template"]}
+        return create(self, name, description, template_data, tag_spec)
+
+    LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]
 
 
 def serve(port: int) -> None:

@@ -1,0 +1,61 @@
+"""Helpers shared by the e2e conftest and tests (imported as ``e2e_support``: pytest puts this
+directory on sys.path)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from tools.terraform import ROOT
+
+TIMINGS: dict[str, float] = defaultdict(float)
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Add the wall time of the block to ``TIMINGS[name]`` (apply, plan, destroy, ... per env)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        TIMINGS[name] += time.monotonic() - started
+
+
+def wide_environment(directory: Path) -> Path:
+    """The second shape: environments/local.yaml widened to three AZs, a NAT gateway per AZ and
+    two node groups, under another name and bucket. Written to ``directory``; returns it."""
+    raw = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+    raw["name"] = "localwide"
+    raw["network"].update(
+        availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        public_subnets=["10.60.0.0/22", "10.60.4.0/22", "10.60.8.0/22"],
+        private_subnets=["10.60.32.0/19", "10.60.64.0/19", "10.60.96.0/19"],
+        vpc_cidr="10.60.0.0/16",
+        nat_gateways="one_per_az",
+    )
+    raw["cluster"]["node_groups"]["spot"] = {
+        "instance_types": ["m6i.large", "m5.large"],
+        "capacity": "SPOT",
+        "min_size": 0,
+        "desired_size": 1,
+        "max_size": 3,
+        "labels": {"node.kubernetes.io/capacity": "spot"},
+        "taints": [{"key": "capacity", "value": "spot", "effect": "NO_SCHEDULE"}],
+    }
+    raw["state_backend"]["bucket"] = "platform-localwide-tfstate"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "localwide.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return directory
+
+
+def copy_stacks(outdir: Path, stacks: list[str], dest: Path) -> Path:
+    """A private copy of the synthesized stacks, so each test has its own .terraform and local state."""
+    for stack in stacks:
+        shutil.copytree(outdir / "stacks" / stack, dest / "stacks" / stack)
+    return dest

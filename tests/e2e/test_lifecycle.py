@@ -1,0 +1,126 @@
+"""Every AWS-only stack of an environment applies to the emulator, converges, and destroys cleanly.
+
+Run for ``environments/local.yaml`` and for a wider shape of it (three AZs, a NAT gateway per AZ,
+two node groups). Each environment gets its own emulator for the module; the tests of one
+environment run in order (apply, plan, destroy) against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from environments import load_environments
+from environments.schema import EnvironmentConfig
+from e2e_support import copy_stacks, phase, wide_environment
+from tools.emulator import Emulator
+from tools.local import Workspace
+from tools.terraform import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Deployment:
+    env: EnvironmentConfig
+    ws: Workspace
+
+    def client(self, service: str):  # noqa: ANN201 - a boto3 client
+        return self.ws.emulator.client(service, self.env.region)
+
+
+@pytest.fixture(scope="module", params=["local", "localwide"])
+def deployment(
+    request: pytest.FixtureRequest,
+    synthesized: Callable[[str], tuple[Path, list[str]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    tf_env: dict[str, str],
+) -> Iterator[Deployment]:
+    name = request.param
+    outdir, stacks = synthesized(name)
+    if name == "local":
+        env = load_environments(ROOT / "environments", only=["local"])[0]
+    else:
+        env = load_environments(wide_environment(tmp_path_factory.mktemp("env")), only=[name])[0]
+    base = tmp_path_factory.mktemp(f"{name}-deploy")
+    emulator = Emulator(log_path=base / "emulator.log").start()
+    try:
+        ws = Workspace(outdir=copy_stacks(outdir, stacks, base), stacks=stacks, emulator=emulator, logs=base / "logs", base_env=tf_env)
+        yield Deployment(env=env, ws=ws)
+    finally:
+        emulator.stop()
+
+
+def _state_objects(d: Deployment) -> dict[str, dict]:
+    s3 = d.client("s3")
+    listed = s3.list_objects_v2(Bucket=d.env.state_backend.bucket).get("Contents", [])
+    return {o["Key"]: json.loads(s3.get_object(Bucket=d.env.state_backend.bucket, Key=o["Key"])["Body"].read()) for o in listed}
+
+
+def test_every_aws_only_stack_applies_and_keeps_its_state_in_the_emulated_bucket(deployment: Deployment) -> None:
+    d = deployment
+    layers = [s.removeprefix(f"{d.env.name}-") for s in d.ws.stacks]
+    assert layers[:4] == ["state", "network", "cluster", "storage"], layers
+    with phase(f"apply {d.env.name}"):
+        for stack in d.ws.stacks:
+            d.ws.apply(stack)
+    states = _state_objects(d)
+    # The state stack bootstraps the bucket on local state; every other stack is in the bucket.
+    expected = {f"{d.env.name}/{layer}.tfstate" for layer in layers[1:]}
+    assert set(states) == expected, f"state objects in s3://{d.env.state_backend.bucket}: {sorted(states)}"
+    for key, state in states.items():
+        assert state["resources"], f"{key} holds no resources"
+    assert "aws_s3_bucket" in {r["type"] for r in json.loads((d.ws.dir(d.ws.stacks[0]) / f"terraform.{d.ws.stacks[0]}.tfstate").read_text())["resources"]}
+
+
+def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
+    d = deployment
+    with phase(f"plan {d.env.name}"):
+        changed = [stack for stack in d.ws.stacks if not d.ws.plan_is_empty(stack)]
+    assert not changed, f"changes planned in {changed}; see {[str(d.ws.log(s)) for s in changed]}"
+
+
+def _leftovers(d: Deployment) -> dict[str, list[str]]:
+    """What of this environment the emulator still holds, by kind."""
+    ec2, eks, efs, iam = d.client("ec2"), d.client("eks"), d.client("efs"), d.client("iam")
+    mine = [{"Name": "tag:environment", "Values": [d.env.name]}]
+    clusters = [c for c in eks.list_clusters()["clusters"] if c == d.env.cluster_name]
+    return {
+        "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=mine)["Vpcs"]],
+        "subnets": [s["SubnetId"] for s in ec2.describe_subnets(Filters=mine)["Subnets"]],
+        "nat gateways": [
+            n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=mine)["NatGateways"] if n["State"] not in ("deleted", "deleting")
+        ],
+        "eks clusters": clusters,
+        "node groups": [g for c in clusters for g in eks.list_nodegroups(clusterName=c)["nodegroups"]],
+        "efs file systems": [f["FileSystemId"] for f in efs.describe_file_systems()["FileSystems"] if f.get("CreationToken") == d.env.name],
+        "iam roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{d.env.name}-")],
+        "buckets": [b["Name"] for b in d.client("s3").list_buckets()["Buckets"] if b["Name"] == d.env.state_backend.bucket],
+    }
+
+
+def _key_states(d: Deployment) -> list[str]:
+    kms = d.client("kms")
+    return [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]]
+
+
+def test_destroy_in_reverse_order_leaves_nothing_of_the_environment(deployment: Deployment) -> None:
+    d = deployment
+    before = _leftovers(d)
+    # Guard against a vacuous pass: everything checked below must exist before the destroy.
+    assert all(before.values()), f"not deployed: {[k for k, v in before.items() if not v]}"
+    assert len(before["node groups"]) == len(d.env.cluster.node_groups)
+    assert len(before["nat gateways"]) == (len(d.env.network.availability_zones) if d.env.network.nat_gateways == "one_per_az" else 1)
+    with phase(f"destroy {d.env.name}"):
+        for stack in reversed(d.ws.stacks):
+            if stack == d.ws.stacks[0]:
+                d.ws.emulator.empty_bucket(d.env.state_backend.bucket, d.env.region)
+            d.ws.destroy(stack)
+    after = _leftovers(d)
+    assert not any(after.values()), f"left behind: { {k: v for k, v in after.items() if v} }"
+    states = _key_states(d)
+    assert states and set(states) == {"PendingDeletion"}, states
