@@ -1,5 +1,4 @@
-"""Helpers shared by the e2e conftest and tests (imported as ``e2e_support``: pytest puts this
-directory on sys.path)."""
+"""Helpers shared by the e2e conftest and tests."""
 
 from __future__ import annotations
 

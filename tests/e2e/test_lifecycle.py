@@ -16,7 +16,7 @@ import pytest
 
 from environments import load_environments
 from environments.schema import EnvironmentConfig
-from e2e_support import copy_stacks, phase, wide_environment
+from e2e.e2e_support import copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace
 from tools.terraform import ROOT

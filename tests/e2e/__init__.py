@@ -1,0 +1,1 @@
+"""End-to-end tests against the local AWS emulator (``make test-e2e``)."""
