@@ -145,7 +145,7 @@ def test_report_counts_and_exit_status(tmp_path: Path) -> None:
         tmp_path,
         "dev-network",
         rc("aws_subnet", "a", ["create"], None, {}),
-        rc("aws_route_table", "r", ["update"], {}, {}),
+        rc("aws_route_table", "r", ["update"], {"route": [], "tags": {}, "tags_all": {}}, {"route": [{"cidr_block": "0.0.0.0/0"}], "tags": {"a": "b"}, "tags_all": {"a": "b"}}),
         rc("aws_vpc", "v", ["no-op"], {}, {}),
     )
     cluster = plan_file(tmp_path, "dev-cluster", rc("aws_eks_cluster", "eks", ["create", "delete"], {"name": "a"}, {"name": "b"}, replace_paths=[["name"]]))
@@ -156,6 +156,7 @@ def test_report_counts_and_exit_status(tmp_path: Path) -> None:
     assert "| dev-cluster | 0 | 0 | 1 | 0 |" in report
     assert "**Risk: HIGH**" in report
     assert "- `aws_eks_cluster.eks` (forced by name)" in report
+    assert "- `aws_route_table.r` (route, tags)" in report  # what an update changes
     assert "\x1b[" not in report  # plain Markdown, no terminal colours
     assert main([str(network), f"cluster={cluster}", "--out", str(out), "--allow-high-risk"]) == 0
     assert "### cluster" in out.read_text()

@@ -59,6 +59,12 @@ class Change:
         return before != (self.after or {}).get(attribute)
 
 
+    def changed_attributes(self) -> list[str]:
+        """Top-level attributes an update changes (``tags_all`` follows ``tags`` and is left out)."""
+        keys = set(self.before or {}) | set(self.after or {}) | set(self.after_unknown or {})
+        return [k for k in sorted(keys - {"tags_all"}) if self.changed(k)]
+
+
 @dataclass(frozen=True)
 class Risk:
     level: Level
@@ -299,7 +305,12 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
                 continue
             lines.append(f"{action} ({len(changes)}):")
             for change in changes[:max_resources]:
-                why = f" (forced by {', '.join(change.replace_paths)})" if change.replace_paths else ""
+                if change.replace_paths:
+                    why = f" (forced by {', '.join(change.replace_paths)})"
+                elif change.action == "update" and change.changed_attributes():
+                    why = f" ({', '.join(change.changed_attributes())})"
+                else:
+                    why = ""
                 lines.append(f"- `{change.address}`{why}")
             if len(changes) > max_resources:
                 lines.append(f"- ... and {len(changes) - max_resources} more")
