@@ -30,10 +30,13 @@ def aws_only_stacks(outdir: Path) -> list[Path]:
     return found
 
 
+def init(stack_dir: Path, env: dict[str, str]) -> Result | None:
+    """``terraform init -backend=false``; a failed Result, or None when it worked."""
+    out = terraform(["init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
+    return None if out.returncode == 0 else Result(stack_dir.name, False, out.stdout + out.stderr)
+
+
 def validate(stack_dir: Path, env: dict[str, str]) -> Result:
-    init = terraform(["init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
-    if init.returncode != 0:
-        return Result(stack_dir.name, False, init.stdout + init.stderr)
     out = terraform(["validate", "-json", "-no-color"], stack_dir, env)
     report = json.loads(out.stdout or "{}")
     diagnostics = [
@@ -43,8 +46,14 @@ def validate(stack_dir: Path, env: dict[str, str]) -> Result:
 
 
 def validate_all(outdir: Path, env: dict[str, str]) -> list[Result]:
+    """Init one stack at a time (Terraform's plugin cache is not safe for concurrent inits), then
+    validate two at a time."""
+    stacks = aws_only_stacks(outdir)
+    failed_init = {d.name: r for d in stacks if (r := init(d, env)) is not None}
+    ready = [d for d in stacks if d.name not in failed_init]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda d: validate(d, env), aws_only_stacks(outdir)))
+        validated = {r.stack: r for r in pool.map(lambda d: validate(d, env), ready)}
+    return [failed_init.get(d.name) or validated[d.name] for d in stacks]
 
 
 def main(argv: list[str]) -> int:
