@@ -1,0 +1,195 @@
+"""`cdktf deploy` and the plan report, for real: the pinned CDKTF CLI deploys the emulator
+environment's AWS-only stacks to moto, then changed configurations are planned by Terraform and
+reviewed by ``tools.plan_report`` the way the pull-request workflow does.
+
+One emulator for the module (127.0.0.1, a free port). The environment is environments/local.yaml,
+copied to a temporary directory so each scenario can change it (PLATFORM_ENVIRONMENTS_DIR).
+Plans are never applied: every scenario is compared with the deployed state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from e2e.e2e_support import phase
+from tools.emulator import Emulator
+from tools.plan_report import EXIT_HIGH_RISK
+from tools.terraform import ROOT
+
+pytestmark = pytest.mark.e2e
+
+ENV = "local"
+LOCAL = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+BUCKET = LOCAL["state_backend"]["bucket"]
+REGION = LOCAL["region"]
+CLUSTER = f"{ENV}-eks"
+AWS_STACKS = [f"{ENV}-state", f"{ENV}-network", f"{ENV}-cluster", f"{ENV}-storage"]
+
+
+@dataclass
+class Deployed:
+    emulator: Emulator
+    outdir: Path  # cdktf's output directory, with each stack's .terraform and the state stack's local state
+    work: Path
+    env: dict[str, str]  # pointed at the emulator only
+
+    def run(self, name: str, *args: str, environments: Path) -> subprocess.CompletedProcess[str]:
+        """``python -m <args>`` from the repository root against the emulator; output in ``<name>.log``."""
+        env = {**self.env, "PLATFORM_ENVIRONMENTS_DIR": str(environments)}
+        result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+        (self.work / f"{name}.log").write_text(f"$ {' '.join(args)}\n{result.stdout}\n--- stderr ---\n{result.stderr}")
+        return result
+
+
+def write_environment(directory: Path, change: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    raw = json.loads(json.dumps(LOCAL))
+    if change:
+        change(raw)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{ENV}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return directory
+
+
+def tail(result: subprocess.CompletedProcess[str], lines: int = 60) -> str:
+    return "\n".join((result.stdout + "\n" + result.stderr).splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]) -> Iterator[Deployed]:
+    with phase("cdktf-install (npm ci)"):
+        subprocess.run(["make", "-s", "cdktf-install"], cwd=ROOT, check=True, capture_output=True)
+    work = tmp_path_factory.mktemp("deploy")
+    emulator = Emulator(log_path=work / "emulator.log").start()
+    try:
+        # tf_env proves terraform and the mirror exist; tools.delivery builds its own from os.environ.
+        env = emulator.terraform_env(dict(os.environ))
+        state = Deployed(emulator=emulator, outdir=work / "cdktf.out", work=work, env=env)
+        with phase("cdktf deploy local (aws-only)"):
+            result = state.run(
+                "deploy",
+                "tools.delivery", "cdktf", "deploy", ENV, "--aws-only", "--outdir", str(state.outdir),
+                environments=write_environment(work / "environments"),
+            )  # fmt: skip
+        assert result.returncode == 0, f"cdktf deploy failed (log: {work / 'deploy.log'}):\n{tail(result)}"
+        yield state
+    finally:
+        emulator.stop()
+
+
+def review(deployed: Deployed, name: str, change: Callable[[dict[str, Any]], None], *, edit_json: Callable[[Path], None] | None = None) -> tuple[int, str, list[str]]:
+    """Synthesize the changed environment with the cdktf CLI into the deployed output directory,
+    plan every AWS stack with ``tools.delivery plan``, and report with ``tools.plan_report``."""
+    environments = write_environment(deployed.work / name / "environments", change)
+    with phase(f"review {name}: cdktf synth"):
+        synth = deployed.run(f"{name}-synth", "tools.delivery", "cdktf", "synth", ENV, "--outdir", str(deployed.outdir), environments=environments)
+    assert synth.returncode == 0, tail(synth)
+    if edit_json:
+        edit_json(deployed.outdir)
+    plans = deployed.work / name / "plans"
+    with phase(f"review {name}: terraform plan"):
+        planned = deployed.run(f"{name}-plan", "tools.delivery", "plan", ENV, "--outdir", str(deployed.outdir), "--out", str(plans), environments=environments)
+    assert planned.returncode == 0, tail(planned)
+    out = deployed.work / name / "report.md"
+    inputs = [str(plans / f"{stack}.json") for stack in AWS_STACKS]
+    report = deployed.run(f"{name}-report", "tools.plan_report", *inputs, "--out", str(out), environments=environments)
+    assert report.returncode in (0, EXIT_HIGH_RISK), tail(report)
+    return report.returncode, out.read_text(), inputs
+
+
+# --- cdktf deploy ---------------------------------------------------------------------------------
+
+
+def test_cdktf_deploy_writes_each_stacks_state_to_the_bucket_the_state_stack_created(deployed: Deployed) -> None:
+    s3 = deployed.emulator.client("s3", REGION)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+    assert keys == [f"{ENV}/cluster.tfstate", f"{ENV}/network.tfstate", f"{ENV}/storage.tfstate"]
+    cluster_state = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{ENV}/cluster.tfstate")["Body"].read())
+    assert {r["type"] for r in cluster_state["resources"]} >= {"aws_eks_cluster", "aws_eks_node_group", "aws_kms_key"}
+    # The state stack keeps its own state locally until it is migrated (README, "State bootstrap").
+    local_state = json.loads((deployed.outdir / "stacks" / f"{ENV}-state" / f"terraform.{ENV}-state.tfstate").read_text())
+    assert any(r["type"] == "aws_s3_bucket" for r in local_state["resources"])
+
+
+def test_cdktf_deploy_created_the_cluster_its_node_group_and_the_file_system(deployed: Deployed) -> None:
+    eks = deployed.emulator.client("eks", REGION)
+    cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
+    assert cluster["version"] == LOCAL["cluster"]["version"]
+    assert cluster["resourcesVpcConfig"]["endpointPublicAccess"] is False
+    assert eks.list_nodegroups(clusterName=CLUSTER)["nodegroups"] == ["system"]
+    scaling = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="system")["nodegroup"]["scalingConfig"]
+    assert scaling == {"minSize": 1, "desiredSize": 1, "maxSize": 2}
+    efs = deployed.emulator.client("efs", REGION).describe_file_systems()["FileSystems"]
+    assert len(efs) == 1 and efs[0]["Encrypted"] is True
+
+
+# --- plan report on real plans ------------------------------------------------------------------
+
+
+def scale_system_group(raw: dict[str, Any]) -> None:
+    raw["cluster"]["node_groups"]["system"].update(desired_size=2, max_size=3)
+
+
+def test_node_group_scaling_is_low_risk_and_exits_0(deployed: Deployed) -> None:
+    code, report, _ = review(deployed, "scale", scale_system_group)
+    assert code == 0, report
+    assert "**Risk: low** - 4 stack(s), 1 resource change(s)." in report
+    # Re-synthesizing kept the state stack's local state: nothing to create there.
+    assert f"| {ENV}-state | 0 | 0 | 0 | 0 |" in report
+    assert f"| {ENV}-network | 0 | 0 | 0 | 0 |" in report
+    assert f"| {ENV}-cluster | 0 | 1 | 0 | 0 |" in report
+    assert "update (1):\n- `aws_eks_node_group.node-groups_system_77E59899` (scaling_config)\n" in report
+    assert "No change on the EKS risk list" in report
+
+
+def rename_cluster(outdir: Path) -> None:
+    """The cluster's name is derived from the environment's (``<env>-eks``): renaming it is a code
+    change, made here on the synthesized JSON exactly where such a change would land."""
+    path = outdir / "stacks" / f"{ENV}-cluster" / "cdk.tf.json"
+    doc = json.loads(path.read_text())
+    (cluster,) = doc["resource"]["aws_eks_cluster"].values()
+    assert cluster["name"] == CLUSTER
+    cluster["name"] = f"{CLUSTER}-v2"
+    path.write_text(json.dumps(doc, indent=2))
+
+
+def drop_flow_logs(raw: dict[str, Any]) -> None:
+    raw["network"]["flow_logs"] = False
+    del raw["network"]["flow_log_retention_days"]
+
+
+def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(deployed: Deployed) -> None:
+    code, report, inputs = review(deployed, "rename", drop_flow_logs, edit_json=rename_cluster)
+    assert code == EXIT_HIGH_RISK, report
+    assert "**Risk: HIGH**" in report
+    high = [line for line in report.splitlines() if line.startswith("- **HIGH**")]
+    assert (
+        f"- **HIGH** `{ENV}-cluster` `aws_eks_cluster.eks_cluster_55B0C966`: The EKS cluster (every workload, node and "
+        "in-cluster object goes with it; the API endpoint and the IRSA OIDC issuer change) will be replaced "
+        "(destroyed, then created again) because name changed."
+    ) in high
+    # The node group belongs to the cluster: it is replaced with it, and says so.
+    assert any(line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_node_group.node-groups_system_77E59899`: A node group") and "will be replaced" in line for line in high)
+    # Destroy side: the flow logs' key goes with them, and is only scheduled for deletion.
+    key = (
+        f'- **HIGH** `{ENV}-network` `aws_kms_key.network_flow-logs-key_1EE8C985`: KMS key "Encrypts CloudWatch log group '
+        f'/aws/vpc/{ENV}/flow-logs" will be scheduled for deletion (in 30 days).'
+    )
+    assert any(line.startswith(key) for line in high), high
+    assert len(high) == 3, high
+    assert f"| {ENV}-network | 0 | 0 | 0 | 6 |" in report
+    assert "- `aws_eks_cluster.eks_cluster_55B0C966` (forced by name)" in report
+
+    # Explicitly allowed (the PR author accepts it): the same report, exit 0.
+    allowed = deployed.run("rename-allowed", "tools.plan_report", *inputs, "--allow-high-risk", environments=deployed.work / "environments")
+    assert allowed.returncode == 0, tail(allowed)
+    assert allowed.stdout == report
