@@ -15,6 +15,31 @@ from pathlib import Path
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
 
 
+def publish(partial: Path, outdir: Path) -> None:
+    """Move freshly synthesized files from ``partial`` into ``outdir``, file by file.
+
+    Only files the synth wrote are replaced: whatever Terraform keeps in a stack directory (the
+    state stack's local ``terraform.<env>-state.tfstate`` before migration, ``.terraform/``)
+    survives a re-synth. A stack directory the new synth no longer produces is removed only when it
+    holds nothing but synthesized JSON.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    fresh = {p.relative_to(partial) for p in partial.rglob("*") if p.is_file()}
+    stacks = outdir / "stacks"
+    if stacks.is_dir():
+        for old in stacks.iterdir():
+            if old.is_dir() and not (partial / "stacks" / old.name).exists():
+                if all(f.name == "cdk.tf.json" for f in old.rglob("*")):
+                    shutil.rmtree(old)
+                else:
+                    print(f"note: {old} is no longer synthesized but holds Terraform files; left in place", file=sys.stderr)
+    for relative in sorted(fresh):
+        target = outdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(partial / relative, target)
+    shutil.rmtree(partial)
+
+
 def main() -> int:
     only = [n for n in os.environ.get("PLATFORM_ENVIRONMENTS", "").split(",") if n] or None
     try:
@@ -32,15 +57,14 @@ def main() -> int:
 
     # The cdktf CLI passes its output directory in CDKTF_OUTDIR; honour it.
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or os.environ.get("PLATFORM_OUTDIR") or "cdktf.out")
-    # Build into a sibling directory and swap it in only when synthesis succeeded, so a failure
-    # never leaves a half-written output behind.
+    # Build into a sibling directory and publish only when synthesis succeeded, so a failure never
+    # leaves a half-written output behind.
     partial = outdir.with_name(outdir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     app = App(outdir=str(partial))
     names = [stack.node.id for env in environments for stack in build_environment(app, env).in_apply_order()]
     app.synth()
-    shutil.rmtree(outdir, ignore_errors=True)
-    partial.rename(outdir)
+    publish(partial, outdir)
     if os.environ.get("PLATFORM_QUIET") != "1":
         from tools.synth_report import print_table, summarize
 

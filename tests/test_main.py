@@ -37,3 +37,24 @@ def test_previous_output_is_kept_when_new_input_is_bad(tmp_path: Path) -> None:
 def test_empty_environment_directory_is_an_error(tmp_path: Path) -> None:
     proc = run_main(tmp_path / "out", env_dir=tmp_path)
     assert proc.returncode == 2 and "no environment files" in proc.stderr
+
+
+def test_resynth_keeps_terraform_files_in_stack_directories(tmp_path: Path) -> None:
+    """The state stack's local state lives in its stack directory until migrated: a re-synth must
+    replace the JSON and leave the state (and .terraform/) alone."""
+    outdir = tmp_path / "cdktf.out"
+    assert run_main(outdir, only="dev").returncode == 0
+    state_dir = outdir / "stacks" / "dev-state"
+    (state_dir / "terraform.dev-state.tfstate").write_text('{"serial": 7}')
+    (state_dir / ".terraform").mkdir()
+    (state_dir / "cdk.tf.json").write_text("stale")
+    leftover = outdir / "stacks" / "gone-network"
+    leftover.mkdir()
+    (leftover / "cdk.tf.json").write_text("{}")
+    proc = run_main(outdir, only="dev")
+    assert proc.returncode == 0, proc.stderr
+    assert (state_dir / "terraform.dev-state.tfstate").read_text() == '{"serial": 7}'
+    assert (state_dir / ".terraform").is_dir()
+    assert (state_dir / "cdk.tf.json").read_text().startswith("{")
+    assert not leftover.exists(), "a stack that is no longer synthesized and holds only JSON is removed"
+    assert not (tmp_path / "cdktf.out.partial").exists()
