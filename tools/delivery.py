@@ -118,8 +118,8 @@ CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path | None = None, extra: list[str] | None = None) -> int:
     """Run the locally installed cdktf CLI (``npm ci``) on one environment's stacks.
 
-    deploy: every stack, dependencies first (cdktf orders them); destroy: the same stacks, cdktf
-    destroys dependents first; diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
+    deploy: the state stack, then every other stack in dependency order; destroy: one stack at a
+    time, dependents first, the state stack last; diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
     that need the helm/kubernetes providers (the emulator has no cluster to talk to). ``outdir``
     defaults to ``cdktf.out.d/<env>``.
     """
@@ -164,7 +164,9 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path |
         if command == "deploy":
             batches = [(state, []), (rest, ordered if state else [])]
         else:
-            batches = [(rest, []), (state, ordered if rest else [])]
+            # Destroy one stack per run, dependents first: a left-out stack (--aws-only) depends on
+            # the others, so every run needs the flag, and a failure stops before its dependencies.
+            batches = [([s], ordered) for s in reversed(stacks)]
         for batch, flags_ in batches:
             if not batch:
                 continue
