@@ -14,17 +14,12 @@ from environments.schema import EnvironmentConfig
 from modules.addon_bucket import AddonBucket
 from modules.addon_iam import IrsaRole
 from modules.addons.base import AddonContext
-from modules.addons.registry import enabled
+from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from modules.cluster import ClusterOutputs
 from modules.efs import EfsOutputs
 from modules.interruption_queue import InterruptionQueue
 from modules.network import NetworkOutputs
 from stacks.base import AwsStack
-
-
-def bucket_name(env: EnvironmentConfig, addon: str, purpose: str) -> str:
-    """Globally unique and stable: ``<env>-<account>-<add-on>-<purpose>``."""
-    return f"{env.name}-{env.account_id}-{addon}-{purpose}"
 
 
 def needs_aws_side(env: EnvironmentConfig) -> bool:
@@ -63,7 +58,7 @@ class AddonsAwsStack(AwsStack):
                 b.purpose: AddonBucket(
                     self,
                     f"{addon.name}-{b.purpose}",
-                    bucket=bucket_name(env, addon.name, b.purpose),
+                    bucket=bucket_name(env, addon, b.purpose),
                     kms_key_arn=cluster.kms_key_arn,
                     expire_days=b.expire_days,
                 )
@@ -73,7 +68,7 @@ class AddonsAwsStack(AwsStack):
                 names[addon.name] = {p: b.name for p, b in buckets.items()}
             queue = None
             if needs.interruption_queue:
-                queue = InterruptionQueue(self, "interruption-queue", name=f"{env.cluster_name}-node-termination")
+                queue = InterruptionQueue(self, "interruption-queue", name=queue_name(env))
                 queue_url = queue.url
             sa = addon.service_account
             if sa is None or not addon.uses_role(options):
@@ -94,7 +89,7 @@ class AddonsAwsStack(AwsStack):
             role = IrsaRole(
                 self,
                 f"{addon.name}-irsa",
-                name=f"{env.cluster_name}-{addon.name}",
+                name=role_name(env, addon),
                 oidc_provider_arn=cluster.oidc_provider_arn,
                 oidc_issuer=cluster.oidc_issuer,
                 namespace=addon.namespace,

@@ -87,6 +87,24 @@ def check_environment(env: EnvironmentConfig) -> list[str]:
     return problems
 
 
+# -- physical names of the AWS side (a contract: renaming one replaces the resource) ---------------
+
+
+def role_name(env: EnvironmentConfig, addon: Addon) -> str:
+    """The add-on's IRSA role: ``<cluster>-<add-on>``."""
+    return f"{env.cluster_name}-{addon.name}"
+
+
+def bucket_name(env: EnvironmentConfig, addon: Addon, purpose: str) -> str:
+    """Globally unique and stable: ``<env>-<account>-<add-on>-<purpose>``."""
+    return f"{env.name}-{env.account_id}-{addon.name}-{purpose}"
+
+
+def queue_name(env: EnvironmentConfig) -> str:
+    """The interruption queue of aws-node-termination-handler (queue mode): ``<cluster>-node-termination``."""
+    return f"{env.cluster_name}-node-termination"
+
+
 def enabled(env: EnvironmentConfig) -> list[tuple[Addon, Options]]:
     """The environment's add-ons with their options, each after the enabled add-ons it must follow
     (``requires`` and ``after``); otherwise in registry order."""

@@ -1,8 +1,9 @@
 """Every AWS-only stack of an environment applies to the emulator, converges, and destroys cleanly.
 
-Run for ``environments/local.yaml`` and for a wider shape of it (three AZs, a NAT gateway per AZ,
-two node groups). Each environment gets its own emulator for the module; the tests of one
-environment run in order (apply, plan, destroy) against it.
+Run for ``environments/local.yaml`` (with the add-ons' AWS side: IRSA roles, buckets, interruption
+queue) and for a wider shape of it (three AZs, a NAT gateway per AZ, two node groups, no add-ons).
+Each environment gets its own emulator for the module; the tests of one environment run in order
+(apply, add-on checks, plan, destroy) against it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from environments import load_environments
 from environments.schema import EnvironmentConfig
+from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from e2e.e2e_support import copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace
@@ -55,6 +57,29 @@ def deployment(
         emulator.stop()
 
 
+@dataclass(frozen=True)
+class AddonsAwsSide:
+    """What ``<env>-addons-aws`` must create for the environment's enabled add-ons, by physical name."""
+
+    roles: dict[str, tuple[str, str]]  # role name -> (namespace, service account)
+    buckets: list[str]
+    queue: str | None
+
+
+def _addons_aws_side(env: EnvironmentConfig) -> AddonsAwsSide:
+    roles: dict[str, tuple[str, str]] = {}
+    buckets: list[str] = []
+    queue = None
+    for addon, options in enabled(env):
+        needs = addon.aws_needs(options)
+        buckets += [bucket_name(env, addon, b.purpose) for b in needs.buckets]
+        if needs.interruption_queue:
+            queue = queue_name(env)
+        if addon.service_account is not None and addon.uses_role(options):
+            roles[role_name(env, addon)] = (addon.namespace, addon.service_account.name)
+    return AddonsAwsSide(roles=roles, buckets=sorted(buckets), queue=queue)
+
+
 def _state_objects(d: Deployment) -> dict[str, dict]:
     s3 = d.client("s3")
     listed = s3.list_objects_v2(Bucket=d.env.state_backend.bucket).get("Contents", [])
@@ -77,6 +102,59 @@ def test_every_aws_only_stack_applies_and_keeps_its_state_in_the_emulated_bucket
     assert "aws_s3_bucket" in {r["type"] for r in json.loads((d.ws.dir(d.ws.stacks[0]) / f"terraform.{d.ws.stacks[0]}.tfstate").read_text())["resources"]}
 
 
+def test_the_addons_aws_side_exists_with_irsa_trust_bound_to_the_clusters_issuer(deployment: Deployment) -> None:
+    d = deployment
+    side = _addons_aws_side(d.env)
+    if d.env.name != "local":
+        assert f"{d.env.name}-addons-aws" not in d.ws.stacks and not side.roles
+        pytest.skip(f"{d.env.name} enables no add-ons (environments/local.yaml covers their AWS side)")
+    # Guard against a vacuous pass: local.yaml must exercise every kind of resource of the stack.
+    assert f"{d.env.name}-addons-aws" in d.ws.stacks, d.ws.stacks
+    assert len(side.roles) >= 5 and side.buckets and side.queue, side
+    iam, s3, sqs, events = d.client("iam"), d.client("s3"), d.client("sqs"), d.client("events")
+
+    # IRSA: trust bound to this cluster's OIDC issuer, exactly one service account, for STS only.
+    issuer_url = d.client("eks").describe_cluster(name=d.env.cluster_name)["cluster"]["identity"]["oidc"]["issuer"]
+    issuer = issuer_url.removeprefix("https://")
+    providers = [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] if p["Arn"].endswith(f"oidc-provider/{issuer}")]
+    assert len(providers) == 1, f"no IAM OIDC provider for {issuer_url}"
+    for name, (namespace, service_account) in side.roles.items():
+        role = iam.get_role(RoleName=name)["Role"]
+        [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity", (name, statement)
+        assert statement["Principal"] == {"Federated": providers[0]}, (name, statement)
+        assert statement["Condition"] == {
+            "StringEquals": {
+                f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                f"{issuer}:aud": "sts.amazonaws.com",
+            }
+        }, (name, statement)
+        inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        assert inline or attached, f"{name} has no permissions"
+    # The EBS CSI driver's AWS-managed policy exists in the emulator only because moto loads them.
+    ebs = iam.list_attached_role_policies(RoleName=f"{d.env.cluster_name}-aws-ebs-csi-driver")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in ebs] == ["AmazonEBSCSIDriverPolicy"], ebs
+
+    # Buckets: present, SSE-KMS with the cluster's key, public access blocked.
+    key_arn = d.ws.outputs(f"{d.env.name}-cluster")["kms_key_arn"]
+    for bucket in side.buckets:
+        [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}, (bucket, rule)
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values()), (bucket, block)
+
+    # Interruption queue: exists, and every EventBridge rule of it sends to it.
+    assert side.queue is not None
+    queue_url = sqs.get_queue_url(QueueName=side.queue)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rules = [r["Name"] for r in events.list_rules(NamePrefix=side.queue)["Rules"]]
+    assert len(rules) == 4, rules  # scheduled change, spot interruption, rebalance, state change
+    for rule in rules:
+        targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule)["Targets"]]
+        assert targets == [queue_arn], (rule, targets)
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
@@ -89,7 +167,7 @@ def _leftovers(d: Deployment) -> dict[str, list[str]]:
     ec2, eks, efs, iam = d.client("ec2"), d.client("eks"), d.client("efs"), d.client("iam")
     mine = [{"Name": "tag:environment", "Values": [d.env.name]}]
     clusters = [c for c in eks.list_clusters()["clusters"] if c == d.env.cluster_name]
-    return {
+    left = {
         "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=mine)["Vpcs"]],
         "subnets": [s["SubnetId"] for s in ec2.describe_subnets(Filters=mine)["Subnets"]],
         "nat gateways": [
@@ -101,6 +179,16 @@ def _leftovers(d: Deployment) -> dict[str, list[str]]:
         "iam roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{d.env.name}-")],
         "buckets": [b["Name"] for b in d.client("s3").list_buckets()["Buckets"] if b["Name"] == d.env.state_backend.bucket],
     }
+    side = _addons_aws_side(d.env)
+    if side.roles:  # IRSA roles are <cluster>-<add-on>, counted under "iam roles" too
+        left["irsa roles"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] in side.roles]
+    if side.buckets:
+        left["add-on buckets"] = [b["Name"] for b in d.client("s3").list_buckets()["Buckets"] if b["Name"] in side.buckets]
+    if side.queue:
+        sqs = d.client("sqs")
+        left["interruption queues"] = [u for u in sqs.list_queues(QueueNamePrefix=side.queue).get("QueueUrls", []) if u.endswith(f"/{side.queue}")]
+        left["eventbridge rules"] = [r["Name"] for r in d.client("events").list_rules(NamePrefix=side.queue)["Rules"]]
+    return left
 
 
 def _key_states(d: Deployment) -> list[str]:
@@ -115,6 +203,9 @@ def test_destroy_in_reverse_order_leaves_nothing_of_the_environment(deployment: 
     assert all(before.values()), f"not deployed: {[k for k, v in before.items() if not v]}"
     assert len(before["node groups"]) == len(d.env.cluster.node_groups)
     assert len(before["nat gateways"]) == (len(d.env.network.availability_zones) if d.env.network.nat_gateways == "one_per_az" else 1)
+    side = _addons_aws_side(d.env)
+    assert sorted(before.get("irsa roles", [])) == sorted(side.roles)
+    assert sorted(before.get("add-on buckets", [])) == side.buckets
     with phase(f"destroy {d.env.name}"):
         for stack in reversed(d.ws.stacks):
             if stack == d.ws.stacks[0]:
