@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tools.plan_report import EXIT_HIGH_RISK, assess, load_plan, main, render
+from tools.plan_report import EXIT_HIGH_RISK, NOT_SYNTHESIZED, assess, load_plan, main, render
 
 ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 EDIT = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
@@ -177,3 +177,108 @@ def test_long_lists_are_truncated(tmp_path: Path) -> None:
     report = render([plan], [], max_resources=5)
     assert report.count("- `aws_route.") == 5
     assert "- ... and 7 more" in report
+
+
+def not_synthesized_file(directory: Path, *stacks: tuple[str, int]) -> Path:
+    """What ``tools.delivery plan`` writes next to the plans (``stacks-not-synthesized.json``)."""
+    path = directory / NOT_SYNTHESIZED
+    entries = [{"stack": s, "state": f"s3://acme-dev-tfstate/dev/{s.removeprefix('dev-')}.tfstate", "resources": n} for s, n in stacks]
+    path.write_text(json.dumps({"environment": "dev", "checked": True, "bucket": "acme-dev-tfstate", "stacks": entries}))
+    return path
+
+
+def test_a_stack_no_longer_synthesized_with_resources_is_high_risk_next_to_the_plans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    network = plan_file(tmp_path, "dev-network")
+    not_synthesized_file(tmp_path, ("dev-storage", 9), ("dev-old", 0))
+    out = tmp_path / "report.md"
+    # Only the plans are named: the file lying next to them is read anyway.
+    assert main([str(network), "--out", str(out)]) == EXIT_HIGH_RISK
+    report = out.read_text()
+    assert "**Risk: HIGH** - 1 stack(s), 0 resource change(s)." in report
+    high = [line for line in report.splitlines() if line.startswith("- **HIGH**")]
+    assert high == [
+        "- **HIGH** `dev-storage` `s3://acme-dev-tfstate/dev/storage.tfstate`: Stack dev-storage is no longer synthesized; "
+        "its 9 resources stay in AWS unmanaged \u2014 destroy it first or keep it."
+    ]
+    # An empty state object leaves nothing in AWS: listed, not a risk.
+    assert "- `dev-old` (s3://acme-dev-tfstate/dev/old.tfstate): records no resources (can be deleted)" in report
+    assert main([str(network), "--out", str(out), "--allow-high-risk"]) == 0
+    capsys.readouterr()
+
+
+def test_the_not_synthesized_file_in_a_plans_glob_is_not_read_as_a_plan(tmp_path: Path) -> None:
+    for env in ("dev", "prod"):
+        (tmp_path / env).mkdir()
+        plan_file(tmp_path / env, f"{env}-network")
+    not_synthesized_file(tmp_path / "dev", ("dev-storage", 1))
+    out = tmp_path / "report.md"
+    # The PR workflow passes plans/**/*.json: every environment's plans and its file.
+    inputs = sorted(str(p) for p in tmp_path.glob("**/*.json"))
+    assert any(p.endswith(NOT_SYNTHESIZED) for p in inputs)
+    assert main([*inputs, "--out", str(out), "--allow-high-risk"]) == 0
+    report = out.read_text()
+    assert "2 stack(s)" in report
+    assert report.count("Stack dev-storage is no longer synthesized; its 1 resource stays") == 1
+
+
+def test_no_stack_left_behind_keeps_the_report_as_it_was(tmp_path: Path) -> None:
+    network = plan_file(tmp_path, "dev-network")
+    out_before = tmp_path / "before.md"
+    assert main([str(network), "--out", str(out_before)]) == 0
+    not_synthesized_file(tmp_path)
+    out_after = tmp_path / "after.md"
+    assert main([str(network), "--out", str(out_after)]) == 0
+    assert out_after.read_text() == out_before.read_text()
+
+
+def test_a_broken_not_synthesized_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    network = plan_file(tmp_path, "dev-network")
+    (tmp_path / NOT_SYNTHESIZED).write_text("{}")
+    assert main([str(network)]) == 1
+    assert NOT_SYNTHESIZED in capsys.readouterr().err
+
+
+def test_delivery_lists_state_objects_no_synthesized_stack_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tools.delivery plan``'s input to the rule above, on moto's in-process S3 (no server, no network)."""
+    import boto3
+    from moto import mock_aws
+
+    from tools.delivery import stacks_not_synthesized
+
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bucket = "acme-dev-tfstate"
+    # dev-state still on local state, dev-network and dev-cluster in the bucket; dev-storage no longer synthesized.
+    stacks = {"dev-state": None, "dev-network": "platform/dev/network.tfstate", "dev-cluster": "platform/dev/cluster.tfstate"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"stacks": {s: {"dependencies": []} for s in stacks}}))
+    for stack, key in stacks.items():
+        backend = {"s3": {"bucket": bucket, "key": key, "region": "eu-west-1"}} if key else {"local": {"path": "x"}}
+        (tmp_path / "stacks" / stack).mkdir(parents=True)
+        (tmp_path / "stacks" / stack / "cdk.tf.json").write_text(json.dumps({"terraform": {"backend": backend}}))
+
+    def state(*resources: tuple[str, int]) -> bytes:
+        return json.dumps({"version": 4, "resources": [{"mode": m, "instances": [{}] * n} for m, n in resources]}).encode()
+
+    with mock_aws():
+        assert stacks_not_synthesized("dev", tmp_path)["stacks"] == []  # no bucket yet: first deploy
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        objects = {
+            "platform/dev/network.tfstate": state(("managed", 3)),
+            "platform/dev/storage.tfstate": state(("managed", 5), ("data", 2), ("managed", 2)),
+            "platform/dev/storage.tfstate.tflock": b"{}",
+            "platform/dev/state.tfstate": state(("managed", 8)),  # the state stack's, synthesized: not an orphan
+            "platform/dev/old.tfstate": state(),
+            "platform/prod/storage.tfstate": state(("managed", 1)),  # another environment
+            "platform/dev/nested/x.tfstate": state(("managed", 1)),
+        }
+        for key, body in objects.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+        listed = stacks_not_synthesized("dev", tmp_path)
+    assert listed["checked"] is True and listed["bucket"] == bucket
+    assert listed["stacks"] == [
+        {"stack": "dev-old", "state": f"s3://{bucket}/platform/dev/old.tfstate", "resources": 0},
+        {"stack": "dev-storage", "state": f"s3://{bucket}/platform/dev/storage.tfstate", "resources": 7},
+    ]

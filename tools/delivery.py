@@ -3,12 +3,20 @@
     python -m tools.delivery affected --base <git ref>     # JSON list of environments a change touches
     python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
     python -m tools.delivery region <env>
-    python -m tools.delivery plan <env> --out plans/ [--outdir DIR]   # terraform plan + show -json per stack
+    python -m tools.delivery plan <env> --out plans/ [--outdir DIR]   # terraform plan + show -json per stack,
+                                                           # and stacks-not-synthesized.json (below)
     python -m tools.delivery apply <env>                   # terraform apply per stack, in order
     python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only] [--outdir DIR]   # the pinned cdktf CLI
 
 ``plan`` and ``apply`` work on an existing ``cdktf.out`` (run ``make synth`` first). Terraform
 uses the offline provider mirror when this machine has one, else the registry (CI runners).
+
+A stack that is no longer synthesized (an environment file turned its layer off) is planned by
+nobody, so its resources would stay in AWS unmanaged without any plan showing it. ``plan``
+therefore also lists the state objects in the environment's S3 state bucket
+(``[<key_prefix>/]<env>/<layer>.tfstate``) that no synthesized stack uses, with how many resources
+each still records, in ``<out>/stacks-not-synthesized.json``; ``tools.plan_report`` reports each
+one holding resources as a high risk.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import sys
 from pathlib import Path
 
 from environments import load_environments
+from tools.plan_report import NOT_SYNTHESIZED
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTDIR = ROOT / "cdktf.out"
@@ -85,7 +94,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> s
 
 
 def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR) -> list[Path]:
-    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan.
+    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan, and
+    ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses.
 
     Plans run without taking the state lock by default: the PR plan role is read-only and a
     review must never block an apply.
@@ -101,7 +111,85 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR)
         target = out / f"{stack}.json"
         target.write_bytes(shown.stdout)
         written.append(target)
+    target = out / NOT_SYNTHESIZED
+    target.write_text(json.dumps(stacks_not_synthesized(env_name, outdir), indent=2) + "\n")
+    written.append(target)
     return written
+
+
+def _s3_backends(env_name: str, outdir: Path) -> list[dict[str, object]]:
+    """The S3 backend blocks of the environment's synthesized stacks (none with Terraform Cloud)."""
+    backends = []
+    for stack in stack_order(env_name, outdir):
+        doc = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())
+        s3 = doc.get("terraform", {}).get("backend", {}).get("s3")
+        if s3:
+            backends.append({**s3, "stack": stack})
+    return backends
+
+
+def _state_prefix(key: str) -> str:
+    """``[<key_prefix>/]<env>/`` of a state key ``[<key_prefix>/]<env>/<layer>.tfstate`` (stacks.base.state_key)."""
+    return key.rsplit("/", 1)[0] + "/"
+
+
+def _resource_count(state: dict[str, object]) -> int:
+    """Managed resource instances recorded in a Terraform state (data sources are not in AWS)."""
+    resources = state.get("resources") or []
+    return sum(len(r.get("instances") or []) for r in resources if isinstance(r, dict) and r.get("mode") == "managed")  # type: ignore[union-attr]
+
+
+def stacks_not_synthesized(env_name: str, outdir: Path = OUTDIR) -> dict[str, object]:
+    """State objects of ``env_name`` in its S3 state bucket that no synthesized stack uses.
+
+    Read with the caller's AWS credentials (the plan role reads state anyway), or the static ones
+    an emulator environment's backend carries; the endpoint comes from ``AWS_ENDPOINT_URL_S3``
+    like Terraform's. A bucket that does not exist yet (first deploy) has none. Returns
+    ``{"environment", "checked", "bucket", "stacks": [{"stack", "state", "resources"}]}``;
+    ``checked`` is false (with a ``reason``) for a Terraform Cloud backend, whose workspaces are
+    not listed here.
+    """
+    backends = _s3_backends(env_name, outdir)
+    result: dict[str, object] = {"environment": env_name, "checked": False, "stacks": []}
+    if not backends:
+        result["reason"] = "no stack of this environment uses the S3 backend"
+        return result
+    import boto3  # late: only `plan` needs it
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    first = backends[0]
+    bucket, prefix = str(first["bucket"]), _state_prefix(str(first["key"]))
+    # A synthesized stack counts even when its backend is not the bucket (the state stack before
+    # it is migrated, or after it is migrated back out): its own stale object is not an orphan.
+    synthesized = set(stack_order(env_name, outdir))
+    used = {str(b["key"]) for b in backends}
+    s3 = boto3.client(
+        "s3",
+        region_name=str(first["region"]),
+        aws_access_key_id=first.get("access_key"),  # type: ignore[arg-type]
+        aws_secret_access_key=first.get("secret_key"),  # type: ignore[arg-type]
+        config=Config(s3={"addressing_style": "path" if first.get("use_path_style") else "auto"}),
+    )
+    result.update(checked=True, bucket=bucket)
+    found = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                layer = key[len(prefix) :]
+                # Only this environment's state objects: not lock files, not other prefixes' objects.
+                stack = f"{env_name}-{layer.removesuffix('.tfstate')}"
+                if "/" in layer or not layer.endswith(".tfstate") or key in used or stack in synthesized:
+                    continue
+                state = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                found.append({"stack": stack, "state": f"s3://{bucket}/{key}", "resources": _resource_count(state)})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise
+        result["reason"] = f"state bucket {bucket} does not exist yet"
+    result["stacks"] = found
+    return result
 
 
 def apply(env_name: str) -> None:

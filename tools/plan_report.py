@@ -7,6 +7,12 @@ Each input is ``terraform show -json <planfile>`` of one stack. The stack is nam
 Markdown (a PR comment): a summary table, a risk section in plain words, then per stack the
 resources behind each count.
 
+A stack that is no longer synthesized has no plan, so its resources would silently stay in AWS
+unmanaged. ``python -m tools.delivery plan`` writes ``stacks-not-synthesized.json`` next to the
+plans: the environment's state objects that no synthesized stack uses. The report reads every such
+file given as an input (``plans/**/*.json`` picks it up) or lying next to a plan input, and lists
+each of those stacks that still records resources as a high risk.
+
 Exit status: 0 when no high-risk change is present (or ``--allow-high-risk``), 3 when one is,
 1 when an input cannot be read.
 """
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 EXIT_HIGH_RISK = 3
+NOT_SYNTHESIZED = "stacks-not-synthesized.json"  # written by `python -m tools.delivery plan`
 ACTIONS = ("create", "update", "replace", "destroy")
 Level = Literal["high", "medium"]
 
@@ -71,6 +78,15 @@ class Risk:
     stack: str
     address: str
     message: str
+
+
+@dataclass(frozen=True)
+class StateWithoutStack:
+    """A state object in the state bucket that no synthesized stack uses (``tools.delivery plan``)."""
+
+    stack: str
+    state: str  # s3://<bucket>/<key>
+    resources: int  # managed resource instances it still records
 
 
 @dataclass
@@ -132,6 +148,15 @@ def load_plan(name: str, path: Path) -> StackPlan:
         (plan.changes if action else plan.unchanged).append(entry)
     plan.changes.sort(key=lambda c: c.address)
     return plan
+
+
+def load_not_synthesized(path: Path) -> list[StateWithoutStack]:
+    """The stacks listed in a ``stacks-not-synthesized.json``. Raises ValueError when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [StateWithoutStack(str(s["stack"]), str(s["state"]), int(s["resources"])) for s in data["stacks"]]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a {NOT_SYNTHESIZED} written by `python -m tools.delivery plan` ({exc})") from None
 
 
 # --- risk rules ----------------------------------------------------------------------------------
@@ -267,17 +292,30 @@ def _node_group_roll(change: Change) -> Iterator[Risk]:
 _CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll)
 
 
-def assess(plans: list[StackPlan]) -> list[Risk]:
+def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:
+    for s in states:
+        if s.resources:
+            yield Risk(
+                "high",
+                s.stack,
+                s.state,
+                f"Stack {s.stack} is no longer synthesized; its {s.resources} {'resources stay' if s.resources != 1 else 'resource stays'} "
+                "in AWS unmanaged — destroy it first or keep it.",
+            )
+
+
+def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] = ()) -> list[Risk]:
     """Every risk found, high first, in stack then address order."""
     risks = [risk for plan in plans for change in plan.changes for rule in _CHANGE_RULES for risk in rule(change)]
     risks += _admin_access(plans)
+    risks += _unmanaged(not_synthesized)
     return sorted(risks, key=lambda r: (r.level != "high", r.stack, r.address))
 
 
 # --- Markdown ------------------------------------------------------------------------------------
 
 
-def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40) -> str:
+def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40, not_synthesized: Iterable[StateWithoutStack] = ()) -> str:
     high = [r for r in risks if r.level == "high"]
     medium = [r for r in risks if r.level == "medium"]
     level = "HIGH" if high else "medium" if medium else "low"
@@ -317,6 +355,12 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
             lines.append("")
         if lines[-1] == "":
             lines.pop()
+    states = list(not_synthesized)
+    if states:
+        lines += ["", "### State without a stack", ""]
+        for s in states:
+            what = f"{s.resources} resource(s) still recorded" if s.resources else "records no resources (can be deleted)"
+            lines.append(f"- `{s.stack}` ({s.state}): {what}")
     return "\n".join(lines) + "\n"
 
 
@@ -333,18 +377,26 @@ def _stack_name(argument: str) -> tuple[str, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("plans", nargs="+", metavar="[NAME=]PLAN_JSON", help="terraform show -json output, one per stack")
+    parser.add_argument("plans", nargs="+", metavar="[NAME=]PLAN_JSON", help=f"terraform show -json output, one per stack (a {NOT_SYNTHESIZED} among them is read as such)")
     parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
     parser.add_argument("--allow-high-risk", action="store_true", help="exit 0 even when a high-risk change is present")
     parser.add_argument("--max-resources", type=int, default=40, help="resources listed per action and stack (default 40)")
     args = parser.parse_args(argv)
+    plan_args = [a for a in args.plans if Path(a).name != NOT_SYNTHESIZED]
+    extra = [Path(a) for a in args.plans if Path(a).name == NOT_SYNTHESIZED]
+    # Written next to the plans by `tools.delivery plan`: read it even when only the plans are named.
+    for directory in dict.fromkeys(_stack_name(a)[1].parent for a in plan_args):
+        candidate = directory / NOT_SYNTHESIZED
+        if candidate.is_file() and not any(candidate.resolve() == e.resolve() for e in extra):
+            extra.append(candidate)
     try:
-        plans = [load_plan(*_stack_name(a)) for a in args.plans]
+        plans = [load_plan(*_stack_name(a)) for a in plan_args]
+        not_synthesized = [s for path in extra for s in load_not_synthesized(path)]
     except ValueError as exc:
         print(f"plan_report: {exc}", file=sys.stderr)
         return 1
-    risks = assess(plans)
-    report = render(plans, risks, max_resources=args.max_resources)
+    risks = assess(plans, not_synthesized)
+    report = render(plans, risks, max_resources=args.max_resources, not_synthesized=not_synthesized)
     if args.out:
         args.out.write_text(report, encoding="utf-8")
     else:

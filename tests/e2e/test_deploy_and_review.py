@@ -23,7 +23,7 @@ import yaml
 
 from e2e.e2e_support import phase
 from tools.emulator import Emulator
-from tools.plan_report import EXIT_HIGH_RISK
+from tools.plan_report import EXIT_HIGH_RISK, NOT_SYNTHESIZED
 from tools.terraform import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -89,9 +89,16 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]) -
         emulator.stop()
 
 
-def review(deployed: Deployed, name: str, change: Callable[[dict[str, Any]], None], *, edit_json: Callable[[Path], None] | None = None) -> tuple[int, str, list[str]]:
+def review(
+    deployed: Deployed,
+    name: str,
+    change: Callable[[dict[str, Any]], None],
+    *,
+    edit_json: Callable[[Path], None] | None = None,
+    stacks: list[str] = AWS_STACKS,
+) -> tuple[int, str, list[str]]:
     """Synthesize the changed environment with the cdktf CLI into the deployed output directory,
-    plan every AWS stack with ``tools.delivery plan``, and report with ``tools.plan_report``."""
+    plan every AWS stack with ``tools.delivery plan``, and report ``stacks``' plans with ``tools.plan_report``."""
     environments = write_environment(deployed.work / name / "environments", change)
     with phase(f"review {name}: cdktf synth"):
         synth = deployed.run(f"{name}-synth", "tools.delivery", "cdktf", "synth", ENV, "--outdir", str(deployed.outdir), environments=environments)
@@ -103,7 +110,7 @@ def review(deployed: Deployed, name: str, change: Callable[[dict[str, Any]], Non
         planned = deployed.run(f"{name}-plan", "tools.delivery", "plan", ENV, "--outdir", str(deployed.outdir), "--out", str(plans), environments=environments)
     assert planned.returncode == 0, tail(planned)
     out = deployed.work / name / "report.md"
-    inputs = [str(plans / f"{stack}.json") for stack in AWS_STACKS]
+    inputs = [str(plans / f"{stack}.json") for stack in stacks]
     report = deployed.run(f"{name}-report", "tools.plan_report", *inputs, "--out", str(out), environments=environments)
     assert report.returncode in (0, EXIT_HIGH_RISK), tail(report)
     return report.returncode, out.read_text(), inputs
@@ -196,3 +203,33 @@ def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(depl
     allowed = deployed.run("rename-allowed", "tools.plan_report", *inputs, "--allow-high-risk", environments=deployed.work / "environments")
     assert allowed.returncode == 0, tail(allowed)
     assert allowed.stdout == report
+
+
+def drop_efs(raw: dict[str, Any]) -> None:
+    raw["storage"]["efs"] = False
+    del raw["storage"]["efs_access_points"]
+
+
+def test_turning_off_efs_reports_the_storage_stack_left_in_aws_as_high_risk(deployed: Deployed) -> None:
+    """With ``storage.efs: false`` nothing synthesizes (so nothing plans) ``local-storage``, but its
+    state object and everything it records are still there: the review must say so."""
+    s3 = deployed.emulator.client("s3", REGION)
+    state = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{ENV}/storage.tfstate")["Body"].read())
+    recorded = sum(len(r["instances"]) for r in state["resources"] if r["mode"] == "managed")
+    assert recorded > 0
+    synthesized = [s for s in AWS_STACKS if s != f"{ENV}-storage"]
+    code, report, _ = review(deployed, "no-efs", drop_efs, stacks=synthesized)
+    plans = deployed.work / "no-efs" / "plans"
+    assert not (plans / f"{ENV}-storage.json").exists()
+    listed = json.loads((plans / NOT_SYNTHESIZED).read_text())
+    assert listed["checked"] is True
+    assert listed["stacks"] == [{"stack": f"{ENV}-storage", "state": f"s3://{BUCKET}/{ENV}/storage.tfstate", "resources": recorded}]
+    assert code == EXIT_HIGH_RISK, report
+    assert "**Risk: HIGH** - 3 stack(s)," in report
+    high = [line for line in report.splitlines() if line.startswith("- **HIGH**")]
+    assert high == [
+        f"- **HIGH** `{ENV}-storage` `s3://{BUCKET}/{ENV}/storage.tfstate`: Stack {ENV}-storage is no longer synthesized; "
+        f"its {recorded} resources stay in AWS unmanaged \u2014 destroy it first or keep it."
+    ], report
+    # The file system is still there: the review reported, it did not destroy.
+    assert len(deployed.emulator.client("efs", REGION).describe_file_systems()["FileSystems"]) == 1
