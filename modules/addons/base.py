@@ -146,3 +146,15 @@ class Addon:
                 node = node.setdefault(part, {})
             node.setdefault(sa.values_path[-1], {}).update(block)
         return values
+
+
+def bucket_key_statement(ctx: AddonContext) -> Statement:
+    """Use of the environment's key through S3 only: what reading and writing the add-on buckets
+    (SSE-KMS with that key, S3 bucket key on) needs, and nothing else."""
+    return {
+        "Sid": "BucketKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": ctx.kms_key_arn,
+        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}},
+    }

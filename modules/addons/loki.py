@@ -8,7 +8,17 @@ from pydantic import Field
 
 from modules.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from modules.addons.base import AddonContext, Addon, AwsNeeds, Bucket, Chart, Options, ServiceAccount, Statement
+from modules.addons.base import (
+    Addon,
+    AddonContext,
+    AwsNeeds,
+    Bucket,
+    Chart,
+    Options,
+    ServiceAccount,
+    Statement,
+    bucket_key_statement,
+)
 
 # Not "chunk"/"ruler"/"admin" as bucket names (Grafana security advisory 2024-06-27): ours are
 # prefixed with environment, account and add-on.
@@ -47,13 +57,7 @@ class Loki(Addon):
                 "Action": ["s3:ListBucket", "s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 "Resource": [*arns, *(f"{a}/*" for a in arns)],
             },
-            {
-                "Sid": "BucketKey",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": ctx.kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}},
-            },
+            bucket_key_statement(ctx),
         ]
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:

@@ -8,7 +8,17 @@ from pydantic import Field
 
 from modules.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from modules.addons.base import AddonContext, Addon, AwsNeeds, Bucket, Chart, Options, ServiceAccount, Statement
+from modules.addons.base import (
+    Addon,
+    AddonContext,
+    AwsNeeds,
+    Bucket,
+    Chart,
+    Options,
+    ServiceAccount,
+    Statement,
+    bucket_key_statement,
+)
 
 
 class TempoOptions(Options):
@@ -45,13 +55,7 @@ class Tempo(Addon):
                 ],
                 "Resource": [bucket, f"{bucket}/*"],
             },
-            {
-                "Sid": "BucketKey",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": ctx.kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}},
-            },
+            bucket_key_statement(ctx),
         ]
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:
