@@ -70,6 +70,18 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def tf_env() -> dict[str, str]:
+    """Environment for offline Terraform with the local hashicorp/aws mirror; skips (with the
+    reason shown) on a machine without terraform or the mirror."""
+    from tools.terraform import terraform_env
+
+    env = terraform_env()
+    if env is None:
+        pytest.skip("no terraform binary or no local mirror of hashicorp/aws 5.100.0 on this machine")
+    return env
+
+
+@pytest.fixture(scope="session")
 def environments() -> dict[str, EnvironmentConfig]:
     return {env.name: env for env in load_environments()}
 

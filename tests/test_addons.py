@@ -548,13 +548,10 @@ def test_addons_aws_stack_uses_only_the_aws_provider(all_envs) -> None:
         assert set(s.stack(f"{env.name}-addons-aws")["provider"]) == {"aws"}
 
 
-def test_full_addons_aws_stack_passes_terraform_validate(extremes) -> None:
-    from tools.terraform import terraform_env
+def test_full_addons_aws_stack_passes_terraform_validate(extremes, tf_env: dict[str, str]) -> None:
     from tools.validate import init, validate
 
-    env = terraform_env()
-    if env is None:
-        pytest.skip("no terraform binary or no mirrored hashicorp/aws provider on this machine")
+    env = tf_env
     s, _ = extremes
     stack = s.outdir / "stacks" / "full-addons-aws"
     # validate needs the provider installed: init (without a backend) first.

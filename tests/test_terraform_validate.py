@@ -8,16 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Synth
-from tools.terraform import terraform_env
 from tools.validate import aws_only_stacks, validate_all
-
-
-@pytest.fixture(scope="module")
-def tf_env() -> dict[str, str]:
-    env = terraform_env()
-    if env is None:
-        pytest.skip("no terraform binary or no local mirror of hashicorp/aws 5.100.0 on this machine: validate not run")
-    return env
 
 
 def test_every_aws_only_stack_of_every_environment_validates(synth: Synth, tf_env: dict[str, str], tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from e2e.e2e_support import TIMINGS, copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace, synth
-from tools.terraform import ROOT, terraform_env
+from tools.terraform import ROOT
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,14 +39,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     out = ROOT / ".work" / "e2e-timings.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(dict(sorted(TIMINGS.items())), indent=2) + "\n")
-
-
-@pytest.fixture(scope="session")
-def tf_env() -> dict[str, str]:
-    env = terraform_env()
-    if env is None:
-        pytest.skip("terraform or the hashicorp/aws provider mirror is not on this machine")
-    return env
 
 
 @pytest.fixture(scope="session")
