@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import Synth
 from environments.schema import EnvironmentConfig
-from tools.local import aws_only
+from tools.terraform import aws_only
 
 
 def test_local_up_applies_the_addons_aws_side_and_skips_the_helm_stack(synth: Synth, environments: dict[str, EnvironmentConfig]) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from environments import load_environments
 from tools.plan_report import NOT_SYNTHESIZED
+from tools.terraform import aws_only as is_aws_only
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTDIR = ROOT / "cdktf.out"
@@ -241,7 +242,7 @@ def cdktf(
         return synth.returncode
     stacks = stack_order(env_name, outdir)
     if aws_only:
-        stacks = [s for s in stacks if s != f"{env_name}-addons"]
+        stacks = [s for s in stacks if is_aws_only(outdir / "stacks" / s)]
     # cdktf runs `terraform providers lock` (registry only) for a stack without a lock file;
     # `init -backend=false` writes that file from whatever mirror Terraform is configured with.
     for stack in stacks:

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.delivery import stack_order
 from tools.emulator import Emulator, EmulatorError
-from tools.terraform import ROOT, terraform_env
+from tools.terraform import ROOT, aws_only, terraform_env
 
 WORK = ROOT / ".work" / "local"
 DEFAULT_ENVIRONMENTS = ROOT / "environments"
@@ -44,40 +45,19 @@ class StepFailed(RuntimeError):
 
 
 def synth(environments: Path, name: str, outdir: Path) -> list[str]:
-    """Synthesize one environment into ``outdir`` in a child process (jsii stays out of the caller)
-    and return its AWS-only stacks in apply order."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.local", "_synth", "--environments", str(environments), "--env", name, "--out", str(outdir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    """Synthesize one environment into ``outdir`` with main.py (as ``make synth`` does, in a child
+    process so jsii stays out of the caller) and return its AWS-only stacks in dependency order."""
+    env = dict(
+        os.environ,
+        PLATFORM_ENVIRONMENTS_DIR=str(environments),
+        PLATFORM_ENVIRONMENTS=name,
+        PLATFORM_OUTDIR=str(outdir),
+        PLATFORM_QUIET="1",
     )
+    result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"synth of {name} from {environments} failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _synth_in_process(environments: Path, name: str, outdir: Path) -> list[str]:
-    from environments import load_environments
-
-    env = load_environments(environments, only=[name])[0]
-    import stacks  # noqa: F401  (cheap provider imports first)
-    from cdktf import App
-
-    from stacks.environment import build_environment
-
-    app = App(outdir=str(outdir))
-    built = build_environment(app, env)
-    app.synth()
-    order = [s.node.id for s in built.in_apply_order()]
-    return [s for s in order if aws_only(outdir / "stacks" / s)]
-
-
-def aws_only(stack_dir: Path) -> bool:
-    """Whether the stack's only provider is aws (helm/kubernetes stacks cannot run here)."""
-    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
-    return set(doc.get("provider", {})) == {"aws"}
+    return [s for s in stack_order(name, outdir) if aws_only(outdir / "stacks" / s)]
 
 
 # -- terraform against the emulator ---------------------------------------------------------------
@@ -357,14 +337,10 @@ def _stop_recorded(name: str, info: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.local", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "plan", "down", "_synth"])
+    parser.add_argument("command", choices=["up", "plan", "down"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS)
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "_synth":
-        print(json.dumps(_synth_in_process(args.environments, args.env, args.out)))
-        return 0
     try:
         if args.command == "up":
             return up(args.environments, args.env)

@@ -8,6 +8,7 @@ implied mirror directories, and then the rest of the disk (once; the answer is c
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -100,6 +101,13 @@ def terraform_env() -> dict[str, str] | None:
         CHECKPOINT_DISABLE="1",
     )
     return env
+
+
+def aws_only(stack_dir: Path) -> bool:
+    """Whether the synthesized stack's only provider is aws: the stacks real Terraform can
+    validate, plan and apply here (no helm or kubernetes provider binary can be had)."""
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+    return set(doc.get("provider", {})) == {"aws"}
 
 
 def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.terraform import ROOT, terraform, terraform_env
+from tools.terraform import ROOT, aws_only, terraform, terraform_env
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,7 @@ class Result:
 
 def aws_only_stacks(outdir: Path) -> list[Path]:
     """Stack directories whose cdk.tf.json configures no provider but aws."""
-    found = []
-    for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
-        if set(json.loads(path.read_text()).get("provider", {})) == {"aws"}:
-            found.append(path.parent)
-    return found
+    return [path.parent for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")) if aws_only(path.parent)]
 
 
 def init(stack_dir: Path, env: dict[str, str]) -> Result | None:
