@@ -155,6 +155,9 @@ class ClusterConfig(Strict):
     node_groups: dict[K8sName, NodeGroup] = Field(min_length=1)
     fargate_profiles: dict[K8sName, FargateProfile] = Field(default_factory=dict)
     access_entries: tuple[AccessEntry, ...] = ()
+    autoscaler: Literal["cluster-autoscaler", "karpenter"] = "cluster-autoscaler"
+    """What adds and removes nodes: the Cluster Autoscaler over the managed node groups (enable its
+    add-on), or Karpenter with the node pools of the ``karpenter:`` section (environments/karpenter.py)."""
     api_authentication: bool = True
     """Authenticate with EKS access entries only (``authentication_mode: API``). ``false`` leaves
     the cluster's access configuration unset (EKS default: the aws-auth ConfigMap): only for an
@@ -303,6 +306,11 @@ def _region(value: str) -> str:
 Region = Annotated[str, AfterValidator(_region)]
 
 
+# Sections in their own files import the primitives above (hence the import here, not at the top).
+from environments.karpenter import KarpenterConfig  # noqa: E402
+from environments.karpenter import problems as karpenter_problems  # noqa: E402
+
+
 class EnvironmentConfig(Strict):
     """One environment: everything its stacks are built from."""
 
@@ -318,6 +326,11 @@ class EnvironmentConfig(Strict):
     """Enabled add-ons by name, each with its typed options (``modules/addons/<name>.py``); others are off."""
     tags: dict[str, str] = Field(default_factory=dict)
     emulator: Emulator | None = None
+    production: bool = True
+    """Whether the environment serves production. ``false`` permits conveniences refused in
+    production (Karpenter's ``al2023@latest`` AMI alias)."""
+    karpenter: KarpenterConfig | None = None
+    """Karpenter's node pools; required exactly when ``cluster.autoscaler`` is ``karpenter``."""
 
     @property
     def cluster_name(self) -> str:
@@ -340,6 +353,13 @@ class EnvironmentConfig(Strict):
         from modules.addons.registry import check_environment
 
         problems = check_environment(self)
+        if problems:
+            raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _karpenter_fits(self) -> Self:
+        problems = karpenter_problems(self)
         if problems:
             raise ValueError(problems[0])
         return self

@@ -52,6 +52,7 @@ class AddonRelease(Construct):
             namespace=addon.namespace,
             create_namespace=addon.namespace not in SYSTEM_NAMESPACES,
             values=[serialize(values)],
+            skip_crds=True if addon.skip_crds else None,
             wait=True,
             timeout=900,
             depends_on=depends_on or None,

@@ -33,16 +33,25 @@ class InterruptionQueue(Construct):
     queue if the key policy admits events.amazonaws.com, which the cluster key deliberately does not.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, name: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        patterns: dict[str, dict[str, object]] | None = None,
+        purpose: str = "node termination handling",
+    ) -> None:
+        """``patterns``: EventBridge rule key -> event pattern (default: the termination handler's)."""
         super().__init__(scope, id_)
         queue = SqsQueue(self, "queue", name=name, message_retention_seconds=300, sqs_managed_sse_enabled=True)
         rules = []
-        for key, pattern in EVENT_PATTERNS.items():
+        for key, pattern in (patterns or EVENT_PATTERNS).items():
             rule = CloudwatchEventRule(
                 self,
                 key,
                 name=f"{name}-{key}",
-                description=f"{key} events for node termination handling ({name})",
+                description=f"{key} events for {purpose} ({name})",
                 event_pattern=json.dumps(pattern, sort_keys=True),
             )
             CloudwatchEventTarget(self, f"{key}-target", rule=rule.name, arn=queue.arn, target_id="sqs")

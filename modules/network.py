@@ -44,8 +44,19 @@ class Network(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, config: NetworkConfig, name: str, cluster_name: str, account_id: str, region: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: NetworkConfig,
+        name: str,
+        cluster_name: str,
+        account_id: str,
+        region: str,
+        karpenter_discovery: bool = False,
     ) -> None:
+        """``karpenter_discovery``: tag the private subnets ``karpenter.sh/discovery: <cluster>``,
+        the tag Karpenter's EC2NodeClass selects its subnets by."""
         super().__init__(scope, id_)
         vpc = Vpc(
             self,
@@ -61,6 +72,7 @@ class Network(Construct):
         igw = InternetGateway(self, "igw", vpc_id=vpc.id, tags={"Name": name})
 
         cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
+        private_tags = {"karpenter.sh/discovery": cluster_name} if karpenter_discovery else {}
         public: list[Subnet] = []
         private: list[Subnet] = []
         for i, (az, public_cidr, private_cidr) in enumerate(
@@ -85,7 +97,7 @@ class Network(Construct):
                     vpc_id=vpc.id,
                     cidr_block=private_cidr,
                     availability_zone=az,
-                    tags={"Name": f"{name}-private-{az}", "kubernetes.io/role/internal-elb": "1", **cluster_tag},
+                    tags={"Name": f"{name}-private-{az}", "kubernetes.io/role/internal-elb": "1", **cluster_tag, **private_tags},
                 )
             )
 

@@ -20,6 +20,7 @@ from constructs import Construct
 from environments.schema import EnvironmentConfig
 from modules.addon_release import AddonRelease
 from modules.addons.base import AddonContext
+from modules.addons.karpenter import Karpenter, KarpenterCrd
 from modules.addons.registry import BY_CLASS, enabled
 from modules.cluster import ClusterOutputs
 from modules.efs import EfsOutputs
@@ -50,6 +51,20 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
+        if env.karpenter is not None and aws.karpenter is not None:
+            # Nodes first: the CRDs, then the controller, then its node class and pools (the
+            # add-ons below run on the managed node groups and do not wait for Karpenter).
+            crds = AddonRelease(self, "karpenter-crd", addon=KarpenterCrd(), values={})
+            karpenter = Karpenter()
+            ctx = AddonContext(env=env, options=env.karpenter, cluster_name=env.cluster_name, role_arn=aws.karpenter.controller_role_arn)
+            AddonRelease(
+                self,
+                "karpenter",
+                addon=karpenter,
+                values=karpenter.release_values(ctx),
+                custom_resources=karpenter.custom_resources(ctx),
+                depends_on=crds.ready,
+            )
         for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,

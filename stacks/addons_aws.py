@@ -1,4 +1,5 @@
-"""``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue).
+"""``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue)
+and of Karpenter when it is the node autoscaler (modules/karpenter_aws.py).
 
 Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack.
 Nothing is created for a disabled add-on.
@@ -18,12 +19,15 @@ from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from modules.cluster import ClusterOutputs
 from modules.efs import EfsOutputs
 from modules.interruption_queue import InterruptionQueue
+from modules.karpenter_aws import KarpenterAws, KarpenterAwsOutputs
 from modules.network import NetworkOutputs
 from stacks.base import AwsStack
 
 
 def needs_aws_side(env: EnvironmentConfig) -> bool:
-    """Whether any enabled add-on has a role or AWS resources (else the stack is not built)."""
+    """Whether Karpenter or any enabled add-on has a role or AWS resources (else the stack is not built)."""
+    if env.karpenter is not None:
+        return True
     for addon, options in enabled(env):
         needs = addon.aws_needs(options)
         if addon.uses_role(options) or needs.buckets or needs.interruption_queue:
@@ -36,6 +40,7 @@ class AddonsAwsOutputs:
     role_arns: dict[str, str] = field(default_factory=dict)  # add-on -> role ARN
     bucket_names: dict[str, dict[str, str]] = field(default_factory=dict)  # add-on -> purpose -> name
     queue_url: str = ""
+    karpenter: KarpenterAwsOutputs | None = None
 
 
 class AddonsAwsStack(AwsStack):
@@ -98,4 +103,15 @@ class AddonsAwsStack(AwsStack):
                 managed_policy_arns=addon.managed_policy_arns,
             )
             roles[addon.name] = role.arn
-        self.outputs = AddonsAwsOutputs(role_arns=roles, bucket_names=names, queue_url=queue_url)
+        karpenter = None
+        if env.karpenter is not None:
+            karpenter = KarpenterAws(
+                self,
+                "karpenter",
+                env=env,
+                cluster_ref=cluster.name,
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_issuer=cluster.oidc_issuer,
+                cluster_security_group_id=cluster.cluster_security_group_id,
+            ).outputs
+        self.outputs = AddonsAwsOutputs(role_arns=roles, bucket_names=names, queue_url=queue_url, karpenter=karpenter)

@@ -36,7 +36,7 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
     cluster = ClusterStack(scope, env, network=network.outputs)
     storage = StorageStack(scope, env, network=network.outputs, cluster=cluster.outputs) if env.storage.efs else None
     addons_aws = addons = None
-    if env.addons:
+    if env.addons or env.karpenter is not None:
         side = dict(network=network.outputs, cluster=cluster.outputs, storage=storage.outputs if storage else None)
         addons_aws = AddonsAwsStack(scope, env, **side) if needs_aws_side(env) else None
         addons = AddonsStack(scope, env, **side, aws=addons_aws.outputs if addons_aws else AddonsAwsOutputs())

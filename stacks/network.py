@@ -20,6 +20,7 @@ class NetworkStack(AwsStack):
             cluster_name=env.cluster_name,
             account_id=env.account_id,
             region=env.region,
+            karpenter_discovery=env.cluster.autoscaler == "karpenter",
         )
         self.outputs: NetworkOutputs = network.outputs
         self.output("vpc_id", network.outputs.vpc_id, "VPC ID")

@@ -110,6 +110,7 @@ class Addon:
     requires: ClassVar[tuple[type[Addon], ...]] = ()
     after: ClassVar[tuple[type[Addon], ...]] = ()
     managed_policy_arns: ClassVar[tuple[str, ...]] = ()
+    skip_crds: ClassVar[bool] = False  # another release installs and upgrades the chart's CRDs
 
     def check(self, env: EnvironmentConfig, options: Any) -> list[str]:
         """Problems with enabling this add-on in ``env`` (each ``"<relative.path>: message"`` or a message)."""
