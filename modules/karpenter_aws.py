@@ -20,7 +20,7 @@ from constructs import Construct
 
 from environments.schema import EnvironmentConfig
 from modules.addon_iam import IrsaRole
-from modules.addons.karpenter import DISCOVERY_TAG, NAMESPACE, Karpenter, controller_role_name, node_role_name, queue_name
+from modules.karpenter_charts import DISCOVERY_TAG, NAMESPACE, Karpenter, controller_role_name, node_role_name, queue_name
 from modules.iam import document, managed_policy_arn, service_trust
 from modules.interruption_queue import InterruptionQueue
 from modules.karpenter_policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, controller_policies, policy_name

@@ -20,7 +20,7 @@ from constructs import Construct
 from environments.schema import EnvironmentConfig
 from modules.addon_release import AddonRelease
 from modules.addons.base import AddonContext
-from modules.addons.karpenter import Karpenter, KarpenterCrd
+from modules.karpenter_charts import Karpenter, KarpenterCrd
 from modules.addons.registry import BY_CLASS, enabled
 from modules.cluster import ClusterOutputs
 from modules.efs import EfsOutputs

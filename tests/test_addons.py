@@ -86,6 +86,12 @@ def release_id(s: Synth, env: EnvironmentConfig, name: str) -> str:
     return f"helm_release.{matches[0]}"
 
 
+def addon_side(s: Synth, stack: str, type_: str) -> dict[str, dict[str, Any]]:
+    """The add-ons' resources of ``type_`` in ``stack``: Karpenter's (construct "karpenter") are
+    checked in test_karpenter.py."""
+    return {k: v for k, v in s.resources(stack, type_).items() if not k.startswith("karpenter_")}
+
+
 def values_of(release: dict[str, Any]) -> dict[str, Any]:
     assert len(release["values"]) == 1
     return json.loads(release["values"][0])
@@ -191,8 +197,8 @@ def test_disabled_addons_yield_nothing_on_either_side(all_envs, extremes) -> Non
             assert (f"{env.cluster_name}-{addon.name}" in roles) == calls_aws, (env.name, addon.name)
             assert any(f"-{addon.name}-" in b for b in buckets) == (on and bool(addon.aws_needs(env.addons[addon.name]).buckets))
         queue_mode = "aws-node-termination-handler" in env.addons and env.addons["aws-node-termination-handler"].mode == "queue"
-        assert bool(s.resources(f"{env.name}-addons-aws", "aws_sqs_queue")) == queue_mode
-        assert bool(s.resources(f"{env.name}-addons-aws", "aws_cloudwatch_event_rule")) == queue_mode
+        assert bool(addon_side(s, f"{env.name}-addons-aws", "aws_sqs_queue")) == queue_mode
+        assert bool(addon_side(s, f"{env.name}-addons-aws", "aws_cloudwatch_event_rule")) == queue_mode
 
 
 def test_values_are_one_json_document_with_sorted_keys(all_envs) -> None:
@@ -522,12 +528,12 @@ def test_addon_buckets_are_private_encrypted_with_the_env_key_and_expire(all_env
 def test_interruption_queue_is_fed_only_by_its_rules(all_envs) -> None:
     for s, env in all_envs:
         stack = f"{env.name}-addons-aws"
-        queues = s.resources(stack, "aws_sqs_queue")
+        queues = addon_side(s, stack, "aws_sqs_queue")
         if not queues:
             continue
         [(queue_key, queue)] = queues.items()
         assert queue["sqs_managed_sse_enabled"] is True and queue["message_retention_seconds"] == 300
-        rules = s.resources(stack, "aws_cloudwatch_event_rule")
+        rules = addon_side(s, stack, "aws_cloudwatch_event_rule")
         sources = {json.loads(r["event_pattern"])["detail-type"][0] for r in rules.values()}
         assert sources == {
             "AWS Health Event",
@@ -535,10 +541,10 @@ def test_interruption_queue_is_fed_only_by_its_rules(all_envs) -> None:
             "EC2 Instance Rebalance Recommendation",
             "EC2 Instance State-change Notification",
         }
-        targets = s.resources(stack, "aws_cloudwatch_event_target")
+        targets = addon_side(s, stack, "aws_cloudwatch_event_target")
         assert sorted(t["rule"] for t in targets.values()) == sorted(f"${{aws_cloudwatch_event_rule.{k}.name}}" for k in rules)
         assert all(t["arn"] == f"${{aws_sqs_queue.{queue_key}.arn}}" for t in targets.values())
-        [policy] = s.resources(stack, "aws_sqs_queue_policy").values()
+        [policy] = addon_side(s, stack, "aws_sqs_queue_policy").values()
         allow = [st for st in statements(policy["policy"]) if st["Effect"] == "Allow"]
         assert len(allow) == 1 and allow[0]["Principal"] == {"Service": "events.amazonaws.com"}
         assert sorted(allow[0]["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(f"${{aws_cloudwatch_event_rule.{k}.arn}}" for k in rules)

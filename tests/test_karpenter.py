@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT, Synth
 from environments import EnvironmentConfig
 from environments.karpenter import KARPENTER_VERSION
-from modules.addons import karpenter as spec
+from modules import karpenter_charts as spec
 from modules.addons.base import AddonContext
 from modules.karpenter_policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
 from test_addons import remote_value, statements, values_of
