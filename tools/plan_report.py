@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tools.review.karpenter import node_replacements
+
 EXIT_HIGH_RISK = 3
 NOT_SYNTHESIZED = "stacks-not-synthesized.json"  # written by `python -m tools.delivery plan`
 ACTIONS = ("create", "update", "replace", "destroy")
@@ -289,7 +291,11 @@ def _node_group_roll(change: Change) -> Iterator[Risk]:
         )
 
 
-_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll)
+def _karpenter_drift(change: Change) -> Iterator[Risk]:
+    yield from (Risk(level, change.stack, change.address, message) for level, message in node_replacements(change))
+
+
+_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll, _karpenter_drift)
 
 
 def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:

@@ -1,0 +1,1 @@
+"""Plan-review rules, one concern per file, registered in ``tools/plan_report.py``."""
