@@ -8,6 +8,7 @@ runs use the same Node.
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
+    # The baseline loads every provider's JavaScript too: no lazy index hook in jsii's Node (the
+    # project's own modules set it only after these imports have started jsii).
+    hook = str(ROOT / "modules" / "_lazy_provider_index.cjs")
+    os.environ["NODE_OPTIONS"] = os.environ.get("NODE_OPTIONS", "").replace(f'--require "{hook}"', "").strip()
     import cdktf_cdktf_provider_aws  # noqa: F401
     import cdktf_cdktf_provider_helm  # noqa: F401
     import cdktf_cdktf_provider_kubernetes  # noqa: F401
