@@ -11,34 +11,20 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
-_NAME = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
+# Shared with the section modules (teams.py); re-exported here, where they were first defined.
+from environments.schema_base import Cidr, K8sName, RoleArn, Strict  # noqa: F401
+from environments.teams import Teams, check_teams
+
+# 2-24 characters: two-letter names like ``qa`` are common. Names derived from it (``<env>-eks``,
+# ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.
+_NAME = r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _K8S_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_K8S_NAMESPACE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 _DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-
-
-class Strict(BaseModel):
-    """Base of every config model: immutable, and a misspelt key is an error, never ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-def _network(value: str) -> str:
-    try:
-        net = ipaddress.IPv4Network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an IPv4 network in CIDR form with no host bits set ({exc})") from None
-    return str(net)
-
-
-Cidr = Annotated[str, AfterValidator(_network)]
-K8sName = Annotated[str, Field(pattern=_K8S_NAMESPACE)]
 
 
 def _label_key(value: str) -> str:
@@ -127,15 +113,6 @@ class FargateProfile(Strict):
     """Pods matching any selector run on Fargate in the private subnets."""
 
     selectors: tuple[FargateSelector, ...] = Field(min_length=1, max_length=5)
-
-
-def _role_arn(value: str) -> str:
-    if not _ROLE_ARN.match(value):
-        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
-    return value
-
-
-RoleArn = Annotated[str, AfterValidator(_role_arn)]
 
 
 class AccessEntry(Strict):
@@ -331,6 +308,8 @@ class EnvironmentConfig(Strict):
     production (Karpenter's ``al2023@latest`` AMI alias)."""
     karpenter: KarpenterConfig | None = None
     """Karpenter's node pools; required exactly when ``cluster.autoscaler`` is ``karpenter``."""
+    teams: Teams = Field(default_factory=dict)
+    """The cluster's tenants (``environments/teams.py``, docs/teams.md)."""
 
     @property
     def cluster_name(self) -> str:
@@ -360,6 +339,13 @@ class EnvironmentConfig(Strict):
     @model_validator(mode="after")
     def _karpenter_fits(self) -> Self:
         problems = karpenter_problems(self)
+        if problems:
+            raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _teams_fit(self) -> Self:
+        problems = check_teams(self)
         if problems:
             raise ValueError(problems[0])
         return self

@@ -16,6 +16,12 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer: str, namespace: str, serv
     """Trust policy for exactly ``system:serviceaccount:<namespace>:<service_account>`` tokens
     issued for STS (both ``:sub`` and ``:aud``: without ``:aud`` a token minted for another
     audience would do)."""
+    return irsa_trust_for(oidc_provider_arn=oidc_provider_arn, oidc_issuer=oidc_issuer, subjects=[(namespace, service_account)])
+
+
+def irsa_trust_for(*, oidc_provider_arn: str, oidc_issuer: str, subjects: list[tuple[str, str]]) -> str:
+    """As :func:`irsa_trust`, for exactly the listed ``(namespace, service account)`` pairs."""
+    subs = [f"system:serviceaccount:{namespace}:{sa}" for namespace, sa in subjects]
     return document(
         {
             "Effect": "Allow",
@@ -23,7 +29,7 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer: str, namespace: str, serv
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
                 "StringEquals": {
-                    f"{oidc_issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{oidc_issuer}:sub": subs[0] if len(subs) == 1 else subs,
                     f"{oidc_issuer}:aud": "sts.amazonaws.com",
                 }
             },

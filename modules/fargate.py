@@ -29,12 +29,13 @@ class FargateProfiles(Construct):
         account_id: str,
         region: str,
         subnet_ids: list[str],
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         role = IamRole(
             self,
             "pod-execution-role",
-            name=f"{cluster_name}-fargate-pods",
+            name=role_name or f"{cluster_name}-fargate-pods",
             assume_role_policy=service_trust(
                 "eks-fargate-pods.amazonaws.com",
                 conditions={

@@ -14,6 +14,7 @@ from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
 from stacks.state import StateStack
 from stacks.storage import StorageStack
+from stacks.teams_aws import TeamsAwsStack
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,11 @@ class EnvironmentStacks:
     storage: StorageStack | None
     addons_aws: AddonsAwsStack | None = None  # only when an enabled add-on has an AWS side
     addons: AddonsStack | None = None  # only when add-ons are enabled
+    teams_aws: TeamsAwsStack | None = None  # only when teams are declared
+    teams: TerraformStack | None = None  # only when teams are declared
 
     def in_apply_order(self) -> list[TerraformStack]:
-        stacks = (self.state, self.network, self.cluster, self.storage, self.addons_aws, self.addons)
+        stacks = (self.state, self.network, self.cluster, self.storage, self.addons_aws, self.addons, self.teams_aws, self.teams)
         return [s for s in stacks if s is not None]
 
 
@@ -40,9 +43,25 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
         side = dict(network=network.outputs, cluster=cluster.outputs, storage=storage.outputs if storage else None)
         addons_aws = AddonsAwsStack(scope, env, **side) if needs_aws_side(env) else None
         addons = AddonsStack(scope, env, **side, aws=addons_aws.outputs if addons_aws else AddonsAwsOutputs())
-    for stack in (network, cluster, storage, addons_aws, addons):
+    teams_aws = teams = None
+    if env.teams:
+        teams_aws = TeamsAwsStack(scope, env, network=network.outputs, cluster=cluster.outputs)
+        # The kubernetes provider's bindings load only here: a build without teams never pays for them.
+        from stacks.teams import TeamsStack
+
+        teams = TeamsStack(scope, env, cluster=cluster.outputs, aws=teams_aws.outputs)
+        if addons is not None:
+            teams.add_dependency(addons)  # External Secrets' CRDs and the NetworkPolicy enforcer first
+    for stack in (network, cluster, storage, addons_aws, addons, teams_aws, teams):
         if stack is not None:
             stack.add_dependency(state)
     return EnvironmentStacks(
-        state=state, network=network, cluster=cluster, storage=storage, addons_aws=addons_aws, addons=addons
+        state=state,
+        network=network,
+        cluster=cluster,
+        storage=storage,
+        addons_aws=addons_aws,
+        addons=addons,
+        teams_aws=teams_aws,
+        teams=teams,
     )

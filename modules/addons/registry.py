@@ -84,6 +84,13 @@ def check_environment(env: EnvironmentConfig) -> list[str]:
             if needed not in env.addons:
                 problems.append(f"addons.{name}: requires add-on {needed!r}, which is not enabled")
         problems.extend(f"addons.{name}: {p}" for p in addon.check(env, options))
+    # Every add-on's namespace is the platform's, enabled or not (enabling it later must not
+    # hand a team's namespace to a release).
+    for team, spec in env.teams.items():
+        for namespace in spec.namespaces:
+            owners = [a.name for a in ADDONS if a.namespace == namespace]
+            if owners:
+                problems.append(f"teams.{team}.namespaces.{namespace}: namespace {namespace!r} belongs to add-on {owners[0]!r}")
     return problems
 
 

@@ -1,0 +1,47 @@
+"""``<env>-teams``: the Kubernetes side of the environment's teams (modules/team_k8s.py), with
+the kubernetes provider, and the helm provider for the SecretStores (CRD objects, applied the
+way the project applies every CRD object: charts/manifests as a release).
+
+Applied after ``<env>-addons`` (External Secrets' CRDs, the NetworkPolicy enforcer) and
+``<env>-teams-aws`` (the role ARNs the service accounts carry). The providers authenticate like
+the add-ons stack's: endpoint and CA from the cluster stack, a token from
+``data.aws_eks_cluster_auth``.
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn
+from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
+from cdktf_cdktf_provider_helm.provider import HelmProvider
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+from constructs import Construct
+
+from environments.schema import EnvironmentConfig
+from modules.cluster import ClusterOutputs
+from modules.team_k8s import TeamKubernetes
+from stacks.base import PlatformStack
+from stacks.teams_aws import TeamsAwsOutputs
+
+
+class TeamsStack(PlatformStack):
+    def __init__(self, scope: Construct, env: EnvironmentConfig, *, cluster: ClusterOutputs, aws: TeamsAwsOutputs) -> None:
+        super().__init__(scope, env, "teams")
+        auth = DataAwsEksClusterAuth(self, "cluster-auth", name=cluster.name)
+        connection = {
+            "host": cluster.endpoint,
+            "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
+            "token": auth.token,
+        }
+        KubernetesProvider(self, "kubernetes", **connection)
+        HelmProvider(self, "helm", kubernetes=connection)
+        for name, team in env.teams.items():
+            TeamKubernetes(
+                self,
+                f"team-{name}",
+                env=env,
+                name=name,
+                team=team,
+                public_subnet_cidrs=list(env.network.public_subnets),
+                role_arns=aws.role_arns[name],
+                secrets_role_arn=aws.secrets_role_arns[name],
+            )
