@@ -6,6 +6,7 @@ builds a single construct, so a bad file never leaves a half-written ``cdktf.out
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -14,7 +15,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from environments.schema import EnvironmentConfig
+from environments.schema import ADDON_CATALOG, AddonCatalog, EnvironmentConfig
+
+# The loader composes the schema with the add-on catalog; the schema imports nothing above
+# environments/, and the catalog (which refers to the schema's models) is found by name here,
+# the one place that joins them. Callers may pass another catalog (``addons=``).
+DEFAULT_ADDON_CATALOG = "modules.addons.registry"
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent
 
@@ -69,7 +75,12 @@ def _format(file: str, error: dict[str, Any]) -> str:
     return f"{file}: {field}: {message}"
 
 
-def parse_environment(path: Path, display: str | None = None) -> EnvironmentConfig:
+def addon_catalog() -> AddonCatalog:
+    """The platform's add-on catalog (pure Python, no cdktf)."""
+    return importlib.import_module(DEFAULT_ADDON_CATALOG)  # type: ignore[return-value]
+
+
+def parse_environment(path: Path, display: str | None = None, *, addons: AddonCatalog | None = None) -> EnvironmentConfig:
     """Parse one file. Raises ConfigError naming ``display`` (defaults to the path) and the field."""
     shown = display or str(path)
     try:
@@ -81,7 +92,7 @@ def parse_environment(path: Path, display: str | None = None) -> EnvironmentConf
     if not isinstance(raw, dict):
         raise ConfigError([f"{shown}: (top level): expected a mapping of settings, got {type(raw).__name__}"])
     try:
-        return EnvironmentConfig.model_validate(raw)
+        return EnvironmentConfig.model_validate(raw, context={ADDON_CATALOG: addons or addon_catalog()})
     except ValidationError as exc:
         raise ConfigError([_format(shown, e) for e in exc.errors(include_url=False)]) from None
 
@@ -91,6 +102,7 @@ def load_environments(
     *,
     only: Iterable[str] | None = None,
     extra_checks: Iterable[ExtraCheck] = (),
+    addons: AddonCatalog | None = None,
 ) -> list[EnvironmentConfig]:
     """Every ``*.yaml`` in ``directory``, validated, sorted by name.
 
@@ -105,7 +117,7 @@ def load_environments(
     for path in files:
         shown = _display(path)
         try:
-            env = parse_environment(path, shown)
+            env = parse_environment(path, shown, addons=addons)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue

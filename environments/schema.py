@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Protocol, Self
 
-from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, model_validator
 
 # Shared with the section modules (teams.py); re-exported here, where they were first defined.
 from environments.schema_base import Cidr, K8sName, RoleArn, Strict  # noqa: F401
 from environments.teams import Teams, check_teams
+
+ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
+
+
+class AddonCatalog(Protocol):
+    """What the schema needs from the add-on catalog (modules/addons/registry.py is one)."""
+
+    def parse_options(self, raw: Any) -> dict[str, Any]: ...
+
+    def check_environment(self, env: Any) -> list[str]: ...
+
+
+def _catalog(info: ValidationInfo) -> AddonCatalog:
+    catalog = (info.context or {}).get(ADDON_CATALOG)
+    if catalog is None:
+        raise ValueError(f"addons: validated without an add-on catalog (pass context={{{ADDON_CATALOG!r}: ...}}; environments.loader does)")
+    return catalog
 
 # 2-24 characters: two-letter names like ``qa`` are common. Names derived from it (``<env>-eks``,
 # ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.
@@ -317,21 +334,17 @@ class EnvironmentConfig(Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _addon_options(cls, data: Any) -> Any:
-        # The add-on registry is pure Python (no cdktf); imported here, not at module level, so the
-        # add-on specs may refer to these models without an import cycle. Runs before field
-        # validation so messages can name ``addons.<add-on>`` (names contain hyphens).
-        if isinstance(data, dict) and isinstance(data.get("addons"), dict):
-            from modules.addons.registry import parse_options
-
-            data = {**data, "addons": parse_options(data["addons"])}
+    def _addon_options(cls, data: Any, info: ValidationInfo) -> Any:
+        # The add-on catalog (modules/addons/registry.py) arrives in the validation context from
+        # the loader, which composes the two: this module imports nothing above environments/.
+        # Runs before field validation so messages can name ``addons.<add-on>`` (names contain hyphens).
+        if isinstance(data, dict) and isinstance(data.get("addons"), dict) and data["addons"]:
+            data = {**data, "addons": _catalog(info).parse_options(data["addons"])}
         return data
 
     @model_validator(mode="after")
-    def _addons_fit(self) -> Self:
-        from modules.addons.registry import check_environment
-
-        problems = check_environment(self)
+    def _addons_fit(self, info: ValidationInfo) -> Self:
+        problems = _catalog(info).check_environment(self) if self.addons or self.teams else []
         if problems:
             raise ValueError(problems[0])
         return self

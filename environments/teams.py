@@ -19,7 +19,7 @@ from environments.instance_types import instance_size
 from environments.schema_base import Cidr, K8sName, PolicyArn, RoleArn, Strict
 
 if TYPE_CHECKING:
-    from environments.schema import EnvironmentConfig
+    from environments.schema import EnvironmentConfig, FargateProfile
 
 # Namespaces every cluster has; no team may own one.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -201,6 +201,18 @@ def fargate_profile_name(team: str, namespace: str) -> str:
     return f"team-{team}-{namespace}"
 
 
+def team_fargate_profiles(env: EnvironmentConfig) -> dict[str, FargateProfile]:
+    """One profile per Fargate namespace of a team: ``team-<team>-<namespace>``."""
+    from environments.schema import FargateProfile, FargateSelector
+
+    return {
+        fargate_profile_name(team, ns): FargateProfile(selectors=(FargateSelector(namespace=ns),))
+        for team, spec in env.teams.items()
+        for ns, namespace in spec.namespaces.items()
+        if namespace.fargate
+    }
+
+
 def ssm_path(env: EnvironmentConfig, team: str) -> str:
     """The team's SSM parameters: ``/<env>/<team>``."""
     return f"/{env.name}/{team}"
@@ -267,10 +279,19 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
     profile_namespaces = {
         s.namespace: key for key, profile in env.cluster.fargate_profiles.items() for s in profile.selectors
     }
-    capacity_cpu = sum(n * cpu for n, cpu, _ in _sizes(env))
-    capacity_mem = sum(n * mem for n, _, mem in _sizes(env)) * 2**20
+    capacity_cpu: Decimal = Decimal(sum(n * cpu for n, cpu, _ in _sizes(env)))
+    capacity_mem: Decimal = Decimal(sum(n * mem for n, _, mem in _sizes(env)) * 2**20)
     largest_cpu = max((cpu for _, cpu, _ in _sizes(env)), default=0)
     largest_mem = max((mem for _, _, mem in _sizes(env)), default=0) * 2**20
+    karpenter = getattr(env, "karpenter", None)
+    if karpenter is not None:
+        # Karpenter's node pools add up to their limits; it picks node sizes itself, so the
+        # largest node is not known here and container maxima are not checked against it.
+        pools = karpenter.node_pools.values()
+        capacity_cpu += sum(p.limits.cpu for p in pools)
+        memory = [p.limits.memory_gib for p in pools]
+        capacity_mem = Decimal("Infinity") if None in memory else capacity_mem + sum(memory) * 2**30
+        largest_cpu = largest_mem = Decimal("Infinity")
     if SECRETS_ADDON not in env.addons:
         first = next(iter(env.teams))
         problems.append(f"teams.{first}: teams get a SecretStore each, which needs addons.{SECRETS_ADDON} enabled")
@@ -309,7 +330,7 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
         if quantity(quota.requests_memory) > capacity_mem:
             problems.append(
                 f"{where}.quota.requests_memory: {quota.requests_memory} is more than the node groups can ever hold "
-                f"({capacity_mem // 2**30}Gi at max_size)"
+                f"({capacity_mem / 2**30:.0f}Gi at max_size)"
             )
         lr = team.limit_range
         if lr.max_cpu is not None and quantity(lr.max_cpu) > largest_cpu:

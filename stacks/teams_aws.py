@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig, FargateProfile, FargateSelector
-from environments.teams import fargate_profile_name
+from environments.schema import EnvironmentConfig
+from environments.teams import team_fargate_profiles
 from modules.cluster import ClusterOutputs
 from modules.fargate import FargateProfiles
 from modules.network import NetworkOutputs
@@ -24,16 +24,6 @@ from stacks.base import AwsStack
 class TeamsAwsOutputs:
     role_arns: dict[str, dict[str, str]] = field(default_factory=dict)  # team -> service account -> role ARN
     secrets_role_arns: dict[str, str] = field(default_factory=dict)  # team -> SecretStore role ARN
-
-
-def team_fargate_profiles(env: EnvironmentConfig) -> dict[str, FargateProfile]:
-    """One profile per Fargate namespace of a team: ``team-<team>-<namespace>``."""
-    return {
-        fargate_profile_name(team, ns): FargateProfile(selectors=(FargateSelector(namespace=ns),))
-        for team, spec in env.teams.items()
-        for ns, namespace in spec.namespaces.items()
-        if namespace.fargate
-    }
 
 
 class TeamsAwsStack(AwsStack):

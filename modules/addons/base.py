@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:  # the schema imports this package lazily; no cycle at run time
+if TYPE_CHECKING:  # only for annotations; the loader passes the registry to the schema (no import cycle)
     from environments.schema import EnvironmentConfig
 
 Statement = dict[str, Any]

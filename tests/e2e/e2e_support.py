@@ -38,6 +38,7 @@ def wide_environment(directory: Path) -> Path:
     raw = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
     raw["name"] = "localwide"
     raw.pop("addons", None)
+    raw.pop("teams", None)  # teams need external-secrets; local applies the teams' AWS side already
     raw.pop("dns", None)
     raw["network"].update(
         availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],

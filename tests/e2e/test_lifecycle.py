@@ -17,6 +17,7 @@ import pytest
 
 from environments import load_environments
 from environments.schema import EnvironmentConfig
+from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, workload_role_name
 from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from e2e.e2e_support import copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
@@ -155,6 +156,44 @@ def test_the_addons_aws_side_exists_with_irsa_trust_bound_to_the_clusters_issuer
         assert targets == [queue_arn], (rule, targets)
 
 
+def _team_roles(env: EnvironmentConfig) -> dict[str, list[str]]:
+    """Role name -> the exact ``sub`` values its trust must name (teams' workload and secrets roles)."""
+    roles: dict[str, list[str]] = {}
+    for team, spec in env.teams.items():
+        for sa, identity in spec.service_accounts.items():
+            roles[workload_role_name(env, team, sa)] = [f"system:serviceaccount:{identity.namespace}:{sa}"]
+        roles[secrets_role_name(env, team)] = [f"system:serviceaccount:{ns}:{SECRET_STORE_SERVICE_ACCOUNT}" for ns in sorted(spec.namespaces)]
+    return roles
+
+
+def test_the_teams_aws_side_exists_with_trust_naming_exactly_their_service_accounts(deployment: Deployment) -> None:
+    d = deployment
+    roles = _team_roles(d.env)
+    if d.env.name != "local":
+        assert f"{d.env.name}-teams-aws" not in d.ws.stacks and not roles
+        pytest.skip(f"{d.env.name} declares no teams (environments/local.yaml covers their AWS side)")
+    assert f"{d.env.name}-teams-aws" in d.ws.stacks, d.ws.stacks
+    assert len(roles) >= 2 and team_fargate_profiles(d.env), roles  # guard against a vacuous pass
+    iam, eks = d.client("iam"), d.client("eks")
+    issuer = eks.describe_cluster(name=d.env.cluster_name)["cluster"]["identity"]["oidc"]["issuer"].removeprefix("https://")
+    for name, subjects in roles.items():
+        [statement] = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity" and statement["Principal"]["Federated"].endswith(f"oidc-provider/{issuer}")
+        sub = statement["Condition"]["StringEquals"][f"{issuer}:sub"]
+        assert ([sub] if isinstance(sub, str) else sub) == subjects, (name, statement)
+        assert statement["Condition"]["StringEquals"][f"{issuer}:aud"] == "sts.amazonaws.com"
+        [policy] = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+        read = next(s for s in document["Statement"] if s["Sid"] == "ReadTeamParameters")
+        team = next(t for t in d.env.teams if name.startswith(f"{d.env.cluster_name}-{t}-"))
+        assert all(r.split(":parameter", 1)[1] in (f"/{d.env.name}/{team}", f"/{d.env.name}/{team}/*") for r in read["Resource"]), read
+    profiles = eks.list_fargate_profiles(clusterName=d.env.cluster_name)["fargateProfileNames"]
+    for profile, spec in team_fargate_profiles(d.env).items():
+        assert profile in profiles, profiles
+        selectors = eks.describe_fargate_profile(clusterName=d.env.cluster_name, fargateProfileName=profile)["fargateProfile"]["selectors"]
+        assert [s["namespace"] for s in selectors] == [s.namespace for s in spec.selectors]
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
@@ -182,6 +221,10 @@ def _leftovers(d: Deployment) -> dict[str, list[str]]:
     side = _addons_aws_side(d.env)
     if side.roles:  # IRSA roles are <cluster>-<add-on>, counted under "iam roles" too
         left["irsa roles"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] in side.roles]
+    if d.env.teams:
+        left["team roles"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] in _team_roles(d.env)]
+        profiles = eks.list_fargate_profiles(clusterName=clusters[0])["fargateProfileNames"] if clusters else []
+        left["team fargate profiles"] = [p for p in profiles if p in team_fargate_profiles(d.env)]
     if side.buckets:
         left["add-on buckets"] = [b["Name"] for b in d.client("s3").list_buckets()["Buckets"] if b["Name"] in side.buckets]
     if side.queue:
@@ -206,6 +249,7 @@ def test_destroy_in_reverse_order_leaves_nothing_of_the_environment(deployment: 
     side = _addons_aws_side(d.env)
     assert sorted(before.get("irsa roles", [])) == sorted(side.roles)
     assert sorted(before.get("add-on buckets", [])) == side.buckets
+    assert sorted(before.get("team roles", [])) == sorted(_team_roles(d.env))
     with phase(f"destroy {d.env.name}"):
         for stack in reversed(d.ws.stacks):
             if stack == d.ws.stacks[0]:
