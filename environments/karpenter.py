@@ -178,11 +178,6 @@ def problems(env: EnvironmentConfig) -> list[str]:
             f"cluster.version: Karpenter {KARPENTER_VERSION} supports Kubernetes {low} to {high} "
             f"(its compatibility matrix); got {env.cluster.version}"
         )
-    if not env.cluster.api_authentication:
-        found.append(
-            "cluster.api_authentication: Karpenter's node role joins the cluster through an EC2_LINUX access entry, "
-            "which needs api_authentication: true"
-        )
     if k is None:
         return found
     nth = env.addons.get("aws-node-termination-handler")

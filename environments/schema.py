@@ -152,15 +152,9 @@ class ClusterConfig(Strict):
     autoscaler: Literal["cluster-autoscaler", "karpenter"] = "cluster-autoscaler"
     """What adds and removes nodes: the Cluster Autoscaler over the managed node groups (enable its
     add-on), or Karpenter with the node pools of the ``karpenter:`` section (environments/karpenter.py)."""
-    api_authentication: bool = True
-    """Authenticate with EKS access entries only (``authentication_mode: API``). ``false`` leaves
-    the cluster's access configuration unset (EKS default: the aws-auth ConfigMap): only for an
-    emulator without the access entry API (moto, docs/emulator.md)."""
 
     @model_validator(mode="after")
     def _endpoint(self) -> Self:
-        if self.access_entries and not self.api_authentication:
-            raise ValueError("access_entries: access entries need api_authentication: true")
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise ValueError("public_access_cidrs: a public endpoint needs at least one allowed CIDR (0.0.0.0/0 must be explicit)")
         if not self.endpoint_public_access and self.public_access_cidrs:

@@ -312,9 +312,7 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
                 problems.append(f"{where}.namespaces.{ns}: Fargate profile name {fargate_profile_name(name, ns)!r} is already in cluster.fargate_profiles")
         for kind in ("admins", "developers", "viewers"):
             for i, arn in enumerate(getattr(team, kind)):
-                if not env.cluster.api_authentication:
-                    problems.append(f"{where}.{kind}.{i}: team roles get EKS access entries, which need cluster.api_authentication: true")
-                elif arn in cluster_roles:
+                if arn in cluster_roles:
                     problems.append(f"{where}.{kind}.{i}: role {arn} already has a cluster.access_entries entry (one access entry per role)")
                 elif arn in role_owner:
                     problems.append(f"{where}.{kind}.{i}: role {arn} is already a member of team {role_owner[arn]!r}")

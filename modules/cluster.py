@@ -97,9 +97,7 @@ class Cluster(Construct):
                 endpoint_public_access=config.endpoint_public_access,
                 public_access_cidrs=list(config.public_access_cidrs) if config.endpoint_public_access else None,
             ),
-            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True)
-            if config.api_authentication
-            else None,
+            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)
             ),

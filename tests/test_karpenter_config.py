@@ -92,12 +92,6 @@ def test_a_bare_node_pool_gets_documented_defaults(tmp_path: Path) -> None:
             "no node group 'system' in cluster.node_groups (known: general)",
             id="controller-group-unknown",
         ),
-        pytest.param(
-            lambda d: d["cluster"].update(api_authentication=False, access_entries=[]),
-            "cluster.api_authentication",
-            "EC2_LINUX access entry",
-            id="karpenter-without-access-entries",
-        ),
         pytest.param(lambda d: d["karpenter"].update(node_pools={}), "karpenter.node_pools", "at least 1 item", id="no-node-pools"),
         pytest.param(lambda d: pool(d).pop("limits"), "karpenter.node_pools.default.limits", "Field required", id="pool-without-limits"),
         pytest.param(lambda d: pool(d)["limits"].update(cpu=0), "karpenter.node_pools.default.limits.cpu", "greater than or equal to 1", id="zero-cpu-limit"),

@@ -84,7 +84,6 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("role in two teams", lambda d: second_team(d, viewers=["arn:aws:iam::111111111111:role/web-leads"]), "teams.shop.viewers.0", "already a member of team 'web'"),
     ("role twice in one team", lambda d: web(d).update(viewers=["arn:aws:iam::111111111111:role/web-leads"]), "teams.web.viewers.0", "already listed in admins"),
     ("no External Secrets", lambda d: d["addons"].pop("external-secrets"), "teams.web", "needs addons.external-secrets"),
-    ("access entries off", lambda d: d["cluster"].update(api_authentication=False, access_entries=[]), "teams.web.admins.0", "need cluster.api_authentication: true"),
     ("team name", lambda d: d["teams"].update({"Web": d["teams"].pop("web")}), "teams.Web.[key]", "String should match pattern"),
     ("egress CIDRs with open egress", lambda d: web(d).update(network_policy={"enabled": False, "allow_egress_cidrs": ["10.0.0.0/8"]}), "teams.web.network_policy.allow_egress_cidrs", "only with egress: restricted"),
     ("role name too long", lambda d: web(d)["service_accounts"].update({"a-very-long-service-account-name-that-goes-on-and-on-and-on-x": {"namespace": "web"}}), "teams.web", "more than 64"),

@@ -8,6 +8,9 @@ never written into the synthesized JSON. Only loopback is ever used: the host is
 proxies are bypassed for it.
 
 Moto's state lives in the server's memory: stopping the emulator forgets everything.
+
+This package: the server process and its client (here), ``eks`` (the EKS operations moto lacks,
+registered when the server starts) and ``eks_catalog`` (what DescribeAddonVersions answers).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 HOST = "127.0.0.1"  # loopback only, never configurable
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Variables that could send Terraform or boto3 anywhere but the emulator, or pick other credentials.
 _DROPPED = (
@@ -232,6 +235,9 @@ def serve(port: int) -> None:
     if os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES", "").lower() != "true":
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _correct_moto()
+    from tools.emulator.eks import register
+
+    register()  # the EKS operations moto lacks (tools/emulator/eks.py)
     from moto.server import main as moto_main
 
     moto_main(["--host", HOST, "--port", str(port)])
@@ -246,8 +252,3 @@ def main(argv: list[str]) -> int:
         return 0
     print("usage: python -m tools.emulator serve <port>", file=sys.stderr)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-

@@ -1,0 +1,7 @@
+"""``python -m tools.emulator serve <port>``: the moto server with the project's EKS extension."""
+
+import sys
+
+from tools.emulator import main
+
+sys.exit(main(sys.argv[1:]))
