@@ -12,7 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -30,6 +30,12 @@ def run_main(outdir: Path, *, env_dir: Path | None = None, only: str | None = No
         env["PLATFORM_ENVIRONMENTS"] = only
     env.update(extra_env or {})
     return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def missing_prerequisite(reason: str) -> NoReturn:
+    """A test cannot run because a tool or input is missing on this machine (Helm, chart archives):
+    skip with the reason printed. The one place to make such absences fail instead (e.g. in CI)."""
+    pytest.skip(reason)
 
 
 @dataclass

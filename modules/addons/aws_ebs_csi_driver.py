@@ -44,6 +44,9 @@ class AwsEbsCsiDriver(Addon):
         # >= 1.30 marks no class as default, and the PVCs of Loki, Tempo and Prometheus need one.
         return {
             "controller": {"region": ctx.region},
+            # The chart's `helm test` pod (kubetest e2e, 2 CPU / 8 GiB requested) fits no node of a
+            # small group (render fit check); the releases are never tested with `helm test`.
+            "helmTester": {"enabled": False},
             "storageClasses": [
                 {
                     "name": DEFAULT_STORAGE_CLASS,

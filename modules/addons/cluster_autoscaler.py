@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from modules.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
 
 # The autoscaler minor must match the cluster's Kubernetes minor (CA README, "Releases"); the
@@ -34,6 +35,9 @@ class ClusterAutoscaler(Addon):
     namespace = "kube-system"
     service_account = ServiceAccount(name="cluster-autoscaler", values_path=("rbac", "serviceAccount"))
     options_model = ClusterAutoscalerOptions
+    # Its chart renders a Service: the load balancer controller's Service webhook (failurePolicy
+    # Fail) must be serving first, or the create fails on a fresh cluster (render ordering check).
+    after = (AwsLoadBalancerController,)
 
     def policy(self, ctx: AddonContext) -> list[Statement]:
         return [

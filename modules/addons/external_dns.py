@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from modules.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
 
 
@@ -20,6 +21,9 @@ class ExternalDns(Addon):
     namespace = "external-dns"
     service_account = ServiceAccount(name="external-dns", values_path=("serviceAccount",))
     options_model = ExternalDnsOptions
+    # Its chart renders a Service: the load balancer controller's Service webhook (failurePolicy
+    # Fail) must be serving first, or the create fails on a fresh cluster (render ordering check).
+    after = (AwsLoadBalancerController,)
 
     def check(self, env: Any, options: Any) -> list[str]:
         if env.dns is None:

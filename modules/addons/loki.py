@@ -95,4 +95,6 @@ class Loki(Addon):
             "write": {"replicas": scalable},
             "minio": {"enabled": False},
             "chunksCache": {"enabled": opts.chunks_cache},
+            # The canary DaemonSet checks the log path of every node: tainted groups included.
+            "lokiCanary": {"tolerations": [{"operator": "Exists"}]},
         }

@@ -1,0 +1,32 @@
+"""Checks over an environment's rendered objects: pure functions ``check(ctx) -> list[Finding]``.
+
+One concern per file; ``CHECKS`` lists them by name (adding one = one file + one line). A finding
+names the environment, the release, the object (kind, namespace, name) and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tools.render.checks.base import Context, Finding
+from tools.render.checks import fit, irsa, ordering, pdb, rbac, schema, storage
+
+Check = Callable[[Context], list[Finding]]
+
+CHECKS: dict[str, Check] = {
+    "schema": schema.check,
+    "irsa": irsa.check,
+    "fit": fit.check,
+    "storage": storage.check,
+    "ordering": ordering.check,
+    "pdb": pdb.check,
+    "cluster-admin": rbac.check,
+}
+
+
+def run_checks(ctx: Context, names: list[str] | None = None) -> dict[str, list[Finding]]:
+    """Findings of each check (all of them unless ``names``), in ``CHECKS`` order."""
+    return {name: CHECKS[name](ctx) for name in CHECKS if names is None or name in names}
+
+
+__all__ = ["CHECKS", "Context", "Finding", "run_checks"]

@@ -1,0 +1,187 @@
+"""Fit: every pod template can be placed somewhere it is allowed to run.
+
+A place is a managed node group whose nodes the pod accepts (nodeSelector and required node
+affinity against the group's labels, the labels EKS adds and the instance type's; its tolerations
+against the group's NoSchedule/NoExecute taints), with allocatable = the instance type's capacity
+minus EKS's kube-reserved and eviction threshold (``modules/node_capacity``), checked against the
+smallest instance type the group may launch; or a Fargate profile selecting the pod (namespace and
+labels), within Fargate's largest pod (16 vCPU, 120 GiB, of which 256 MiB are Fargate's own:
+EKS user guide, "Fargate Pod configuration"). A pod a Fargate profile selects runs only there, and
+DaemonSets never do.
+
+Requests per pod: the sum of its containers' (and sidecar init containers') requests, or the
+largest init container's if larger; a container without a request but with a limit requests its
+limit. Required pod anti-affinity on the node (zone) topology limits replicas to the nodes (zones)
+that could hold them. A DaemonSet with no node selection must tolerate every taint the environment
+configures, or it misses those nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from environments.schema import EnvironmentConfig, NodeGroup
+from modules.node_capacity import capacity, known
+from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
+from tools.render.checks.quantity import mib, millicores, parse
+
+FARGATE_MAX_CPU = 16.0
+FARGATE_MAX_MEMORY = 120 * 2**30
+FARGATE_OVERHEAD_MEMORY = 256 * 2**20
+_EFFECT = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+_HOST, _ZONE = "kubernetes.io/hostname", "topology.kubernetes.io/zone"
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    labels: dict[str, str]
+    taints: tuple[tuple[str, str, str], ...]  # (key, value, effect)
+    cpu: float  # allocatable cores of the smallest instance type
+    memory: float  # allocatable bytes
+    instance_type: str
+    max_nodes: int
+
+
+def places(env: EnvironmentConfig) -> list[Place]:
+    out = []
+    for name, group in env.cluster.node_groups.items():
+        types = [t for t in group.instance_types if known(t)]
+        if not types:
+            continue
+        smallest = min((capacity(t) for t in types), key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
+        out.append(Place(name, _labels(name, group, smallest.architectures), tuple((t.key, t.value, _EFFECT[t.effect]) for t in group.taints),
+                         smallest.allocatable_cpu_millis / 1000, smallest.allocatable_memory_mib * 2**20, smallest.instance_type, group.max_size))
+    return out
+
+
+def _labels(name: str, group: NodeGroup, architectures: tuple[str, ...]) -> dict[str, str]:
+    arch = "arm64" if "arm64" in architectures and "ARM" in group.ami_type else "amd64"
+    return {
+        **group.labels,
+        "eks.amazonaws.com/nodegroup": name,
+        "eks.amazonaws.com/capacityType": group.capacity,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": arch,
+    }
+
+
+def requests(spec: Obj) -> tuple[float, float]:
+    """(cores, bytes) the scheduler reserves for a pod of this spec."""
+
+    def of(container: Obj) -> tuple[float, float]:
+        res = container.get("resources") or {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        return tuple(parse(req.get(r, lim.get(r, 0)) or 0) for r in ("cpu", "memory"))  # type: ignore[return-value]
+
+    inits = spec.get("initContainers") or []
+    sidecars = [of(c) for c in inits if c.get("restartPolicy") == "Always"]
+    regular = [of(c) for c in inits if c.get("restartPolicy") != "Always"]
+    main = [of(c) for c in spec.get("containers") or []] + sidecars
+    cpu, mem = sum(c for c, _ in main), sum(m for _, m in main)
+    return max([cpu, *(c for c, _ in regular)]), max([mem, *(m for _, m in regular)])
+
+
+def tolerates(tolerations: list[Obj], taint: tuple[str, str, str]) -> bool:
+    key, value, effect = taint
+    for tol in tolerations or []:
+        if tol.get("effect") and tol["effect"] != effect:
+            continue
+        operator = tol.get("operator") or "Equal"
+        if operator == "Exists" and not tol.get("key"):
+            return True
+        if tol.get("key") == key and (operator == "Exists" or str(tol.get("value") or "") == value):
+            return True
+    return False
+
+
+def _blocking(place: Place) -> list[tuple[str, str, str]]:
+    return [t for t in place.taints if t[2] in ("NoSchedule", "NoExecute")]
+
+
+def node_selection(spec: Obj) -> tuple[dict[str, str], list[Obj]]:
+    terms = ((((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")) or {}).get("nodeSelectorTerms") or []
+    return spec.get("nodeSelector") or {}, terms
+
+
+def accepts(spec: Obj, place: Place) -> str | None:
+    """Why a pod of this spec may not run on the place (None: it may)."""
+    selector, terms = node_selection(spec)
+    wrong = {k: v for k, v in selector.items() if place.labels.get(k) != str(v)}
+    if wrong:
+        return f"nodeSelector {wrong} not matched"
+    if terms and not any(matches_selector({"matchExpressions": t.get("matchExpressions") or []}, place.labels) for t in terms):
+        return "required node affinity not matched"
+    untolerated = [t for t in _blocking(place) if not tolerates(spec.get("tolerations") or [], t)]
+    if untolerated:
+        return "taint " + ", ".join(f"{k}={v}:{e}" for k, v, e in untolerated) + " not tolerated"
+    return None
+
+
+def fargate_selects(env: EnvironmentConfig, namespace: str, labels: dict[str, str]) -> str | None:
+    for name, profile in env.cluster.fargate_profiles.items():
+        for sel in profile.selectors:
+            if sel.namespace == namespace and all(labels.get(k) == v for k, v in sel.labels.items()):
+                return name
+    return None
+
+
+def _anti_affinity_limit(spec: Obj, labels: dict[str, str]) -> str | None:
+    terms = (((spec.get("affinity") or {}).get("podAntiAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")) or []
+    for term in terms:
+        if matches_selector(term.get("labelSelector") or {"matchLabels": {"\0": "\0"}}, labels):
+            if term.get("topologyKey") in (_HOST, _ZONE):
+                return term["topologyKey"]
+    return None
+
+
+def check(ctx: Context) -> list[Finding]:
+    env = ctx.env
+    spots = places(env)
+    findings: list[Finding] = []
+    all_taints = {t for p in spots for t in _blocking(p)}
+    for item, obj in ctx.objects():
+        spec = pod_spec(obj)
+        if spec is None:
+            continue
+        namespace = ctx.namespace_of(item, obj)
+        labels = pod_labels(obj)
+        cpu, mem = requests(spec)
+        want = f"requests {millicores(cpu)} CPU, {mib(mem)} memory"
+        is_ds = obj.get("kind") == "DaemonSet"
+        profile = None if is_ds else fargate_selects(env, namespace, labels)
+        if profile is not None:
+            if cpu > FARGATE_MAX_CPU or mem + FARGATE_OVERHEAD_MEMORY > FARGATE_MAX_MEMORY:
+                findings.append(ctx.finding(item, obj, f"{want}: more than a Fargate pod can have (profile {profile}: 16 vCPU, 120 GiB incl. 256 MiB overhead)"))
+            continue
+        reasons: list[str] = []
+        fitting: list[Place] = []
+        for place in spots:
+            why = accepts(spec, place)
+            if why is None and (cpu > place.cpu or mem > place.memory):
+                why = f"{place.instance_type} has {millicores(place.cpu)} CPU, {mib(place.memory)} memory allocatable"
+            if why is None:
+                fitting.append(place)
+            else:
+                reasons.append(f"{place.name}: {why}")
+        if not fitting and not is_ds:
+            findings.append(ctx.finding(item, obj, f"{want}; fits no node group ({'; '.join(reasons) or 'none configured'}) and no Fargate profile selects it"))
+            continue
+        if is_ds:
+            selector, terms = node_selection(spec)
+            targeted = [p for p in spots if not {k: v for k, v in selector.items() if p.labels.get(k) != str(v)}]
+            everywhere = not {k for k in selector if k not in ("kubernetes.io/os", "kubernetes.io/arch")} and not terms
+            missed = sorted({f"{k}={v}:{e}" for k, v, e in all_taints if not tolerates(spec.get("tolerations") or [], (k, v, e))})
+            if everywhere and missed:
+                findings.append(ctx.finding(item, obj, f"DaemonSet does not tolerate {', '.join(missed)}: its pods miss those nodes"))
+            too_small = [r for r in reasons if "allocatable" in r and any(r.startswith(p.name + ":") for p in targeted)]
+            if too_small:
+                findings.append(ctx.finding(item, obj, f"{want}; does not fit {'; '.join(too_small)}"))
+            continue
+        topology = _anti_affinity_limit(spec, labels)
+        if topology:
+            room = sum(p.max_nodes for p in fitting) if topology == _HOST else len(env.network.availability_zones)
+            if replicas(obj) > room:
+                what = "nodes" if topology == _HOST else "zones"
+                findings.append(ctx.finding(item, obj, f"{replicas(obj)} replicas with required anti-affinity on {topology}, but at most {room} {what} can hold them"))
+    return findings
