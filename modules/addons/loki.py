@@ -19,6 +19,27 @@ from modules.addons.base import (
     Statement,
     bucket_key_statement,
 )
+from modules.node_capacity import capacity, known
+
+# chunksCache.allocatedMemory of chart 18.11.0 (MB given to memcached with -m); the chart requests
+# round(1.2 x that) Mi for the pod (templates/memcached/_memcached-statefulset.tpl).
+CHART_CHUNKS_CACHE_MIB = 8192
+# The cache takes at most this share of the smallest node it may run on, leaving the rest of the
+# node to Loki itself and the other add-ons.
+CHUNKS_CACHE_NODE_SHARE = 0.25
+
+
+def chunks_cache_mib(env: Any) -> int:
+    """memcached's size for the chunks cache: a quarter of the allocatable memory of the smallest
+    instance type of the node groups the (untolerating) cache pod may run on, at most the chart's
+    default. Staging's m6i.large (7518Mi allocatable) gets 1566 MB instead of 8192 MB, whose 9830Mi
+    request fitted no node (found by the render fit check)."""
+    groups = [g for g in env.cluster.node_groups.values() if all(t.effect == "PREFER_NO_SCHEDULE" for t in g.taints)]
+    sizes = [capacity(t).allocatable_memory_mib for g in groups or env.cluster.node_groups.values() for t in g.instance_types if known(t)]
+    if not sizes:
+        return CHART_CHUNKS_CACHE_MIB
+    return min(CHART_CHUNKS_CACHE_MIB, int(min(sizes) * CHUNKS_CACHE_NODE_SHARE / 1.2))
+
 
 # Not "chunk"/"ruler"/"admin" as bucket names (Grafana security advisory 2024-06-27): ours are
 # prefixed with environment, account and add-on.
@@ -94,7 +115,7 @@ class Loki(Addon):
             "read": {"replicas": scalable},
             "write": {"replicas": scalable},
             "minio": {"enabled": False},
-            "chunksCache": {"enabled": opts.chunks_cache},
+            "chunksCache": {"enabled": opts.chunks_cache, **({"allocatedMemory": chunks_cache_mib(ctx.env)} if opts.chunks_cache else {})},
             # The canary DaemonSet checks the log path of every node: tainted groups included.
             "lokiCanary": {"tolerations": [{"operator": "Exists"}]},
         }
