@@ -87,3 +87,7 @@ def capacity(instance_type: str) -> NodeCapacity:
 
 def known(instance_type: str) -> bool:
     return instance_type in _instance_types()
+
+
+def all_types() -> list[str]:
+    return sorted(_instance_types())

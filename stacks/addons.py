@@ -19,6 +19,7 @@ from constructs import Construct
 
 from environments.schema import EnvironmentConfig
 from modules.addon_release import AddonRelease
+from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from modules.addons.base import AddonContext
 from modules.karpenter_charts import Karpenter, KarpenterCrd
 from modules.addons.registry import BY_CLASS, enabled
@@ -51,20 +52,6 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
-        if env.karpenter is not None and aws.karpenter is not None:
-            # Nodes first: the CRDs, then the controller, then its node class and pools (the
-            # add-ons below run on the managed node groups and do not wait for Karpenter).
-            crds = AddonRelease(self, "karpenter-crd", addon=KarpenterCrd(), values={})
-            karpenter = Karpenter()
-            ctx = AddonContext(env=env, options=env.karpenter, cluster_name=env.cluster_name, role_arn=aws.karpenter.controller_role_arn)
-            AddonRelease(
-                self,
-                "karpenter",
-                addon=karpenter,
-                values=karpenter.release_values(ctx),
-                custom_resources=karpenter.custom_resources(ctx),
-                depends_on=crds.ready,
-            )
         for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,
@@ -88,3 +75,19 @@ class AddonsStack(PlatformStack):
                 depends_on=after,
             )
             ready[addon.name] = release.ready
+        if env.karpenter is not None and aws.karpenter is not None:
+            # The CRDs, then the controller, then its node class and pools. The add-ons run on the
+            # managed node groups and do not wait for Karpenter; Karpenter's chart renders a Service,
+            # so it waits for the load balancer controller's Service webhook (failurePolicy Fail)
+            # when that is enabled (render ordering check).
+            crds = AddonRelease(self, "karpenter-crd", addon=KarpenterCrd(), values={})
+            karpenter = Karpenter()
+            ctx = AddonContext(env=env, options=env.karpenter, cluster_name=env.cluster_name, role_arn=aws.karpenter.controller_role_arn)
+            AddonRelease(
+                self,
+                "karpenter",
+                addon=karpenter,
+                values=karpenter.release_values(ctx),
+                custom_resources=karpenter.custom_resources(ctx),
+                depends_on=[*crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
+            )

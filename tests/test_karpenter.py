@@ -189,7 +189,9 @@ def test_charts_are_pinned_and_released_crds_then_controller_then_node_pools(syn
         with tarfile.open(packaged) as tgz:
             chart = yaml.safe_load(tgz.extractfile(f"{name}/Chart.yaml").read())
         assert chart["version"] == r[name]["version"]
-    assert r["karpenter"]["skip_crds"] is True and r["karpenter"]["depends_on"] == [f"helm_release.{r['karpenter-crd']['id']}"]
+    # After its CRDs, and after the load balancer controller whose Service webhook intercepts its Service.
+    assert r["karpenter"]["skip_crds"] is True
+    assert r["karpenter"]["depends_on"] == [f"helm_release.{r['karpenter-crd']['id']}", f"helm_release.{r['aws-load-balancer-controller']['id']}"]
     pools = r["karpenter-nodepools"]
     assert pools["depends_on"] == [f"helm_release.{r['karpenter']['id']}"] and pools["wait"] is True
     assert pools["chart"].startswith("assets/")

@@ -138,15 +138,30 @@ def test_irsa_catches_an_addon_whose_role_no_service_account_carries(rendered: d
     assert [f.message for f in findings] == ["IRSA role staging-eks-tempo exists, but no rendered ServiceAccount carries it"]
 
 
-def test_fit_catches_a_pod_larger_than_any_node_and_an_untolerated_taint(rendered: dict[str, EnvironmentRender]) -> None:
+def test_fit_catches_a_pod_larger_than_any_place_it_may_run(rendered: dict[str, EnvironmentRender]) -> None:
     result = rendered["staging"]
+    spec = _find(_objects(result, "metrics-server"), "Deployment")["spec"]["template"]["spec"]
+    allowed = [p for p in fit.places(result.env) if fit.accepts(spec, p) is None]
+    assert allowed, "metrics-server may run nowhere in staging"
+    largest = max(p.memory for p in allowed)
     objects = _objects(result, "metrics-server")
     container = _find(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
-    container["resources"] = {"requests": {"cpu": "100m", "memory": "7600Mi"}}
+    container["resources"] = {"requests": {"cpu": "100m", "memory": f"{int(largest / 2**20) + 1}Mi"}}
     messages = [f.message for f in fit.check(_replace(result, "metrics-server", objects))]
-    assert any("7600Mi memory; fits no node group (general: m6i.large has 1930m CPU, 7518Mi memory allocatable; spot: taint capacity=spot:NoSchedule not tolerated)" in m for m in messages), messages
-    container["resources"] = {"requests": {"cpu": "100m", "memory": "7500Mi"}}
+    assert len(messages) == 1 and "fits no node group or pool" in messages[0], messages
+    for place in allowed:
+        assert f"{place.instance_type} has" in messages[0]
+    container["resources"] = {"requests": {"cpu": "100m", "memory": f"{int(largest / 2**20)}Mi"}}
     assert not fit.check(_replace(result, "metrics-server", objects))
+
+
+def test_fit_names_the_untolerated_taint_of_a_group(rendered: dict[str, EnvironmentRender]) -> None:
+    tainted = [(r, p) for r in rendered.values() for p in fit.places(r.env) if p.taints]
+    assert tainted, "no environment has a tainted node group or pool"
+    result, place = tainted[0]
+    key, value, effect = place.taints[0]
+    assert fit.accepts({"containers": []}, place) == f"taint {key}={value}:{effect} not tolerated"
+    assert fit.accepts({"containers": [], "tolerations": [{"key": key, "operator": "Exists"}]}, place) is None
 
 
 def test_fit_counts_init_containers_and_limits_without_requests(rendered: dict[str, EnvironmentRender]) -> None:
@@ -159,12 +174,15 @@ def test_fit_catches_required_anti_affinity_with_more_replicas_than_nodes(render
     result = rendered["staging"]
     objects = _objects(result, "metrics-server")
     deployment = _find(objects, "Deployment")
+    room = sum(p.max_nodes for p in fit.places(result.env) if fit.accepts(deployment["spec"]["template"]["spec"], p) is None)
     labels = deployment["spec"]["template"]["metadata"]["labels"]
-    deployment["spec"]["replicas"] = 7  # the general group has max_size 6; spot is tainted
+    deployment["spec"]["replicas"] = room + 1
     deployment["spec"]["template"]["spec"]["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
         {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}}
     messages = [f.message for f in fit.check(_replace(result, "metrics-server", objects))]
-    assert "7 replicas with required anti-affinity on kubernetes.io/hostname, but at most 6 nodes can hold them" in messages
+    assert f"{room + 1} replicas with required anti-affinity on kubernetes.io/hostname, but at most {room} nodes can hold them" in messages
+    deployment["spec"]["replicas"] = room
+    assert not fit.check(_replace(result, "metrics-server", objects))
 
 
 def test_fit_sends_selected_pods_to_fargate_and_checks_its_limits(rendered: dict[str, EnvironmentRender]) -> None:
@@ -236,9 +254,11 @@ def test_fit_catches_stagings_loki_chunks_cache_on_the_chart_default_size(helm: 
     old_values["chunksCache"] = {"enabled": True}  # the values before the cache was sized per environment
     old = type(loki)(**{**loki.__dict__, "values": old_values})
     [item] = render_releases(helm, [old], search_dirs(), cluster_version=result.env.cluster.version)
-    findings = fit.check(Context(result.env, (item,), result.synth))
+    # As staging was configured then: its node groups only (before Karpenter node pools).
+    env = result.env.model_copy(update={"karpenter": None}) if getattr(result.env, "karpenter", None) else result.env
+    findings = fit.check(Context(env, (item,), result.synth))
     assert [(f.kind, f.name) for f in findings] == [("StatefulSet", "loki-chunks-cache")]
-    assert "requests 500m CPU, 9830Mi memory; fits no node group (general: m6i.large has 1930m CPU, 7518Mi memory allocatable" in findings[0].message
+    assert "requests 500m CPU, 9830Mi memory; fits no node group or pool (general: m6i.large has 1930m CPU, 7518Mi memory allocatable" in findings[0].message
 
 
 def test_loki_chunks_cache_is_sized_from_the_environments_node_types(rendered: dict[str, EnvironmentRender]) -> None:

@@ -1,6 +1,6 @@
 """Fit: every pod template can be placed somewhere it is allowed to run.
 
-A place is a managed node group whose nodes the pod accepts (nodeSelector and required node
+A place is a Karpenter NodePool (the largest instance type it may launch) or a managed node group whose nodes the pod accepts (nodeSelector and required node
 affinity against the group's labels, the labels EKS adds and the instance type's; its tolerations
 against the group's NoSchedule/NoExecute taints), with allocatable = the instance type's capacity
 minus EKS's kube-reserved and eviction threshold (``modules/node_capacity``), checked against the
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.schema import EnvironmentConfig, NodeGroup
-from modules.node_capacity import capacity, known
+from modules.node_capacity import all_types, capacity, known
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
 from tools.render.checks.quantity import mib, millicores, parse
 
@@ -52,6 +52,42 @@ def places(env: EnvironmentConfig) -> list[Place]:
         smallest = min((capacity(t) for t in types), key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
         out.append(Place(name, _labels(name, group, smallest.architectures), tuple((t.key, t.value, _EFFECT[t.effect]) for t in group.taints),
                          smallest.allocatable_cpu_millis / 1000, smallest.allocatable_memory_mib * 2**20, smallest.instance_type, group.max_size))
+    return out + karpenter_places(env)
+
+
+def karpenter_places(env: EnvironmentConfig) -> list[Place]:
+    """One place per Karpenter NodePool: the largest instance type it may launch (Karpenter sizes a
+    node for the pending pod), within the pool's CPU limit; its labels and taints."""
+    karpenter = getattr(env, "karpenter", None)
+    if karpenter is None:
+        return []
+    out = []
+    for name, pool in karpenter.node_pools.items():
+        candidates = []
+        for instance_type in all_types():
+            family, _, size = instance_type.partition(".")
+            if pool.instance_types and instance_type not in pool.instance_types:
+                continue
+            if pool.instance_categories and family[0] not in pool.instance_categories:
+                continue
+            if pool.instance_families and family not in pool.instance_families:
+                continue
+            if pool.instance_sizes and size not in pool.instance_sizes:
+                continue
+            cap = capacity(instance_type)
+            archs = {"x86_64": "amd64", "arm64": "arm64"}
+            if not {archs.get(a, a) for a in cap.architectures} & set(pool.architectures) or cap.vcpus > pool.limits.cpu:
+                continue
+            candidates.append(cap)
+        if not candidates:
+            continue
+        largest = max(candidates, key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
+        arch = "arm64" if "arm64" in largest.architectures and "arm64" in pool.architectures else "amd64"
+        labels = {**pool.labels, "karpenter.sh/nodepool": name, "karpenter.sh/capacity-type": pool.capacity_types[0],
+                  "kubernetes.io/os": "linux", "kubernetes.io/arch": arch}
+        out.append(Place(f"node pool {name}", labels, tuple((t.key, t.value, _EFFECT[t.effect]) for t in pool.taints),
+                         largest.allocatable_cpu_millis / 1000, largest.allocatable_memory_mib * 2**20, largest.instance_type,
+                         max(1, pool.limits.cpu // largest.vcpus)))
     return out
 
 
@@ -165,7 +201,7 @@ def check(ctx: Context) -> list[Finding]:
             else:
                 reasons.append(f"{place.name}: {why}")
         if not fitting and not is_ds:
-            findings.append(ctx.finding(item, obj, f"{want}; fits no node group ({'; '.join(reasons) or 'none configured'}) and no Fargate profile selects it"))
+            findings.append(ctx.finding(item, obj, f"{want}; fits no node group or pool ({'; '.join(reasons) or 'none configured'}) and no Fargate profile selects it"))
             continue
         if is_ds:
             selector, terms = node_selection(spec)
