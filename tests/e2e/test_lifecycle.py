@@ -18,7 +18,10 @@ import pytest
 from environments import load_environments
 from environments.schema import EnvironmentConfig
 from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, workload_role_name
+from modules import karpenter_charts
 from modules.addons.registry import bucket_name, enabled, queue_name, role_name
+from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
+from modules.karpenter_policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 from e2e.e2e_support import copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace
@@ -78,6 +81,10 @@ def _addons_aws_side(env: EnvironmentConfig) -> AddonsAwsSide:
             queue = queue_name(env)
         if addon.service_account is not None and addon.uses_role(options):
             roles[role_name(env, addon)] = (addon.namespace, addon.service_account.name)
+    if env.karpenter is not None:  # Karpenter's controller role and queue are in the same stack
+        roles[karpenter_charts.controller_role_name(env)] = (karpenter_charts.NAMESPACE, "karpenter")
+        if env.karpenter.interruption_handling:
+            queue = karpenter_charts.queue_name(env)
     return AddonsAwsSide(roles=roles, buckets=sorted(buckets), queue=queue)
 
 
@@ -150,7 +157,8 @@ def test_the_addons_aws_side_exists_with_irsa_trust_bound_to_the_clusters_issuer
     queue_url = sqs.get_queue_url(QueueName=side.queue)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     rules = [r["Name"] for r in events.list_rules(NamePrefix=side.queue)["Rules"]]
-    assert len(rules) == 4, rules  # scheduled change, spot interruption, rebalance, state change
+    # NTH: scheduled change, spot interruption, rebalance, state change; Karpenter: + capacity reservation.
+    assert len(rules) == (len(KARPENTER_EVENTS) if side.queue == karpenter_charts.queue_name(d.env) else 4), rules
     for rule in rules:
         targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule)["Targets"]]
         assert targets == [queue_arn], (rule, targets)
@@ -194,6 +202,30 @@ def test_the_teams_aws_side_exists_with_trust_naming_exactly_their_service_accou
         assert [s["namespace"] for s in selectors] == [s.namespace for s in spec.selectors]
 
 
+def test_karpenters_aws_side_exists_and_nodes_can_join(deployment: Deployment) -> None:
+    d = deployment
+    if d.env.karpenter is None:
+        pytest.skip(f"{d.env.name} does not use Karpenter (environments/local.yaml does)")
+    iam, ec2, eks = d.client("iam"), d.client("ec2"), d.client("eks")
+    cluster = d.env.cluster_name
+    # Controller: the six policies of Karpenter v1.14.1's template, attached to its IRSA role.
+    attached = iam.list_attached_role_policies(RoleName=karpenter_charts.controller_role_name(d.env))["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in attached) == sorted(policy_name(cluster, k) for k in POLICY_KEYS)
+    # Nodes: the role with the template's managed policies, joined by an EC2_LINUX access entry.
+    node_role = iam.get_role(RoleName=karpenter_charts.node_role_name(d.env))["Role"]
+    node_policies = iam.list_attached_role_policies(RoleName=node_role["RoleName"])["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in node_policies) == sorted(NODE_ROLE_POLICIES)
+    entry = eks.describe_access_entry(clusterName=cluster, principalArn=node_role["Arn"])["accessEntry"]
+    assert entry["type"] == "EC2_LINUX", entry
+    # Discovery: the private subnets and the cluster security group carry karpenter.sh/discovery.
+    tagged = ec2.describe_subnets(Filters=[{"Name": "tag:karpenter.sh/discovery", "Values": [cluster]}])["Subnets"]
+    names = sorted(next(t["Value"] for t in s["Tags"] if t["Key"] == "Name") for s in tagged)
+    assert names == sorted(f"{d.env.name}-private-{az}" for az in d.env.network.availability_zones)
+    group = eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"]["clusterSecurityGroupId"]
+    [sg] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    assert {"Key": "karpenter.sh/discovery", "Value": cluster} in sg["Tags"], sg["Tags"]
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
@@ -227,6 +259,9 @@ def _leftovers(d: Deployment) -> dict[str, list[str]]:
         left["team fargate profiles"] = [p for p in profiles if p in team_fargate_profiles(d.env)]
     if side.buckets:
         left["add-on buckets"] = [b["Name"] for b in d.client("s3").list_buckets()["Buckets"] if b["Name"] in side.buckets]
+    if d.env.karpenter is not None:
+        mine = {policy_name(d.env.cluster_name, k) for k in POLICY_KEYS}
+        left["karpenter policies"] = [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"] in mine]
     if side.queue:
         sqs = d.client("sqs")
         left["interruption queues"] = [u for u in sqs.list_queues(QueueNamePrefix=side.queue).get("QueueUrls", []) if u.endswith(f"/{side.queue}")]
