@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from environments.schema import K8sName, LabelKey, LabelValue, Strict, Taint
+from environments.schema_base import K8sName, LabelKey, LabelValue, Strict, Taint
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, Protocol, Self
 from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, model_validator
 
 # Shared with the section modules (teams.py); re-exported here, where they were first defined.
-from environments.schema_base import Cidr, K8sName, RoleArn, Strict  # noqa: F401
+from environments.karpenter import KarpenterConfig
+from environments.karpenter import problems as karpenter_problems
+from environments.schema_base import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
 from environments.teams import Teams, check_teams
 
 ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
@@ -38,20 +40,9 @@ def _catalog(info: ValidationInfo) -> AddonCatalog:
 # ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.
 _NAME = r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_K8S_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-
-
-def _label_key(value: str) -> str:
-    if not _K8S_LABEL_KEY.match(value):
-        raise ValueError(f"{value!r} is not a valid Kubernetes label key")
-    return value
-
-
-LabelKey = Annotated[str, AfterValidator(_label_key)]
-LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")]
 
 
 class NetworkConfig(Strict):
@@ -87,14 +78,6 @@ class NetworkConfig(Strict):
                         raise ValueError(f"{kind}.{i}: {cidr} overlaps {other_path} {other}")
                 seen.append((f"{kind}.{i}", net))
         return self
-
-
-class Taint(Strict):
-    """A Kubernetes taint placed on every node of a group."""
-
-    key: LabelKey
-    value: LabelValue = ""
-    effect: Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
 
 
 class NodeGroup(Strict):
@@ -292,11 +275,6 @@ def _region(value: str) -> str:
 
 
 Region = Annotated[str, AfterValidator(_region)]
-
-
-# Sections in their own files import the primitives above (hence the import here, not at the top).
-from environments.karpenter import KarpenterConfig  # noqa: E402
-from environments.karpenter import problems as karpenter_problems  # noqa: E402
 
 
 class EnvironmentConfig(Strict):

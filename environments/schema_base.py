@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
 _K8S_NAMESPACE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+_K8S_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
 class Strict(BaseModel):
@@ -49,3 +50,21 @@ def _policy_arn(value: str) -> str:
 
 
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
+
+
+def _label_key(value: str) -> str:
+    if not _K8S_LABEL_KEY.match(value):
+        raise ValueError(f"{value!r} is not a valid Kubernetes label key")
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")]
+
+
+class Taint(Strict):
+    """A Kubernetes taint placed on every node of a group (node groups, Karpenter node pools)."""
+
+    key: LabelKey
+    value: LabelValue = ""
+    effect: Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
