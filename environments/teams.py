@@ -26,6 +26,8 @@ SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-no
 # The add-on that serves each team's SecretStore, and the one that enforces NetworkPolicy.
 SECRETS_ADDON = "external-secrets"
 NETWORK_POLICY_ADDONS = ("tigera-operator",)
+# The label every team namespace carries (its value: the team).
+TEAM_LABEL = "platform.example.com/team"
 # The service account the team's SecretStore authenticates as, in each team namespace.
 SECRET_STORE_SERVICE_ACCOUNT = "secret-store"
 IAM_ROLE_NAME_MAX = 64  # IAM quotas: role names are 1-64 characters

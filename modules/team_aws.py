@@ -94,12 +94,13 @@ class TeamAws(Construct):
         )
         IamRolePolicy(self, "secrets-policy", name=secrets_name, role=secrets.id, policy=document(*statements))
         self.secrets_role_arn: str = secrets.arn
-        # Keyed by access level and role ARN's name, so reordering the lists changes nothing.
+        # Keyed by access level, account and role name, so reordering the lists changes nothing.
         for access, arns in team.members.items():
             for arn in arns:
+                account, role = arn.split(":")[4], arn.rsplit("/", 1)[-1]
                 EksAccessEntry(
                     self,
-                    f"access-{access}-{arn.rsplit('/', 1)[-1]}",
+                    f"access-{access}-{account}-{role}",
                     cluster_name=cluster_name,
                     principal_arn=arn,
                     type="STANDARD",

@@ -35,6 +35,7 @@ from constructs import Construct
 from environments.schema import EnvironmentConfig
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
+    TEAM_LABEL,
     Team,
     effective_limit_range,
     effective_quota,
@@ -44,7 +45,6 @@ from environments.teams import (
 from modules.addon_release import MANIFESTS_CHART
 from modules.addons.base import IRSA_ANNOTATION
 
-TEAM_LABEL = "platform.example.com/team"
 SECRET_STORE_NAME = "team-parameters"
 RBAC_GROUP = "rbac.authorization.k8s.io"
 

@@ -255,3 +255,13 @@ def test_a_build_without_teams_loads_no_kubernetes_bindings(tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert "LOADED [] 0" in proc.stdout, proc.stdout + proc.stderr
     assert not (tmp_path / "out" / "stacks" / "dev-teams").exists()
+
+
+def test_the_environment_wide_store_does_not_serve_team_namespaces(synth: Synth, env: EnvironmentConfig) -> None:
+    [store] = [b for b in synth.resources(f"{env.name}-addons", "helm_release").values() if b["name"] == "cluster-secret-store"]
+    [manifest] = json.loads(store["values"][0])["manifests"]
+    assert manifest["spec"]["conditions"] == [
+        {"namespaceSelector": {"matchExpressions": [{"key": "platform.example.com/team", "operator": "DoesNotExist"}]}}
+    ]
+    for body in synth.resources(f"{env.name}-teams", "kubernetes_namespace_v1").values():
+        assert "platform.example.com/team" in body["metadata"]["labels"]

@@ -17,7 +17,7 @@ import yaml
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments, parse_environment
 from environments.teams import default_quota, quantity
 
-SHIPPED = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "prod", "local")}
+SHIPPED = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "staging", "prod", "local")}
 
 
 def problems(tmp_path: Path, mutate: Callable[[dict[str, Any]], None], base: str = "dev") -> list[str]:
@@ -139,3 +139,22 @@ def test_short_environment_names_and_their_derived_names(tmp_path: Path, name: s
 def test_environment_names_still_rejected(tmp_path: Path, name: str) -> None:
     found = problems(tmp_path, lambda d: d.update(name=name))
     assert found[0].startswith("environments/dev.yaml: name: String should match pattern")
+
+
+def test_karpenter_node_pool_limits_count_as_capacity(tmp_path: Path) -> None:
+    staging = SHIPPED["staging"]
+    assert staging["cluster"]["autoscaler"] == "karpenter"
+    groups_cpu = 3 * 2  # general: max 3 x m6i.large
+    pools_cpu = sum(p["limits"]["cpu"] for p in staging["karpenter"]["node_pools"].values())
+
+    def quota(cpu: int) -> Callable[[dict[str, Any]], None]:
+        return lambda d: d["teams"]["payments"].update(quota={"requests_cpu": str(cpu), "requests_memory": "8Gi", "limits_cpu": str(cpu), "limits_memory": "8Gi"})
+
+    path = tmp_path / "ok" / "staging.yaml"
+    path.parent.mkdir()
+    data = copy.deepcopy(staging)
+    quota(groups_cpu + pools_cpu)(data)
+    path.write_text(yaml.safe_dump(data))
+    assert parse_environment(path).teams["payments"].quota.requests_cpu == str(groups_cpu + pools_cpu)
+    [problem] = problems(tmp_path, quota(groups_cpu + pools_cpu + 1), base="staging")
+    assert problem.startswith("environments/staging.yaml: teams.payments.quota.requests_cpu: ") and f"({groups_cpu + pools_cpu} vCPUs" in problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from environments.teams import TEAM_LABEL
 from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from modules.addons.base import AddonContext, Addon, Chart, CustomResources, ServiceAccount, Statement
 
@@ -50,10 +51,10 @@ class ExternalSecrets(Addon):
 
     def custom_resources(self, ctx: AddonContext) -> CustomResources:
         # No auth block: the controller's own credentials (IRSA) are used.
-        store = {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ClusterSecretStore",
-            "metadata": {"name": STORE_NAME},
-            "spec": {"provider": {"aws": {"service": "ParameterStore", "region": ctx.region}}},
-        }
+        spec: dict[str, Any] = {"provider": {"aws": {"service": "ParameterStore", "region": ctx.region}}}
+        if ctx.env.teams:
+            # Team namespaces read secrets only through their own SecretStore (the team's path):
+            # the environment-wide store does not serve them (docs/teams.md).
+            spec["conditions"] = [{"namespaceSelector": {"matchExpressions": [{"key": TEAM_LABEL, "operator": "DoesNotExist"}]}}]
+        store = {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore", "metadata": {"name": STORE_NAME}, "spec": spec}
         return CustomResources(release="cluster-secret-store", manifests=(store,))
