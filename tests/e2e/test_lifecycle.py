@@ -17,7 +17,7 @@ import pytest
 
 from environments import load_environments
 from environments.schema import EnvironmentConfig
-from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, workload_role_name
+from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, team_group, workload_role_name
 from modules import karpenter_charts
 from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
@@ -195,6 +195,13 @@ def test_the_teams_aws_side_exists_with_trust_naming_exactly_their_service_accou
         read = next(s for s in document["Statement"] if s["Sid"] == "ReadTeamParameters")
         team = next(t for t in d.env.teams if name.startswith(f"{d.env.cluster_name}-{t}-"))
         assert all(r.split(":parameter", 1)[1] in (f"/{d.env.name}/{team}", f"/{d.env.name}/{team}/*") for r in read["Resource"]), read
+    # Team members: an access entry carrying only the team's group, never an access policy.
+    members = {arn: team_group(t, access) for t, spec in d.env.teams.items() for access, arns in spec.members.items() for arn in arns}
+    assert members, "environments/local.yaml's team must have members"
+    for arn, group in members.items():
+        entry = eks.describe_access_entry(clusterName=d.env.cluster_name, principalArn=arn)["accessEntry"]
+        assert entry["kubernetesGroups"] == [group] and entry["type"] == "STANDARD", entry
+        assert eks.list_associated_access_policies(clusterName=d.env.cluster_name, principalArn=arn)["associatedAccessPolicies"] == []
     profiles = eks.list_fargate_profiles(clusterName=d.env.cluster_name)["fargateProfileNames"]
     for profile, spec in team_fargate_profiles(d.env).items():
         assert profile in profiles, profiles
