@@ -87,6 +87,7 @@ class NodeGroup(Strict):
     capacity: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
     min_size: int = Field(ge=0, le=450)
     desired_size: int = Field(ge=0, le=450)
+    """Nodes at creation only: later changes are ignored (cluster-autoscaler owns the count; modules/node_groups.py)."""
     max_size: int = Field(ge=1, le=450)
     disk_size_gib: int = Field(default=50, ge=20, le=16384)
     ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"] = (

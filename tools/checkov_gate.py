@@ -95,10 +95,23 @@ def evaluate(stacks_root: Path) -> list[Finding]:
 
 
 def main(argv: list[str]) -> int:
+    from tools.cli import guarded
+
+    return guarded("tools.checkov_gate", lambda: _main(argv))
+
+
+def _main(argv: list[str]) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from tools.cli import UserError
+
+    if not CHECKOV.exists():
+        raise UserError(f"{CHECKOV.relative_to(ROOT)} is missing: run `make checkov-venv` (or `make checkov`, which creates it)")
     roots = [Path(a) for a in argv] or [ROOT / "cdktf.out" / "stacks"]
+    for root in roots:
+        if not root.is_dir():
+            raise UserError(f"{root} does not exist: run `make synth` first (or name synthesized stack directories)")
     console = Console()
     unaccepted = 0
     for root in roots:

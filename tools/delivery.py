@@ -27,14 +27,17 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from environments import load_environments
+from tools.cli import UserError, guarded
 from tools.plan_report import NOT_SYNTHESIZED
 from tools.terraform import aws_only as is_aws_only
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTDIR = ROOT / "cdktf.out"
+# Where `make synth` wrote (main.py honours the same PLATFORM_OUTDIR).
+OUTDIR = Path(os.environ.get("PLATFORM_OUTDIR") or ROOT / "cdktf.out")
 
 # Changes under these paths never change what is deployed.
 _NO_DEPLOY_EFFECT = ("docs/", "tests/", "bench/", ".github/", "README", "DEVELOPERS", ".ci/", "package.json", "package-lock.json")
@@ -45,12 +48,33 @@ def deployable_environments() -> list[str]:
     return [env.name for env in load_environments() if env.emulator is None]
 
 
-def affected(changed_files: list[str], environments: list[str]) -> list[str]:
-    """Environments a change can alter: its own file, or all of them for a change to shared code."""
+def _name_in_file(path: str, base: str | None = None) -> str | None:
+    """The ``name:`` an environment file declares (its file name need not match), read from the
+    working tree, or from ``base`` when the change deleted the file."""
+    import yaml
+
+    text: str | None = None
+    if (ROOT / path).is_file():
+        text = (ROOT / path).read_text(encoding="utf-8")
+    elif base is not None:
+        shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=ROOT, capture_output=True, text=True, check=False)
+        text = shown.stdout if shown.returncode == 0 else None
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def affected(changed_files: list[str], environments: list[str], name_of: Callable[[str], str | None] | None = None) -> list[str]:
+    """Environments a change can alter: the one its file declares (by the ``name`` inside it), or
+    all of them for a change to shared code."""
+    name_of = name_of or _name_in_file
     hit: set[str] = set()
     for path in changed_files:
         if path.startswith("environments/") and path.endswith(".yaml"):
-            name = Path(path).stem
+            name = name_of(path)
             if name in environments:
                 hit.add(name)
         elif not path.startswith(_NO_DEPLOY_EFFECT) and not path.endswith(".md"):
@@ -60,10 +84,13 @@ def affected(changed_files: list[str], environments: list[str]) -> list[str]:
 
 def stack_order(env: str, outdir: Path = OUTDIR) -> list[str]:
     """The environment's synthesized stacks, each after the stacks it depends on."""
-    manifest = json.loads((outdir / "manifest.json").read_text())["stacks"]
+    manifest_path = outdir / "manifest.json"
+    if not manifest_path.is_file():
+        raise UserError(f"nothing synthesized in {outdir} ({manifest_path.name} is missing): run `make synth` first")
+    manifest = json.loads(manifest_path.read_text())["stacks"]
     stacks = {name: [d for d in s["dependencies"]] for name, s in manifest.items() if name.startswith(f"{env}-")}
     if not stacks:
-        raise SystemExit(f"no stacks for environment {env!r} in {outdir} (run `make synth`)")
+        raise UserError(f"no stacks for environment {env!r} in {outdir}: run `PLATFORM_ENVIRONMENTS={env} make synth` first")
     ordered: list[str] = []
 
     def visit(name: str) -> None:
@@ -85,13 +112,50 @@ def _terraform_env() -> dict[str, str]:
         return {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     env = terraform_env()
     if env is None:
-        raise SystemExit("no terraform or offline aws provider mirror here; set PLATFORM_PROVIDERS_FROM_REGISTRY=1 to use the registry")
+        raise UserError("no terraform or offline aws provider mirror here; install Terraform >= 1.10, or set PLATFORM_PROVIDERS_FROM_REGISTRY=1 to use the registry")
     return env
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
-    return subprocess.run(["terraform", *args], cwd=cwd, env=env, check=True, **kwargs)  # type: ignore[call-overload]
+    try:
+        return subprocess.run(["terraform", *args], cwd=cwd, env=env, check=True, **kwargs)  # type: ignore[call-overload]
+    except subprocess.CalledProcessError as exc:
+        hint = " (AWS credentials? `aws sts get-caller-identity` must work, docs/troubleshooting.md)" if args[0] in ("init", "plan") else ""
+        raise UserError(f"{cwd.name}: terraform {args[0]} failed (exit {exc.returncode}); Terraform's message is above{hint}", 1) from None
+    except FileNotFoundError:
+        raise UserError("terraform is not installed or not on PATH (Terraform >= 1.10)") from None
+
+
+def local_backend_refusal(stack_dir: Path) -> str | None:
+    """Why ``stack_dir`` must not be planned or applied here, or None.
+
+    A stack on the local backend (the state stack before ``make bootstrap`` migrated it into its
+    bucket) has its state only on the machine that bootstrapped it. Anywhere else (a CI runner, a
+    colleague's clone) Terraform would plan it from empty state: "create" everything, and an apply
+    would make an orphaned KMS key and then fail on the existing alias and bucket.
+    """
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+    local = doc.get("terraform", {}).get("backend", {}).get("local")
+    if local is None:
+        return None
+    state = stack_dir / str(local.get("path", "terraform.tfstate"))
+    if state.is_file() and os.environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    env_name = stack_dir.name.rsplit("-", 1)[0]
+    where = "on a CI runner" if os.environ.get("GITHUB_ACTIONS") == "true" else f"and {state.name} is not on this machine"
+    return (
+        f"{stack_dir.name} keeps its state on local disk (state_backend.state_stack_in_s3: false) {where}; "
+        f"planning it here would start from empty state. Run `make bootstrap ENV={env_name}` on the machine that "
+        f"created it (it migrates the state into the bucket), commit the environment file, then plan again"
+    )
+
+
+def _refuse_local_backends(stacks: list[str], outdir: Path) -> None:
+    for stack in stacks:
+        reason = local_backend_refusal(outdir / "stacks" / stack)
+        if reason:
+            raise UserError(reason)
 
 
 def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR) -> list[Path]:
@@ -101,10 +165,12 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR)
     Plans run without taking the state lock by default: the PR plan role is read-only and a
     review must never block an apply.
     """
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(stacks, outdir)
     env = _terraform_env()
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for stack in stack_order(env_name, outdir):
+    for stack in stacks:
         workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
@@ -194,8 +260,10 @@ def stacks_not_synthesized(env_name: str, outdir: Path = OUTDIR) -> dict[str, ob
 
 
 def apply(env_name: str) -> None:
+    stacks = stack_order(env_name)
+    _refuse_local_backends(stacks, OUTDIR)
     env = _terraform_env()
-    for stack in stack_order(env_name):
+    for stack in stacks:
         workdir = OUTDIR / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env)
         _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
@@ -223,7 +291,7 @@ def cdktf(
     defaults to ``cdktf.out.d/<env>``.
     """
     if not CDKTF.exists():
-        raise SystemExit("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
+        raise UserError("cdktf CLI not installed: run `make cdktf-install` (npm ci)")
     env = {**_terraform_env(), "PLATFORM_ENVIRONMENTS": env_name, "CHECKPOINT_DISABLE": "1", "CI": os.environ.get("CI", "1")}
     # One output directory per environment: local state files (the state stack's bootstrap) and
     # each stack's .terraform live next to its JSON there.
@@ -241,6 +309,10 @@ def cdktf(
     if synth.returncode or command == "synth":
         return synth.returncode
     stacks = stack_order(env_name, outdir)
+    if command == "deploy" and not any(e.emulator for e in load_environments(only=[env_name])):
+        # The state stack's local state lives where `make bootstrap` created it (cdktf.out/), not
+        # in this output directory: deploying it from here would create the bucket a second time.
+        _refuse_local_backends([s for s in stacks if s == f"{env_name}-state"], outdir)
     if aws_only:
         stacks = [s for s in stacks if is_aws_only(outdir / "stacks" / s)]
     # cdktf runs `terraform providers lock` (registry only) for a stack without a lock file;
@@ -276,11 +348,23 @@ def cdktf(
             if rc:
                 return rc
         return 0
-    raise SystemExit(f"unknown cdktf command {command!r}")
+    raise UserError(f"unknown cdktf command {command!r}")
 
 
-def _changed_files(base: str) -> list[str]:
-    proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+NO_BASE = "0" * 40
+
+
+def _changed_files(base: str) -> list[str] | None:
+    """Files changed since ``base`` (three-dot diff), or None when there is no base to compare with:
+    GitHub passes forty zeros as ``github.event.before`` on a branch's first push."""
+    if set(base) == {"0"}:
+        return None
+    proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise UserError(
+            f"cannot compare with git base {base!r}: {(proc.stderr.strip().splitlines() or ['git diff failed'])[0]} "
+            "(a shallow clone needs `fetch-depth: 0`; pass a commit or branch that exists here)"
+        )
     return [line for line in proc.stdout.splitlines() if line]
 
 
@@ -305,8 +389,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--outdir", type=Path, help="synthesis output directory (default cdktf.out.d/<env>)")
     args = parser.parse_args(argv)
 
+    return guarded("tools.delivery", lambda: _dispatch(args))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "affected":
-        print(json.dumps(affected(_changed_files(args.base), deployable_environments())))
+        changed = _changed_files(args.base)
+        environments = deployable_environments()
+        if changed is None:
+            print(f"tools.delivery: no git base ({args.base}): every environment is affected", file=sys.stderr)
+            print(json.dumps(environments))
+        else:
+            print(json.dumps(affected(changed, environments, lambda p: _name_in_file(p, args.base))))
     elif args.command == "stacks":
         print("\n".join(stack_order(args.environment)))
     elif args.command == "region":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -226,6 +227,14 @@ def _running(env: str) -> tuple[Emulator, dict[str, Any]] | None:
     return emulator, info
 
 
+def clear_previous_run(outdir: Path) -> None:
+    """Remove what an earlier run left in ``outdir``: each stack's ``.terraform/`` (which remembers
+    the backend it was initialized with, so a renamed state bucket failed the next ``init`` with
+    "Backend configuration changed") and local state files. A fresh emulator has fresh state, so
+    nothing there is worth keeping."""
+    shutil.rmtree(outdir, ignore_errors=True)
+
+
 def up(environments: Path, name: str) -> int:
     from environments import load_environments
 
@@ -241,6 +250,7 @@ def up(environments: Path, name: str) -> int:
     logs = base / "logs"
     for old in logs.glob("*.log") if logs.exists() else []:
         old.unlink()
+    clear_previous_run(outdir)
     emulator = Emulator(log_path=base / "emulator.log")
     base.mkdir(parents=True, exist_ok=True)
     with _progress(f"local-up: {name} on the AWS emulator") as step:
@@ -341,15 +351,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="local")
     parser.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS)
     args = parser.parse_args(argv)
-    try:
-        if args.command == "up":
-            return up(args.environments, args.env)
-        if args.command == "plan":
-            return plan(args.env)
-        return down(args.env)
-    except EmulatorError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    from tools.cli import UserError, guarded
+
+    def run() -> int:
+        try:
+            if args.command == "up":
+                return up(args.environments, args.env)
+            if args.command == "plan":
+                return plan(args.env)
+            return down(args.env)
+        except EmulatorError as exc:
+            raise UserError(str(exc), 1) from None
+        except RuntimeError as exc:  # synth failed, or no terraform/mirror (Workspace)
+            raise UserError(str(exc).strip().splitlines()[0] if "synth of" not in str(exc) else str(exc).strip(), 1) from None
+
+    return guarded("tools.local", run)
 
 
 if __name__ == "__main__":

@@ -382,6 +382,12 @@ def _stack_name(argument: str) -> tuple[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tools.cli import guarded
+
+    return guarded("tools.plan_report", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_report", description=__doc__.split("\n\n")[0])
     parser.add_argument("plans", nargs="+", metavar="[NAME=]PLAN_JSON", help=f"terraform show -json output, one per stack (a {NOT_SYNTHESIZED} among them is read as such)")
     parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")

@@ -53,11 +53,20 @@ def validate_all(outdir: Path, env: dict[str, str]) -> list[Result]:
 
 
 def main(argv: list[str]) -> int:
+    from tools.cli import guarded
+
+    return guarded("tools.validate", lambda: _main(argv))
+
+
+def _main(argv: list[str]) -> int:
+    from tools.cli import UserError
+
+    outdir = Path(argv[0]) if argv else ROOT / "cdktf.out"
+    if not (outdir / "stacks").is_dir():
+        raise UserError(f"nothing synthesized in {outdir}: run `make synth` first")
     env = terraform_env()
     if env is None:
-        print("terraform or the local hashicorp/aws provider mirror is not on this machine: nothing validated")
-        return 1
-    outdir = Path(argv[0]) if argv else ROOT / "cdktf.out"
+        raise UserError("terraform or the local hashicorp/aws provider mirror is not on this machine: nothing validated", 1)
     results = validate_all(outdir, env)
     for r in results:
         print(f"{'ok  ' if r.ok else 'FAIL'} {r.stack}" + ("" if r.ok else f"\n{r.detail}"))
