@@ -130,6 +130,9 @@ def load_environments(
             problems.append(f"{shown}: name: environment name {env.name!r} is already used by {first_file[env.name]}")
         else:
             first_file[env.name] = shown
+    from environments.ci import promotion_problems
+
+    problems.extend(promotion_problems({env.name: (shown, env) for shown, env in loaded if first_file.get(env.name) == shown}))
     environments = sorted((env for _, env in loaded), key=lambda e: e.name)
     if only is not None:
         wanted = list(only)

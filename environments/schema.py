@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, 
 from environments.karpenter import KarpenterConfig
 from environments.karpenter import problems as karpenter_problems
 from environments.schema_base import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
+from environments.ci import CiConfig
 from environments.teams import Teams, check_teams
 
 ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
@@ -300,6 +301,8 @@ class EnvironmentConfig(Strict):
     """Karpenter's node pools; required exactly when ``cluster.autoscaler`` is ``karpenter``."""
     teams: Teams = Field(default_factory=dict)
     """The cluster's tenants (``environments/teams.py``, docs/teams.md)."""
+    ci: CiConfig | None = None
+    """GitHub Actions: repository/branch the CI roles trust, runner, promotion order (environments/ci.py)."""
 
     @property
     def cluster_name(self) -> str:
@@ -334,6 +337,14 @@ class EnvironmentConfig(Strict):
         problems = check_teams(self)
         if problems:
             raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _ci_runner_reaches_endpoint(self) -> Self:
+        from environments.ci import runner_problems
+
+        for field, message in runner_problems(self):
+            raise ValueError(f"{field}: {message}")
         return self
 
     @model_validator(mode="after")

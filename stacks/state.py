@@ -9,6 +9,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import CloudStateBackend, EnvironmentConfig
+from modules.github_ci import GithubCi
 from modules.state_bucket import StateBucket
 from modules.tfc_trust import TfcTrust
 from stacks.base import AwsStack
@@ -42,3 +43,10 @@ class StateStack(AwsStack):
         )
         self.output("state_bucket", bucket.bucket, "S3 bucket holding this environment's Terraform state")
         self.output("state_kms_key_arn", bucket.kms_key_arn, "KMS key encrypting the state objects")
+        if env.ci is not None:
+            ci = GithubCi(
+                self, "github-ci", config=env.ci, env_name=env.name, account_id=env.account_id,
+                state_bucket_arn=bucket.bucket_arn, state_key_arn=bucket.kms_key_arn,
+            )
+            self.output("github_plan_role_arn", ci.outputs.plan_role_arn, "Role GitHub Actions assumes to plan (read-only)")
+            self.output("github_apply_role_arn", ci.outputs.apply_role_arn, "Role GitHub Actions assumes to apply, in the GitHub environment of this name")

@@ -91,16 +91,25 @@ def test_pull_requests_plan_with_oidc_and_comment() -> None:
     assert "secrets." not in (ROOT / ".github/workflows/plan.yml").read_text()
 
 
-def test_merge_applies_dev_then_gated_staging_and_prod_one_at_a_time() -> None:
+def test_merge_deploys_in_promotion_waves_with_no_job_per_environment() -> None:
     apply = workflow("apply.yml")
-    assert apply["on"] == {"push": {"branches": ["main"]}}
+    assert apply["on"]["push"] == {"branches": ["main"]} and "workflow_dispatch" in apply["on"]
     jobs = apply["jobs"]
-    assert jobs["staging"]["needs"] == ["affected", "dev"] and jobs["prod"]["needs"] == ["affected", "staging"]
+    assert set(jobs) == {"affected", *(f"wave{i}" for i in range(5))}
+    for i in range(5):
+        job = jobs[f"wave{i}"]
+        assert job["uses"] == "./.github/workflows/deploy.yml" and job["with"] == {"target": "${{ toJSON(matrix.target) }}"}
+        assert job["strategy"]["matrix"]["target"] == f"${{{{ fromJSON(needs.affected.outputs.wave{i}) }}}}"
+        if i:
+            assert job["needs"] == ["affected", f"wave{i - 1}"] and "!failure()" in job["if"]
+    text = (ROOT / ".github/workflows/apply.yml").read_text()
     for env in ("dev", "staging", "prod"):
-        assert jobs[env]["uses"] == "./.github/workflows/deploy.yml" and jobs[env]["with"] == {"environment": env}
-    deploy = workflow("deploy.yml")["jobs"]["apply"]
-    assert deploy["environment"] == "${{ inputs.environment }}"  # reviewers are the GitHub environment's
-    assert deploy["concurrency"] == {"group": "apply-${{ inputs.environment }}", "cancel-in-progress": False}
+        assert env not in text.replace("environment", ""), f"apply.yml names {env!r}: environments come from the files"
+    deploy = workflow("deploy.yml")["jobs"]
+    assert deploy["apply"]["needs"] == "plan"
+    assert deploy["apply"]["environment"] == "${{ fromJSON(inputs.target).environment }}"  # reviewers are the GitHub environment's
+    assert deploy["apply"]["concurrency"] == {"group": "apply-${{ fromJSON(inputs.target).environment }}", "cancel-in-progress": False}
+    assert "environment" not in deploy["plan"]  # the plan runs before, and is what the approvers read
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,8 @@ from tools.plan_report import NOT_SYNTHESIZED
 from tools.terraform import aws_only as is_aws_only
 
 ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose git history and environments/ the CI commands read (a test points it at a scratch repository).
+REPO = Path(os.environ.get("PLATFORM_REPO") or ROOT)
 # Where `make synth` wrote (main.py honours the same PLATFORM_OUTDIR).
 OUTDIR = Path(os.environ.get("PLATFORM_OUTDIR") or ROOT / "cdktf.out")
 
@@ -45,7 +47,37 @@ _NO_DEPLOY_EFFECT = ("docs/", "tests/", "bench/", ".github/", "README", "DEVELOP
 
 def deployable_environments() -> list[str]:
     """Environments that deploy to AWS (the emulator environment is not planned or applied by CI)."""
-    return [env.name for env in load_environments() if env.emulator is None]
+    return [env.name for env in load_environments(REPO / "environments") if env.emulator is None]
+
+
+MAX_WAVES = 5  # apply.yml has one job per promotion wave (environments/ci.py caps the depth)
+
+
+def ci_matrix(names: list[str]) -> dict[str, object]:
+    """What the workflows run for the environments ``names``, from their files alone: per
+    environment its runner labels, region and the CI role ARNs (environments/ci.py), grouped in
+    promotion waves (``ci.after``). An environment without a ``ci:`` section is an error."""
+    from environments.ci import promotion_order, role_arns
+
+    envs = {e.name: e for e in load_environments(REPO / "environments")}
+    entries = {}
+    for name in names:
+        env = envs[name]
+        arns = role_arns(env)
+        if arns is None or env.ci is None:
+            raise UserError(f"{name}: no ci: section in its environment file: CI cannot plan or deploy it (docs/getting-started.md)")
+        entries[name] = {"environment": name, "runner": list(env.ci.runner), "region": env.region, "plan_role": arns[0], "apply_role": arns[1]}
+    waves = [[entries[n] for n in wave if n in entries] for wave in promotion_order(list(envs.values()))]
+    waves = [w for w in waves if w]
+    placed = {e["environment"] for w in waves for e in w}
+    for name in names:
+        if name not in placed:
+            raise UserError(f"{name}: an emulator environment is never planned or deployed by CI")
+    if len(waves) > MAX_WAVES:
+        raise UserError(f"promotion order needs {len(waves)} waves; the workflows run at most {MAX_WAVES}")
+    waves += [[]] * (MAX_WAVES - len(waves))
+    ordered = [e for wave in waves for e in wave]
+    return {"environments": [e["environment"] for e in ordered], "matrix": ordered, **{f"wave{i}": w for i, w in enumerate(waves)}}
 
 
 def _name_in_file(path: str, base: str | None = None) -> str | None:
@@ -54,10 +86,10 @@ def _name_in_file(path: str, base: str | None = None) -> str | None:
     import yaml
 
     text: str | None = None
-    if (ROOT / path).is_file():
-        text = (ROOT / path).read_text(encoding="utf-8")
+    if (REPO / path).is_file():
+        text = (REPO / path).read_text(encoding="utf-8")
     elif base is not None:
-        shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=ROOT, capture_output=True, text=True, check=False)
+        shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=REPO, capture_output=True, text=True, check=False)
         text = shown.stdout if shown.returncode == 0 else None
     try:
         data = yaml.safe_load(text) if text else None
@@ -158,9 +190,31 @@ def _refuse_local_backends(stacks: list[str], outdir: Path) -> None:
             raise UserError(reason)
 
 
-def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR) -> list[Path]:
+DEFERRED = "deferred.txt"
+
+
+def _dependencies(outdir: Path) -> dict[str, list[str]]:
+    return {name: list(s["dependencies"]) for name, s in json.loads((outdir / "manifest.json").read_text())["stacks"].items()}
+
+
+def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
+    """Whether an apply of this plan changes an output another stack reads (cdktf names those
+    ``cross-stack-output-*``): a dependent planned now would be planned against the old value."""
+    changes = shown.get("output_changes") or {}
+    return any(
+        name.startswith("cross-stack-output-") and (change.get("actions") or ["no-op"]) != ["no-op"]  # type: ignore[union-attr]
+        for name, change in changes.items()  # type: ignore[union-attr]
+    )
+
+
+def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan, and
-    ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses.
+    ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses. With
+    ``save`` the binary plan is kept too (``out/<stack>.tfplan``) for ``apply --plans``.
+
+    A stack whose upstream stack's plan changes an output it reads (first deploy, a replaced
+    VPC) cannot be planned truthfully yet: it is listed in ``out/deferred.txt`` instead, and is
+    planned by the next run, after the upstream was applied.
 
     Plans run without taking the state lock by default: the PR plan role is read-only and a
     review must never block an apply.
@@ -169,19 +223,73 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR)
     _refuse_local_backends(stacks, outdir)
     env = _terraform_env()
     out.mkdir(parents=True, exist_ok=True)
+    deps = _dependencies(outdir)
+    moving: set[str] = set()
+    deferred: dict[str, str] = {}
     written = []
     for stack in stacks:
+        blocked = [d for d in deps.get(stack, []) if d in moving or d in deferred]
+        if blocked:
+            deferred[stack] = f"planned after {blocked[0]} is applied (its outputs change)"
+            print(f"{stack}: deferred: {deferred[stack]}", file=sys.stderr)
+            continue
         workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
         shown = _run(["show", "-json", "tfplan"], workdir, env, capture_output=True)
+        if _cross_stack_outputs_change(json.loads(shown.stdout)):
+            moving.add(stack)
         target = out / f"{stack}.json"
         target.write_bytes(shown.stdout)
         written.append(target)
+        if save:
+            shutil.copy2(workdir / "tfplan", out / f"{stack}.tfplan")
+    (out / DEFERRED).write_text("".join(f"{s}\t{why}\n" for s, why in deferred.items()))
     target = out / NOT_SYNTHESIZED
     target.write_text(json.dumps(stacks_not_synthesized(env_name, outdir), indent=2) + "\n")
     written.append(target)
     return written
+
+
+EXIT_DEFERRED = 4
+
+
+def apply_saved(env_name: str, plans: Path, outdir: Path = OUTDIR) -> int:
+    """Apply exactly the plans ``plan --save`` wrote to ``plans``, stack by stack in order.
+
+    Terraform refuses a saved plan whose stack's state changed since it was planned ("Saved plan
+    is stale"): that stack and the ones after it are not applied, exit 1. A stack without changes
+    is skipped. Deferred stacks (``deferred.txt``) are not applied: exit 4 says "run the deploy
+    again" (it plans them against the outputs this run applied).
+    """
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(stacks, outdir)
+    deferred = [line.split("\t", 1)[0] for line in (plans / DEFERRED).read_text().splitlines()] if (plans / DEFERRED).exists() else []
+    missing = [s for s in stacks if s not in deferred and not (plans / f"{s}.tfplan").is_file()]
+    if missing:
+        raise UserError(f"no saved plan for {', '.join(missing)} in {plans}: run `python -m tools.delivery plan {env_name} --save --out {plans}` first")
+    env = _terraform_env()
+    for stack in stacks:
+        if stack in deferred:
+            continue
+        shown = json.loads((plans / f"{stack}.json").read_text())
+        changes = [rc for rc in shown.get("resource_changes") or [] if rc["change"]["actions"] not in (["no-op"], ["read"])]
+        if not changes and not any((c.get("actions") or ["no-op"]) != ["no-op"] for c in (shown.get("output_changes") or {}).values()):
+            print(f"{stack}: no changes", file=sys.stderr)
+            continue
+        workdir = outdir / "stacks" / stack
+        _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        try:
+            _run(["apply", "-input=false", "-no-color", str((plans / f"{stack}.tfplan").resolve())], workdir, env, stdout=sys.stderr)
+        except UserError:
+            raise UserError(
+                f"{stack}: the saved plan was not applied (stale: the stack changed since it was planned, or Terraform failed: above); "
+                "this stack and the ones after it are unchanged by this run: plan and approve again", 1,
+            ) from None
+    if deferred:
+        print(f"tools.delivery: applied; not yet planned: {', '.join(deferred)}: run the deploy again", file=sys.stderr)
+        return EXIT_DEFERRED
+    return 0
 
 
 def _s3_backends(env_name: str, outdir: Path) -> list[dict[str, object]]:
@@ -259,12 +367,14 @@ def stacks_not_synthesized(env_name: str, outdir: Path = OUTDIR) -> dict[str, ob
     return result
 
 
-def apply(env_name: str) -> None:
-    stacks = stack_order(env_name)
-    _refuse_local_backends(stacks, OUTDIR)
+def apply(env_name: str, outdir: Path = OUTDIR) -> None:
+    """Plan and apply every stack in order (``terraform apply -auto-approve``): a workstation's
+    path. CI applies saved, reviewed plans instead (``apply --plans``)."""
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(stacks, outdir)
     env = _terraform_env()
     for stack in stacks:
-        workdir = OUTDIR / "stacks" / stack
+        workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env)
         _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
 
@@ -359,7 +469,7 @@ def _changed_files(base: str) -> list[str] | None:
     GitHub passes forty zeros as ``github.event.before`` on a branch's first push."""
     if set(base) == {"0"}:
         return None
-    proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise UserError(
             f"cannot compare with git base {base!r}: {(proc.stderr.strip().splitlines() or ['git diff failed'])[0]} "
@@ -373,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("affected")
     p.add_argument("--base", required=True, help="git ref the change is compared with (three-dot diff)")
+    p = sub.add_parser("ci-matrix", help="GITHUB_OUTPUT lines: affected environments with runner, region, roles, promotion waves")
+    p.add_argument("--base", help="git ref the change is compared with (three-dot diff)")
+    p.add_argument("--environment", help="just this environment (a manual dispatch)")
     sub.add_parser("stacks").add_argument("environment")
     sub.add_parser("region").add_argument("environment")
     p = sub.add_parser("plan")
@@ -380,7 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lock", action="store_true", help="take the state lock while planning")
     p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output to plan (default cdktf.out)")
-    sub.add_parser("apply").add_argument("environment")
+    p.add_argument("--save", action="store_true", help="keep each binary plan as <out>/<stack>.tfplan for apply --plans")
+    p = sub.add_parser("apply")
+    p.add_argument("environment")
+    p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
+    p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output the plans were made from (default cdktf.out)")
     p = sub.add_parser("cdktf")
     p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
     p.add_argument("environment")
@@ -401,15 +518,28 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(json.dumps(environments))
         else:
             print(json.dumps(affected(changed, environments, lambda p: _name_in_file(p, args.base))))
+    elif args.command == "ci-matrix":
+        if args.environment:
+            names = load_environments(REPO / "environments", only=[args.environment]) and [args.environment]
+        else:
+            if not args.base:
+                raise UserError("ci-matrix needs --base <git ref> or --environment <name>")
+            changed = _changed_files(args.base)
+            deployable = deployable_environments()
+            names = deployable if changed is None else affected(changed, deployable, lambda p: _name_in_file(p, args.base))
+        for key, value in ci_matrix(names).items():
+            print(f"{key}={json.dumps(value, separators=(',', ':'))}")
     elif args.command == "stacks":
         print("\n".join(stack_order(args.environment)))
     elif args.command == "region":
         print(next(e.region for e in load_environments(only=[args.environment])))
     elif args.command == "plan":
-        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir):
+        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save):
             print(path)
     elif args.command == "apply":
-        apply(args.environment)
+        if args.plans is not None:
+            return apply_saved(args.environment, args.plans, args.outdir)
+        apply(args.environment, args.outdir)
     elif args.command == "cdktf":
         return cdktf(args.command_, args.environment, aws_only=args.aws_only, include_state=args.include_state, outdir=args.outdir)
     return 0
