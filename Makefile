@@ -53,7 +53,7 @@ clean: ## Remove generated output (keeps the venvs)
 ENV ?=
 CDKTF_ENV_GUARD = @test -n "$(ENV)" || { echo "usage: make $@ ENV=<environment>"; exit 2; }
 
-.PHONY: cdktf-install cdktf-synth cdktf-diff deploy destroy plan-report
+.PHONY: cdktf-install cdktf-synth cdktf-diff deploy destroy plan-report bootstrap diagram
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
@@ -76,6 +76,15 @@ deploy: venv cdktf-install ## cdktf deploy every stack of one environment in ord
 destroy: venv cdktf-install ## cdktf destroy every stack of one environment, dependents first (ENV=dev)
 	$(CDKTF_ENV_GUARD)
 	$(PY) -m tools.delivery cdktf destroy $(ENV)
+
+bootstrap: venv ## New account: apply ENV's state stack (bucket, key, CI roles) locally, migrate it into the bucket, re-plan empty
+	$(CDKTF_ENV_GUARD)
+	$(PY) -m tools.bootstrap $(ENV)
+
+diagram: venv ## SVG picture of ENV from its synthesized JSON into cdktf.out/diagrams/ (needs Graphviz's dot: apt-get install graphviz)
+	$(CDKTF_ENV_GUARD)
+	PLATFORM_ENVIRONMENTS=$(ENV) PLATFORM_QUIET=1 $(PY) main.py
+	$(PY) -m tools.diagram $(ENV)
 
 plan-report: venv ## Plan every stack of ENV with terraform and write plan-report.md (exit 3 on high risk)
 	$(CDKTF_ENV_GUARD)
