@@ -141,3 +141,24 @@ def test_delivery_plan_refuses_the_real_dev_state_stack(synth: Synth, tmp_path: 
     shutil.copytree(synth.outdir, outdir)
     proc = run("tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir))
     assert_clean(proc, "dev-state keeps its state on local disk", code=2)
+
+
+def test_outputs_after_a_deploy_are_a_markdown_table(tmp_path: Path) -> None:
+    """`tools.delivery outputs`: what a deploy's job summary shows (real Terraform, local state)."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    state = {
+        "version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "resources": [],
+        "outputs": {
+            "cluster_name": {"value": "dev-eks", "type": "string"},
+            "cross-stack-output-aws_vpc.id": {"value": "vpc-1", "type": "string"},
+            "secret": {"value": "s", "type": "string", "sensitive": True},
+        },
+    }
+    outdir = fake_outdir(tmp_path, {"dev-cluster": {"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}}})
+    (outdir / "stacks" / "dev-cluster" / "terraform.tfstate").write_text(json.dumps(state))
+    proc = run("tools.delivery", "outputs", "dev", "--outdir", str(outdir), env={"PLATFORM_PROVIDERS_FROM_REGISTRY": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "| dev-cluster | cluster_name | `dev-eks` |" in proc.stdout
+    assert "| dev-cluster | secret | `(sensitive)` |" in proc.stdout
+    assert "cross-stack-output" not in proc.stdout

@@ -3,9 +3,12 @@
     python -m tools.delivery affected --base <git ref>     # JSON list of environments a change touches
     python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
     python -m tools.delivery region <env>
-    python -m tools.delivery plan <env> --out plans/ [--outdir DIR]   # terraform plan + show -json per stack,
-                                                           # and stacks-not-synthesized.json (below)
-    python -m tools.delivery apply <env>                   # terraform apply per stack, in order
+    python -m tools.delivery plan <env> --out plans/ [--outdir DIR] [--save] [--defer]   # terraform plan + show -json
+                                                           # per stack, and stacks-not-synthesized.json (below)
+    python -m tools.delivery apply <env> [--plans DIR]     # terraform apply per stack, in order; with --plans
+                                                           # exactly the saved plans of `plan --save`
+    python -m tools.delivery ci-matrix --base <ref> | --environment <env>   # GITHUB_OUTPUT lines for the workflows
+    python -m tools.delivery outputs <env>                 # Markdown table of every stack's outputs
     python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only] [--outdir DIR]   # the pinned cdktf CLI
 
 ``plan`` and ``apply`` work on an existing ``cdktf.out`` (run ``make synth`` first). Terraform
@@ -207,14 +210,16 @@ def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
     )
 
 
-def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False) -> list[Path]:
+def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan, and
     ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses. With
     ``save`` the binary plan is kept too (``out/<stack>.tfplan``) for ``apply --plans``.
 
-    A stack whose upstream stack's plan changes an output it reads (first deploy, a replaced
-    VPC) cannot be planned truthfully yet: it is listed in ``out/deferred.txt`` instead, and is
-    planned by the next run, after the upstream was applied.
+    With ``defer`` (implied by ``save``), a stack whose upstream stack's plan changes an output it
+    reads (first deploy, a replaced VPC) is not planned, since its plan would not be the one
+    applied: it is listed in ``out/deferred.txt`` instead and planned by the next run, after the
+    upstream was applied. Without it such a stack is planned against the current outputs (or
+    fails when they do not exist yet).
 
     Plans run without taking the state lock by default: the PR plan role is read-only and a
     review must never block an apply.
@@ -228,7 +233,7 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
     deferred: dict[str, str] = {}
     written = []
     for stack in stacks:
-        blocked = [d for d in deps.get(stack, []) if d in moving or d in deferred]
+        blocked = [d for d in deps.get(stack, []) if d in moving or d in deferred] if (defer or save) else []
         if blocked:
             deferred[stack] = f"planned after {blocked[0]} is applied (its outputs change)"
             print(f"{stack}: deferred: {deferred[stack]}", file=sys.stderr)
@@ -379,6 +384,25 @@ def apply(env_name: str, outdir: Path = OUTDIR) -> None:
         _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
 
 
+def outputs_markdown(env_name: str, outdir: Path = OUTDIR) -> str:
+    """A Markdown table of every stack's outputs after a deploy (cluster name and endpoint, role
+    ARNs, bucket names; not the cross-stack plumbing, not sensitive values): the deploy's job
+    summary and ``make``-side "what did I get"."""
+    env = _terraform_env()
+    rows = []
+    for stack in stack_order(env_name, outdir):
+        workdir = outdir / "stacks" / stack
+        if not (workdir / ".terraform").is_dir():
+            _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        shown = _run(["output", "-json"], workdir, env, capture_output=True)
+        for name, item in sorted(json.loads(shown.stdout or b"{}").items()):
+            if name.startswith("cross-stack-output-"):
+                continue
+            value = "(sensitive)" if item.get("sensitive") else item.get("value")
+            rows.append(f"| {stack} | {name} | `{value if isinstance(value, str) else json.dumps(value)}` |")
+    return "\n".join([f"### Outputs of {env_name}", "", "| stack | output | value |", "|---|---|---|", *rows]) + "\n"
+
+
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 
 
@@ -487,13 +511,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base", help="git ref the change is compared with (three-dot diff)")
     p.add_argument("--environment", help="just this environment (a manual dispatch)")
     sub.add_parser("stacks").add_argument("environment")
+    p = sub.add_parser("outputs", help="Markdown table of every stack's outputs (after a deploy)")
+    p.add_argument("environment")
+    p.add_argument("--outdir", type=Path, default=OUTDIR)
     sub.add_parser("region").add_argument("environment")
     p = sub.add_parser("plan")
     p.add_argument("environment")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lock", action="store_true", help="take the state lock while planning")
     p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output to plan (default cdktf.out)")
-    p.add_argument("--save", action="store_true", help="keep each binary plan as <out>/<stack>.tfplan for apply --plans")
+    p.add_argument("--save", action="store_true", help="keep each binary plan as <out>/<stack>.tfplan for apply --plans (implies --defer)")
+    p.add_argument("--defer", action="store_true", help="do not plan stacks whose upstream outputs this plan changes (out/deferred.txt)")
     p = sub.add_parser("apply")
     p.add_argument("environment")
     p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
@@ -529,12 +557,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             names = deployable if changed is None else affected(changed, deployable, lambda p: _name_in_file(p, args.base))
         for key, value in ci_matrix(names).items():
             print(f"{key}={json.dumps(value, separators=(',', ':'))}")
+    elif args.command == "outputs":
+        print(outputs_markdown(args.environment, args.outdir), end="")
     elif args.command == "stacks":
         print("\n".join(stack_order(args.environment)))
     elif args.command == "region":
         print(next(e.region for e in load_environments(only=[args.environment])))
     elif args.command == "plan":
-        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save):
+        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer):
             print(path)
     elif args.command == "apply":
         if args.plans is not None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tools.review.karpenter import node_replacements
+from tools.review.stack_graph import mermaid, upstream_stacks
 
 EXIT_HIGH_RISK = 3
 NOT_SYNTHESIZED = "stacks-not-synthesized.json"  # written by `python -m tools.delivery plan`
@@ -97,6 +98,7 @@ class StackPlan:
     changes: list[Change] = field(default_factory=list)
     unchanged: list[Change] = field(default_factory=list)  # no-op entries: needed to know what remains
     errored: bool = False
+    upstream: tuple[str, ...] = ()  # stacks whose outputs this one reads
 
     def by_action(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -131,7 +133,7 @@ def load_plan(name: str, path: Path) -> StackPlan:
         raise ValueError(f"{path}: not readable as JSON ({exc})") from None
     if not isinstance(data, dict) or "format_version" not in data or "planned_values" not in data and "resource_changes" not in data:
         raise ValueError(f"{path}: not the output of `terraform show -json <planfile>`")
-    plan = StackPlan(name, errored=bool(data.get("errored")))
+    plan = StackPlan(name, errored=bool(data.get("errored")), upstream=upstream_stacks(data))
     for rc in data.get("resource_changes") or []:
         if rc.get("mode") != "managed":
             continue
@@ -331,6 +333,7 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
     for plan in plans:
         counts = " | ".join(str(len(plan.by_action(a))) for a in ACTIONS)
         lines.append(f"| {plan.name}{' (plan errored)' if plan.errored else ''} | {counts} |")
+    lines += mermaid(plans, {r.stack for r in high})
     lines += ["", "### Risk", ""]
     if not risks:
         lines.append("No change on the EKS risk list (cluster, node groups, network, EFS, state bucket, KMS, IRSA trust, admin access, Helm majors).")
