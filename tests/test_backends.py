@@ -42,6 +42,8 @@ def write_env(directory: Path, name: str, state_backend: dict[str, Any]) -> None
     raw = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
     raw["name"] = name
     raw["state_backend"] = state_backend
+    if state_backend.get("kind") == "cloud":
+        raw.pop("ci", None)  # the GitHub CI roles read state in S3 (environments/ci.py)
     (directory / f"{name}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
 
 

@@ -122,3 +122,14 @@ def test_hosted_runner_only_where_the_endpoint_admits_it(tmp_path: Path) -> None
     data["cluster"]["public_access_cidrs"] = ["0.0.0.0/0"]
     (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data))
     assert load_environments(tmp_path)[0].ci.runner == ("ubuntu-24.04",)  # type: ignore[union-attr]
+
+
+def test_ci_roles_need_the_s3_backend(tmp_path: Path) -> None:
+    data = copy.deepcopy(DEV)
+    data["state_backend"] = {
+        "kind": "cloud", "organization": "acme", "project": "eks-platform", "workspace_prefix": "platform",
+        "dynamic_credentials": {"role_name": "tfc-runs", "policy_arns": ["arn:aws:iam::aws:policy/PowerUserAccess"]},
+    }
+    (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (found,) = problems(tmp_path)
+    assert found.endswith("dev.yaml: ci: the GitHub roles read state in S3; with Terraform Cloud, runs use state_backend.dynamic_credentials instead")
