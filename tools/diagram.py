@@ -152,7 +152,10 @@ def build(env: Environment) -> Any:
                 )
                 c.edge("endpoint", _id("ng", logical), style="invis")
             for logical, fp in sorted(env.resources("cluster", "aws_eks_fargate_profile").items()):
-                sel = [f"ns {s['namespace']}" + (f" {s['labels']}" if s.get("labels") else "") for s in fp.get("selector", [])]
+                sel = [
+                    f"namespace {s['namespace']}" + "".join(f", {k}={v}" for k, v in sorted((s.get("labels") or {}).items()))
+                    for s in fp.get("selector", [])
+                ]
                 c.node(_id("fp", logical), _label(f"Fargate {fp['fargate_profile_name']}", *sel), shape="box3d", fillcolor="white")
                 c.edge("endpoint", _id("fp", logical), style="invis")
             entries = env.resources("cluster", "aws_eks_access_entry")
