@@ -5,6 +5,7 @@ counts are those of the synthesized stacks."""
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import re
 import subprocess
@@ -37,10 +38,11 @@ def test_every_quoted_make_target_exists(doc: Path) -> None:
     assert not quoted - targets, f"{doc.name} quotes make targets that do not exist: {sorted(quoted - targets)}"
 
 
-def _subcommands(module: str) -> set[str] | None:
+@functools.cache
+def _subcommands(module: str) -> frozenset[str] | None:
     help_text = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False).stdout
     found = re.search(r"\{([a-z,-]+)\}", help_text)
-    return set(found.group(1).split(",")) if found else None
+    return frozenset(found.group(1).split(",")) if found else None
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
