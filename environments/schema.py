@@ -185,7 +185,7 @@ class S3StateBackend(Strict):
     """Remote state in S3. The bucket is created by the environment's state stack.
 
     The state stack itself starts on local state; once its bucket exists set
-    ``state_stack_in_s3: true`` and run ``terraform init -migrate-state`` (see README).
+    ``state_stack_in_s3: true`` and migrate: ``make bootstrap ENV=<env>`` does both (tools/bootstrap.py).
     """
 
     kind: Literal["s3"] = "s3"

@@ -32,7 +32,7 @@ class PlatformStack(TerraformStack):
 
     ``<env>-<layer>`` with state at ``s3://<bucket>/<env>/<layer>.tfstate`` (encrypted, S3-native
     locking). With ``local_state`` the stack keeps its state on disk: only the state stack does,
-    until its own bucket exists (see README, "State bootstrap").
+    until ``make bootstrap`` migrates it into its own bucket (docs/getting-started.md).
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig, layer: str, *, local_state: bool = False) -> None:
