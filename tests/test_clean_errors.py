@@ -169,3 +169,14 @@ def test_bootstrap_and_ci_matrix_in_failing_states() -> None:
     assert_clean(run("tools.delivery", "ci-matrix"), "ci-matrix needs --base <git ref> or --environment <name>", code=2)
     assert_clean(run("tools.delivery", "ci-matrix", "--environment", "local"), "local: an emulator environment is never planned or deployed by CI", code=2)
     assert_clean(run("tools.diagram", "dev", "--outdir", "/nonexistent/cdktf.out"), "no synthesized stacks for 'dev'", code=2)
+
+
+def test_an_emulator_environment_may_plan_its_local_state_stack_on_a_runner(tmp_path: Path) -> None:
+    """The e2e suite on a GitHub runner plans `local` (state thrown away with the emulator)."""
+    from tools.delivery import _refuse_local_backends
+
+    outdir = fake_outdir(tmp_path, {"local-state": {"terraform": {"backend": {"local": {"path": "terraform.local-state.tfstate"}}}}})
+    _refuse_local_backends("local", ["local-state"], outdir)  # no refusal
+    outdir2 = fake_outdir(tmp_path / "dev", {"dev-state": {"terraform": {"backend": {"local": {"path": "terraform.dev-state.tfstate"}}}}})
+    with pytest.raises(Exception, match="make bootstrap ENV=dev"):
+        _refuse_local_backends("dev", ["dev-state"], outdir2)

@@ -186,7 +186,21 @@ def local_backend_refusal(stack_dir: Path) -> str | None:
     )
 
 
-def _refuse_local_backends(stacks: list[str], outdir: Path) -> None:
+def _is_emulator(env_name: str) -> bool:
+    """Whether ``env_name`` targets the emulator (whose state is thrown away with it, so a local
+    state stack there is no risk, also on a CI runner running the e2e suite)."""
+    from environments import ConfigError
+
+    directory = Path(os.environ.get("PLATFORM_ENVIRONMENTS_DIR") or REPO / "environments")
+    try:
+        return any(e.emulator is not None for e in load_environments(directory, only=[env_name]))
+    except ConfigError:
+        return False
+
+
+def _refuse_local_backends(env_name: str, stacks: list[str], outdir: Path) -> None:
+    if _is_emulator(env_name):
+        return
     for stack in stacks:
         reason = local_backend_refusal(outdir / "stacks" / stack)
         if reason:
@@ -225,7 +239,7 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
     review must never block an apply.
     """
     stacks = stack_order(env_name, outdir)
-    _refuse_local_backends(stacks, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
     env = _terraform_env()
     out.mkdir(parents=True, exist_ok=True)
     deps = _dependencies(outdir)
@@ -268,7 +282,7 @@ def apply_saved(env_name: str, plans: Path, outdir: Path = OUTDIR) -> int:
     again" (it plans them against the outputs this run applied).
     """
     stacks = stack_order(env_name, outdir)
-    _refuse_local_backends(stacks, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
     deferred = [line.split("\t", 1)[0] for line in (plans / DEFERRED).read_text().splitlines()] if (plans / DEFERRED).exists() else []
     missing = [s for s in stacks if s not in deferred and not (plans / f"{s}.tfplan").is_file()]
     if missing:
@@ -376,7 +390,7 @@ def apply(env_name: str, outdir: Path = OUTDIR) -> None:
     """Plan and apply every stack in order (``terraform apply -auto-approve``): a workstation's
     path. CI applies saved, reviewed plans instead (``apply --plans``)."""
     stacks = stack_order(env_name, outdir)
-    _refuse_local_backends(stacks, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
     env = _terraform_env()
     for stack in stacks:
         workdir = outdir / "stacks" / stack
@@ -443,10 +457,10 @@ def cdktf(
     if synth.returncode or command == "synth":
         return synth.returncode
     stacks = stack_order(env_name, outdir)
-    if command == "deploy" and not any(e.emulator for e in load_environments(only=[env_name])):
+    if command == "deploy":
         # The state stack's local state lives where `make bootstrap` created it (cdktf.out/), not
         # in this output directory: deploying it from here would create the bucket a second time.
-        _refuse_local_backends([s for s in stacks if s == f"{env_name}-state"], outdir)
+        _refuse_local_backends(env_name, [s for s in stacks if s == f"{env_name}-state"], outdir)
     if aws_only:
         stacks = [s for s in stacks if is_aws_only(outdir / "stacks" / s)]
     # cdktf runs `terraform providers lock` (registry only) for a stack without a lock file;
