@@ -20,6 +20,7 @@ from modules.addons.base import Addon, Options
 from modules.addons.cluster_autoscaler import ClusterAutoscaler
 from modules.addons.external_dns import ExternalDns
 from modules.addons.external_secrets import ExternalSecrets
+from modules.addons.headlamp import Headlamp
 from modules.addons.kube_prometheus_stack import KubePrometheusStack
 from modules.addons.loki import Loki
 from modules.addons.metrics_server import MetricsServer
@@ -45,6 +46,7 @@ ADDONS: tuple[Addon, ...] = (
     AwsNodeTerminationHandler(),
     SealedSecrets(),
     TigeraOperator(),
+    Headlamp(),
 )
 BY_NAME: dict[str, Addon] = {a.name: a for a in ADDONS}
 BY_CLASS: dict[type[Addon], Addon] = {type(a): a for a in ADDONS}
