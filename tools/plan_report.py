@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tools.review import manifests
 from tools.review.karpenter import node_replacements
 from tools.review.stack_graph import mermaid, upstream_stacks
 
@@ -297,7 +298,11 @@ def _karpenter_drift(change: Change) -> Iterator[Risk]:
     yield from (Risk(level, change.stack, change.address, message) for level, message in node_replacements(change))
 
 
-_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll, _karpenter_drift)
+def _helm_objects(change: Change) -> Iterator[Risk]:
+    yield from (Risk("high", change.stack, change.address, message) for message in manifests.high_risks(change))
+
+
+_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll, _karpenter_drift, _helm_objects)
 
 
 def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:
@@ -364,6 +369,7 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
             lines.append("")
         if lines[-1] == "":
             lines.pop()
+    lines += manifests.section([c for plan in plans for c in plan.changes])
     states = list(not_synthesized)
     if states:
         lines += ["", "### State without a stack", ""]
