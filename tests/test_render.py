@@ -41,8 +41,10 @@ def _find(objects: list[dict], kind: str, name: str | None = None) -> dict:
 @pytest.mark.parametrize("env_name", ADDON_ENVIRONMENTS)
 def test_every_release_renders_at_the_cluster_version(env_name: str, rendered: dict[str, EnvironmentRender], synth: Synth) -> None:
     result = rendered[env_name]
-    releases = synth.resources(f"{env_name}-addons", "helm_release")
-    assert sorted(r.release.name for r in result.rendered) == sorted(b["name"] for b in releases.values())
+    stacks = [s for s in synth.stack_names if s.startswith(f"{env_name}-")]  # add-ons, teams, ...
+    releases = [b for s in stacks for b in synth.resources(s, "helm_release").values()]
+    assert f"{env_name}-addons" in stacks and releases
+    assert sorted(r.release.name for r in result.rendered) == sorted(b["name"] for b in releases)
     for item in result.rendered:
         assert item.objects, f"{item.release.name} rendered nothing"
         path = synth.outdir / "rendered" / env_name / f"{item.release.name}.yaml"
@@ -63,6 +65,14 @@ def test_an_archive_whose_chart_version_differs_from_the_pin_is_reported(rendere
     bumped = type(item.release)(**{**item.release.__dict__, "version": "9.9.9"})
     problem = check_archive_version(bumped, fake)
     assert problem is not None and f"the release pins {item.release.chart} 9.9.9" in problem
+
+
+def test_references_to_the_same_stack_are_resolved_from_the_written_resource() -> None:
+    from tools.render.releases import resolve_local
+
+    resources = {"kubernetes_namespace_v1": {"ns": {"metadata": {"name": "payments"}}}}
+    assert resolve_local({"namespace": "${kubernetes_namespace_v1.ns.metadata[0].name}"}, resources) == {"namespace": "payments"}
+    assert resolve_local("${aws_iam_role.r.arn}", resources) == "${aws_iam_role.r.arn}"
 
 
 def test_apply_time_values_become_marked_placeholders_or_real_outputs() -> None:

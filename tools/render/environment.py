@@ -26,11 +26,24 @@ def addons_stack_dir(outdir: Path, env: EnvironmentConfig) -> Path:
     return outdir / "stacks" / f"{env.name}-addons"
 
 
+def release_stacks(outdir: Path, env: EnvironmentConfig) -> list[Path]:
+    """The environment's synthesized stacks holding helm_release (``<env>-addons``, ``<env>-teams``, ...)."""
+    from environments import load_environments
+
+    others = [e.name for e in load_environments() if e.name != env.name and e.name.startswith(f"{env.name}-")]
+    found = []
+    for path in sorted((outdir / "stacks").glob(f"{env.name}-*/cdk.tf.json")):
+        name = path.parent.name
+        if any(name.startswith(f"{o}-") for o in others) or '"helm_release"' not in path.read_text(encoding="utf-8"):
+            continue
+        found.append(path.parent)
+    return found
+
+
 def environment_releases(outdir: Path, env: EnvironmentConfig, outputs: Outputs | None = None) -> list[Release]:
-    stack_dir = addons_stack_dir(outdir, env)
-    if not (stack_dir / "cdk.tf.json").is_file():
-        return []
-    return releases_of_stack(stack_dir, outputs)
+    """Every helm_release of the environment: the add-ons stack first, then the other stacks."""
+    stacks = sorted(release_stacks(outdir, env), key=lambda p: p != addons_stack_dir(outdir, env))
+    return [release for stack in stacks for release in releases_of_stack(stack, outputs)]
 
 
 def render_environment(helm: Path, env: EnvironmentConfig, outdir: Path, chart_dirs: list[Path], *, outputs: Outputs | None = None, releases: list[Release] | None = None, write: bool = True) -> EnvironmentRender:

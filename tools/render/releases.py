@@ -93,7 +93,7 @@ def release_from_body(address: str, body: Mapping[str, Any], *, stack_dir: Path 
     return Release(
         address=address,
         name=body["name"],
-        namespace=body.get("namespace") or "default",
+        namespace=resolve(body.get("namespace") or "default", outputs),
         chart=chart,
         version=body.get("version") if body.get("repository") else None,
         repository=body.get("repository"),
@@ -112,11 +112,42 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_LOCAL = re.compile(r"\$\{([a-z][\w]*)\.([\w-]+)\.([\w.\[\]]+)\}")
+
+
+def resolve_local(value: Any, resources: Mapping[str, Mapping[str, Any]]) -> Any:
+    """References to attributes written in the same stack (``${kubernetes_namespace_v1.x.metadata[0].name}``)
+    replaced by the written value; anything else is left for :func:`resolve`."""
+    if isinstance(value, dict):
+        return {k: resolve_local(v, resources) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_local(v, resources) for v in value]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def local(match: re.Match[str]) -> str:
+        node: Any = resources.get(match.group(1), {}).get(match.group(2))
+        for part in re.findall(r"[\w-]+", match.group(3)):
+            if isinstance(node, list):
+                node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+            elif isinstance(node, dict):
+                node = node if part.isdigit() else node.get(part)  # cdktf writes blocks as objects
+            else:
+                node = None
+        return node if isinstance(node, str) and "${" not in node else match.group(0)
+
+    return _LOCAL.sub(local, value)
+
+
 def releases_of_stack(stack_dir: Path, outputs: Outputs | None = None) -> list[Release]:
     """Every ``helm_release`` of a synthesized stack directory, in file order."""
     stack = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-    bodies = stack.get("resource", {}).get("helm_release", {})
-    return [release_from_body(f"helm_release.{lid}", body, stack_dir=stack_dir, outputs=outputs) for lid, body in bodies.items()]
+    resources = stack.get("resource", {})
+    bodies = resources.get("helm_release", {})
+    return [
+        release_from_body(f"helm_release.{lid}", resolve_local(body, resources), stack_dir=stack_dir, outputs=outputs)
+        for lid, body in bodies.items()
+    ]
 
 
 @dataclass
