@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from environments import load_environments
+from environments import ConfigError, load_environments
 from tools.render.charts import ChartMissing, search_dirs
 from tools.render.checks import CHECKS, Context, run_checks
 from tools.render.environment import environment_releases, render_environment
@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, help="directory of <stack>.json (terraform output -json) to use instead of placeholders")
     parser.add_argument("--no-check", action="store_true", help="render only")
     args = parser.parse_args(argv)
-    envs = {e.name: e for e in load_environments()}
+    try:
+        envs = {e.name: e for e in load_environments()}
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     unknown = [n for n in args.envs if n not in envs]
     if unknown:
         print(f"error: unknown environment {', '.join(unknown)}; known: {', '.join(sorted(envs))}", file=sys.stderr)
@@ -46,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     except HelmMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    outputs = load_outputs(args.outputs) if args.outputs else None
+    try:
+        outputs = load_outputs(args.outputs) if args.outputs else None
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"error: --outputs {args.outputs}: not a directory of terraform output -json files ({exc})", file=sys.stderr)
+        return 2
     chosen = [envs[n] for n in args.envs] if args.envs else [e for e in envs.values() if environment_releases(args.outdir, e)]
     status = 0
     for env in chosen:
