@@ -27,6 +27,7 @@ def test_prod_shows_zones_nat_node_groups_addons_roles_and_state(synth: Synth) -
     assert "s3://acme-platform-prod-tfstate/prod/cluster.tfstate" in source
     assert "CI roles: prod-github-apply, prod-github-plan" in source
     assert "EFS" in source and "3 mount target(s)" in source
+    assert "team payments" in source and "namespace payments-jobs" in source
 
 
 def test_dev_shows_its_single_nat_spot_group_and_fargate(synth: Synth) -> None:

@@ -209,6 +209,22 @@ def build(env: Environment) -> Any:
             first = sorted(by_ns)[0]
             g.edge("endpoint", _id("rel", sorted(by_ns[first], key=lambda r: r["name"])[0]["name"]), lhead="cluster_addons", label="helm provider", style="dashed")
 
+    namespaces = env.resources("teams", "kubernetes_namespace_v1")
+    if namespaces:
+        teams: dict[str, list[str]] = {}
+        for ns in namespaces.values():
+            meta = ns.get("metadata") or {}
+            team = (meta.get("labels") or {}).get("platform.example.com/team", meta.get("name", "?"))
+            teams.setdefault(team, []).append(str(meta.get("name")))
+        team_roles = [str(r.get("name", "")) for r in env.resources("teams-aws", "aws_iam_role").values()]
+        with g.subgraph(name="cluster_teams") as t:
+            t.attr(label="teams (docs/teams.md)", style="rounded,filled", fillcolor="#eefaf7", color="#2a9d8f", fontsize="14")
+            for team in sorted(teams):
+                roles = [r for r in team_roles if team in r]
+                t.node(_id("team", team), _label(f"team {team}", *[f"namespace {n}" for n in sorted(teams[team])], f"{len(roles)} IAM role(s)"), fillcolor="white")
+                if anchor:
+                    g.edge("endpoint", _id("team", team), style="invis")
+
     with g.subgraph(name="cluster_state") as st:
         st.attr(label="Terraform state (one object per stack)", style="rounded,filled", fillcolor=COLORS["state"], color="#666666")
         lines = [f"{stack}: {where}" for stack, where in sorted(env.backends.items())]
