@@ -19,6 +19,8 @@ from environments.karpenter import problems as karpenter_problems
 from environments.schema_base import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
 from environments.ci import CiConfig
 from environments.teams import Teams, check_teams
+from environments.eks_versions import CLUSTER_VERSIONS
+from environments.managed_addons import ManagedAddons, resolve_versions
 
 ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
 
@@ -96,6 +98,9 @@ class NodeGroup(Strict):
     )
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    ami_release_version: str | None = Field(default=None, pattern=r"^\d+\.\d+\.\d+-\d{8}$")
+    """Pin the EKS-optimized AMI release (e.g. ``1.34.2-20261104``); unset, a version bump takes the
+    latest release of the new minor. Its Kubernetes minor must be the cluster's."""
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:
@@ -126,7 +131,13 @@ class AccessEntry(Strict):
 
 
 class ClusterConfig(Strict):
-    version: Literal["1.31", "1.32", "1.33"]
+    version: Literal[CLUSTER_VERSIONS]  # type: ignore[valid-type]
+    """Kubernetes minor (environments/eks_versions.py: EKS standard or extended support in 2026-11).
+    Raise it one minor at a time: node groups and managed add-ons follow in the same deploy."""
+    upgrade_policy: Literal["STANDARD", "EXTENDED"] | None = None
+    """EKS support type: ``STANDARD`` lets EKS upgrade the cluster when standard support ends
+    instead of billing extended support; ``EXTENDED`` keeps it (billed); unset leaves EKS's default."""
+    managed_addons: ManagedAddons = Field(default_factory=ManagedAddons)
     endpoint_public_access: bool = False
     public_access_cidrs: tuple[Cidr, ...] = ()
     log_types: tuple[Literal[CONTROL_PLANE_LOG_TYPES], ...] = CONTROL_PLANE_LOG_TYPES  # type: ignore[valid-type]
@@ -146,6 +157,14 @@ class ClusterConfig(Strict):
             raise ValueError("public_access_cidrs: set only when endpoint_public_access is true")
         if len(set(self.log_types)) != len(self.log_types):
             raise ValueError(f"log_types: duplicate entry in {list(self.log_types)}")
+        versions_problem = resolve_versions(self.managed_addons, self.version)[1]
+        if versions_problem:
+            raise ValueError(versions_problem[0])
+        for key, group in self.node_groups.items():
+            if group.ami_release_version and not group.ami_release_version.startswith(f"{self.version}."):
+                raise ValueError(
+                    f"node_groups.{key}.ami_release_version: {group.ami_release_version} is not a release of Kubernetes {self.version} (cluster.version)"
+                )
         arns = [e.role_arn for e in self.access_entries]
         dup = sorted({a for a in arns if arns.count(a) > 1})
         if dup:

@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterAccessConfig,
     EksClusterEncryptionConfig,
     EksClusterEncryptionConfigProvider,
+    EksClusterUpgradePolicy,
     EksClusterVpcConfig,
 )
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
@@ -98,6 +99,7 @@ class Cluster(Construct):
                 public_access_cidrs=list(config.public_access_cidrs) if config.endpoint_public_access else None,
             ),
             access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+            upgrade_policy=EksClusterUpgradePolicy(support_type=config.upgrade_policy) if config.upgrade_policy else None,
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)
             ),

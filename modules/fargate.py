@@ -49,8 +49,9 @@ class FargateProfiles(Construct):
             role=role.name,
             policy_arn=managed_policy_arn("aws", "AmazonEKSFargatePodExecutionRolePolicy"),
         )
+        self.profiles: list[EksFargateProfile] = []
         for key, profile in sorted(profiles.items()):
-            EksFargateProfile(
+            fargate_profile = EksFargateProfile(
                 self,
                 key,
                 cluster_name=cluster_ref,
@@ -63,3 +64,4 @@ class FargateProfiles(Construct):
                 ],
                 depends_on=[attachment],
             )
+            self.profiles.append(fargate_profile)

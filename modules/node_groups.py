@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle, Token
+from cdktf import ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
@@ -53,6 +53,18 @@ class NodeGroups(Construct):
     Launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node role's
     credentials through the instance metadata service (they get their own through IRSA), and
     encrypt the root volume. ``desired_size`` is ignored after creation: cluster-autoscaler owns it.
+
+    Versions follow the cluster: each group's ``version`` is the cluster resource's version, so a
+    bump updates the control plane first and then rolls the groups (``update_config``: a third of
+    the nodes at a time), optionally to a pinned AMI release.
+
+    Safe replacement: a change AWS cannot make in place (instance types, capacity type, AMI type,
+    disk, subnets) replaces the group. Groups are named ``<key>-<timestamp suffix>``
+    (``node_group_name_prefix``) with ``create_before_destroy``, so Terraform creates the new group,
+    waits until its nodes are ready, and only then deletes the old one (whose nodes EKS drains).
+    With a fixed name the old group would have to go first and every pod in it with it. The
+    autoscaler finds groups by tag, never by name. Groups created before this naming are replaced
+    once, the same safe way.
     """
 
     def __init__(
@@ -63,10 +75,13 @@ class NodeGroups(Construct):
         groups: dict[str, NodeGroup],
         cluster_name: str,
         cluster_ref: str,
+        cluster_version_ref: str,
         subnet_ids: list[str],
+        depends_on: list[ITerraformDependable] = (),  # type: ignore[assignment]
     ) -> None:
         """``cluster_name`` names things; ``cluster_ref`` (the cluster resource's name attribute)
-        is what the node groups point at, so Terraform creates them after the cluster."""
+        is what the node groups point at, so Terraform creates them after the cluster; ``depends_on``
+        holds what must exist before any node starts (the before-compute managed add-ons)."""
         super().__init__(scope, id_)
         role = IamRole(
             self,
@@ -80,6 +95,7 @@ class NodeGroups(Construct):
         ]
         self.role_arn = role.arn
         self.node_group_names: dict[str, str] = {}
+        self.groups: list[EksNodeGroup] = []
         for key, group in sorted(groups.items()):
             template = LaunchTemplate(
                 self,
@@ -106,7 +122,9 @@ class NodeGroups(Construct):
                 self,
                 key,
                 cluster_name=cluster_ref,
-                node_group_name=key,
+                node_group_name_prefix=f"{key}-",
+                version=cluster_version_ref,
+                release_version=group.ami_release_version,
                 node_role_arn=role.arn,
                 subnet_ids=subnet_ids,
                 ami_type=group.ami_type,
@@ -120,7 +138,8 @@ class NodeGroups(Construct):
                 taint=[EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.effect) for t in group.taints] or None,
                 launch_template=EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
                 tags=autoscaler_tags(cluster_name, group),
-                lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
-                depends_on=attachments,
+                lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),
+                depends_on=[*attachments, *depends_on],
             )
             self.node_group_names[key] = node_group.node_group_name
+            self.groups.append(node_group)

@@ -1,4 +1,4 @@
-"""``<env>-cluster``: EKS control plane, node groups, Fargate profiles, access entries."""
+"""``<env>-cluster``: EKS control plane, managed core add-ons, node groups, Fargate profiles, access entries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from environments.schema import EnvironmentConfig
 from modules.access_entries import AccessEntries
 from modules.cluster import Cluster, ClusterOutputs
 from modules.fargate import FargateProfiles
+from modules.managed_addons import ManagedAddons
 from modules.network import NetworkOutputs
 from modules.node_groups import NodeGroups
 from stacks.base import AwsStack
@@ -26,18 +27,30 @@ class ClusterStack(AwsStack):
             subnet_ids=network.private_subnet_ids,
         )
         self.outputs: ClusterOutputs = cluster.outputs
-        # Node groups, profiles and entries name the cluster through its resource, so Terraform
-        # orders them after it.
-        NodeGroups(
+        # Node groups, profiles, add-ons and entries name the cluster through its resource, so
+        # Terraform orders them after it; the upgrade order is modules/managed_addons.py's.
+        addons = ManagedAddons(
+            self,
+            "managed-addons",
+            config=env.cluster,
+            cluster_name=env.cluster_name,
+            cluster_ref=cluster.outputs.name,
+            oidc_provider_arn=cluster.outputs.oidc_provider_arn,
+            oidc_issuer=cluster.outputs.oidc_issuer,
+        )
+        node_groups = NodeGroups(
             self,
             "node-groups",
             groups=dict(env.cluster.node_groups),
             cluster_name=env.cluster_name,
             cluster_ref=cluster.outputs.name,
+            cluster_version_ref=cluster.outputs.version,
             subnet_ids=network.private_subnet_ids,
+            depends_on=addons.before_compute,
         )
+        compute: list = list(node_groups.groups)
         if env.cluster.fargate_profiles:
-            FargateProfiles(
+            fargate = FargateProfiles(
                 self,
                 "fargate",
                 profiles=dict(env.cluster.fargate_profiles),
@@ -47,6 +60,8 @@ class ClusterStack(AwsStack):
                 region=env.region,
                 subnet_ids=network.private_subnet_ids,
             )
+            compute.extend(fargate.profiles)
+        addons.after_compute(compute)
         if env.cluster.access_entries:
             AccessEntries(self, "access", entries=env.cluster.access_entries, cluster_name=cluster.outputs.name)
         self.output("cluster_name", cluster.outputs.name, "EKS cluster name")

@@ -120,8 +120,8 @@ def test_models_are_frozen() -> None:
             id="bad-taint-effect",
         ),
         pytest.param(lambda d: d.update(region="europe"), "region", "not an AWS region name", id="bad-region"),
-        pytest.param(lambda d: d["cluster"].update(version="1.29"), "cluster.version", "'1.31', '1.32' or '1.33'", id="unsupported-version"),
-        pytest.param(lambda d: d["cluster"].update(version=1.33), "cluster.version", "'1.31', '1.32' or '1.33'", id="version-not-quoted"),
+        pytest.param(lambda d: d["cluster"].update(version="1.29"), "cluster.version", "'1.32', '1.33', '1.34', '1.35' or '1.36'", id="unsupported-version"),
+        pytest.param(lambda d: d["cluster"].update(version=1.33), "cluster.version", "'1.32', '1.33', '1.34', '1.35' or '1.36'", id="version-not-quoted"),
         pytest.param(lambda d: d["cluster"].update(public_access_cidrs=[]), "cluster.public_access_cidrs", "needs at least one allowed CIDR", id="public-endpoint-without-cidrs"),
         pytest.param(lambda d: d.pop("state_backend"), "state_backend", "Field required", id="missing-field"),
         pytest.param(

@@ -224,7 +224,7 @@ def test_roles_have_required_managed_policies(synth: Synth, env: EnvironmentConf
 
 def test_node_groups_match_config_with_hardened_launch_templates(synth: Synth, env: EnvironmentConfig) -> None:
     stack = f"{env.name}-cluster"
-    groups = {g["node_group_name"]: g for g in synth.resources(stack, "aws_eks_node_group").values()}
+    groups = {g["node_group_name_prefix"].removesuffix("-"): g for g in synth.resources(stack, "aws_eks_node_group").values()}
     templates = synth.resources(stack, "aws_launch_template")
     assert set(groups) == set(env.cluster.node_groups)
     effects = {"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
@@ -251,7 +251,7 @@ def test_node_groups_match_config_with_hardened_launch_templates(synth: Synth, e
 def test_spot_groups_carry_their_configured_labels_and_taints(synth: Synth, real_environments: dict[str, EnvironmentConfig]) -> None:
     seen = 0
     for env in real_environments.values():
-        groups = {g["node_group_name"]: g for g in synth.resources(f"{env.name}-cluster", "aws_eks_node_group").values()}
+        groups = {g["node_group_name_prefix"].removesuffix("-"): g for g in synth.resources(f"{env.name}-cluster", "aws_eks_node_group").values()}
         for name, config in env.cluster.node_groups.items():
             if config.capacity == "SPOT":
                 seen += 1

@@ -37,6 +37,7 @@ from environments import load_environments
 from tools.cli import UserError, guarded
 from tools.plan_report import NOT_SYNTHESIZED
 from tools.terraform import aws_only as is_aws_only
+from tools.review.version_jump import VersionJumpRefused, refuse_version_jump
 
 ROOT = Path(__file__).resolve().parent.parent
 # The checkout whose git history and environments/ the CI commands read (a test points it at a scratch repository).
@@ -254,6 +255,7 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
             continue
         workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
         _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
         shown = _run(["show", "-json", "tfplan"], workdir, env, capture_output=True)
         if _cross_stack_outputs_change(json.loads(shown.stdout)):
@@ -395,6 +397,7 @@ def apply(env_name: str, outdir: Path = OUTDIR) -> None:
     for stack in stacks:
         workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env)
+        refuse_version_jump(workdir, env)
         _run(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)
 
 

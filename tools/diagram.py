@@ -135,14 +135,17 @@ def build(env: Environment) -> Any:
             c.attr(label=f"EKS {cluster['name']} (Kubernetes {cluster.get('version', '?')})", style="rounded,filled", fillcolor=COLORS["cluster"], color="#d98c00", fontsize="14")
             anchor = "endpoint"
             c.node("endpoint", _label("API endpoint", access, *([f"from {cidrs}"] if cidrs else []), f"auth: {cluster.get('access_config', {}).get('authentication_mode', 'CONFIG_MAP')}"), shape="component")
-            for logical, ng in sorted(env.resources("cluster", "aws_eks_node_group").items(), key=lambda kv: kv[1]["node_group_name"]):
+            def group_name(ng: dict) -> str:  # named by prefix since node groups replace create-before-destroy
+                return str(ng.get("node_group_name") or ng.get("node_group_name_prefix", "").removesuffix("-"))
+
+            for logical, ng in sorted(env.resources("cluster", "aws_eks_node_group").items(), key=lambda kv: group_name(kv[1])):
                 sc = ng.get("scaling_config", {})
                 taints = [f"taint {t['key']}={t.get('value', '')}:{t['effect']}" for t in ng.get("taint", [])]
                 labels = [f"{k}={v}" for k, v in sorted((ng.get("labels") or {}).items())]
                 c.node(
                     _id("ng", logical),
                     _label(
-                        f"node group {ng['node_group_name']}",
+                        f"node group {group_name(ng)}",
                         ", ".join(ng.get("instance_types", [])),
                         f"{ng.get('capacity_type', 'ON_DEMAND')} · {sc.get('min_size')}–{sc.get('max_size')} nodes (start {sc.get('desired_size')})",
                         *labels,

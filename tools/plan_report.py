@@ -31,6 +31,7 @@ from typing import Any, Literal
 from tools.review import manifests
 from tools.review.karpenter import node_replacements
 from tools.review.stack_graph import mermaid, upstream_stacks
+from tools.review.upgrades import upgrade_risks
 
 EXIT_HIGH_RISK = 3
 NOT_SYNTHESIZED = "stacks-not-synthesized.json"  # written by `python -m tools.delivery plan`
@@ -60,6 +61,7 @@ class Change:
     after: Any
     after_unknown: Any
     replace_paths: tuple[str, ...] = ()
+    create_first: bool = False  # a replacement under create_before_destroy
 
     def changed(self, attribute: str) -> bool:
         """Whether ``attribute`` differs between before and after (unknown after counts as changed)."""
@@ -149,6 +151,7 @@ def load_plan(name: str, path: Path) -> StackPlan:
             after=change.get("after"),
             after_unknown=change.get("after_unknown"),
             replace_paths=tuple(_path(p) for p in change.get("replace_paths") or []),
+            create_first=change.get("actions") == ["create", "delete"],
         )
         (plan.changes if action else plan.unchanged).append(entry)
     plan.changes.sort(key=lambda c: c.address)
@@ -171,7 +174,11 @@ def _critical_loss(change: Change) -> Iterator[Risk]:
     what = _CRITICAL.get(change.type)
     if what is None or change.action not in ("replace", "destroy"):
         return
-    verb = "replaced (destroyed, then created again)" if change.action == "replace" else "destroyed"
+    verb = (
+        ("replaced (the new one is created and ready first, then the old one destroyed)" if change.create_first else "replaced (destroyed, then created again)")
+        if change.action == "replace"
+        else "destroyed"
+    )
     why = f" because {', '.join(change.replace_paths)} changed" if change.replace_paths else ""
     yield Risk("high", change.stack, change.address, f"{what[0].upper()}{what[1:]} will be {verb}{why}.")
 
@@ -321,6 +328,7 @@ def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] 
     """Every risk found, high first, in stack then address order."""
     risks = [risk for plan in plans for change in plan.changes for rule in _CHANGE_RULES for risk in rule(change)]
     risks += _admin_access(plans)
+    risks += (Risk(*found) for plan in plans for found in upgrade_risks([*plan.changes, *plan.unchanged]))
     risks += _unmanaged(not_synthesized)
     return sorted(risks, key=lambda r: (r.level != "high", r.stack, r.address))
 

@@ -10,8 +10,11 @@ from modules.addons.aws_load_balancer_controller import AwsLoadBalancerControlle
 from modules.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
 
 # The autoscaler minor must match the cluster's Kubernetes minor (CA README, "Releases"); the
-# chart's default image (v1.35.0) does not. Latest patches as of chart 9.59.0.
-IMAGE_TAGS = {"1.31": "v1.31.5", "1.32": "v1.32.7", "1.33": "v1.33.6"}
+# chart's default image (v1.35.0) does not. 1.31-1.33: latest patches as of chart 9.59.0; 1.34
+# and 1.35: the upstream releases IBM Cloud's add-on changelog ships in 2026-07 (v1.34.4,
+# v1.35.0 = the chart's appVersion). No 1.36 release is pinned: a 1.36 cluster with this add-on
+# fails at load time (modules/addon_kube_versions.py) until one is added here.
+IMAGE_TAGS = {"1.31": "v1.31.5", "1.32": "v1.32.7", "1.33": "v1.33.6", "1.34": "v1.34.4", "1.35": "v1.35.0"}
 
 
 class ClusterAutoscalerOptions(Options):

@@ -16,6 +16,7 @@ from modules.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from modules.addons.aws_efs_csi_driver import AwsEfsCsiDriver
 from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from modules.addons.aws_node_termination_handler import AwsNodeTerminationHandler
+from modules import addon_kube_versions as kube_versions
 from modules.addons.base import Addon, Options
 from modules.addons.cluster_autoscaler import ClusterAutoscaler
 from modules.addons.external_dns import ExternalDns
@@ -87,6 +88,7 @@ def check_environment(env: EnvironmentConfig) -> list[str]:
             if needed not in env.addons:
                 problems.append(f"addons.{name}: requires add-on {needed!r}, which is not enabled")
         problems.extend(f"addons.{name}: {p}" for p in addon.check(env, options))
+    problems.extend(kube_versions.problems(env))  # charts and images that cannot run on cluster.version
     # Every add-on's namespace is the platform's, enabled or not (enabling it later must not
     # hand a team's namespace to a release).
     for team, spec in env.teams.items():

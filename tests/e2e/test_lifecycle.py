@@ -3,7 +3,8 @@
 Run for ``environments/local.yaml`` (with the add-ons' AWS side: IRSA roles, buckets, interruption
 queue) and for a wider shape of it (three AZs, a NAT gateway per AZ, two node groups, no add-ons).
 Each environment gets its own emulator for the module; the tests of one environment run in order
-(apply, add-on checks, plan, destroy) against it.
+(apply, add-on checks, plan, then for ``local`` a one-minor upgrade and a node group replacement,
+destroy) against it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ from environments import load_environments
 from environments.schema import EnvironmentConfig
 from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, team_group, workload_role_name
 from modules import karpenter_charts
+from environments.eks_versions import ADDON_VERSIONS
+from modules.access_entries import access_policy_arn
 from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
 from modules.karpenter_policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 from e2e.e2e_support import copy_stacks, phase, wide_environment
+from e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
+from tools.plan_report import EXIT_HIGH_RISK
+from tools.plan_report import main as plan_report_main
+from tools.review.version_jump import jump_problem, recorded_version, state_pull
 from tools.emulator import Emulator
 from tools.local import Workspace
 from tools.terraform import ROOT
@@ -233,11 +240,96 @@ def test_karpenters_aws_side_exists_and_nodes_can_join(deployment: Deployment) -
     assert {"Key": "karpenter.sh/discovery", "Value": cluster} in sg["Tags"], sg["Tags"]
 
 
+def test_the_clusters_access_entries_exist_with_their_access_policies(deployment: Deployment) -> None:
+    """Access entries apply on the emulator (its EKS extension) and read back as configured."""
+    d = deployment
+    if d.env.name == "local":
+        assert d.env.cluster.access_entries, "environments/local.yaml must configure access entries"
+    eks = d.client("eks")
+    cluster = eks.describe_cluster(name=d.env.cluster_name)["cluster"]
+    assert cluster["accessConfig"]["authenticationMode"] == "API"
+    listed = set(eks.list_access_entries(clusterName=d.env.cluster_name)["accessEntries"])
+    for entry in d.env.cluster.access_entries:
+        assert entry.role_arn in listed, (entry.role_arn, listed)
+        described = eks.describe_access_entry(clusterName=d.env.cluster_name, principalArn=entry.role_arn)["accessEntry"]
+        assert described["type"] == "STANDARD"
+        policies = eks.list_associated_access_policies(clusterName=d.env.cluster_name, principalArn=entry.role_arn)["associatedAccessPolicies"]
+        scope = {"type": "namespace", "namespaces": list(entry.namespaces)} if entry.namespaces else {"type": "cluster", "namespaces": []}
+        assert [(p["policyArn"], p["accessScope"]) for p in policies] == [(access_policy_arn(entry), scope)], policies
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
         changed = [stack for stack in d.ws.stacks if not d.ws.plan_is_empty(stack)]
     assert not changed, f"changes planned in {changed}; see {[str(d.ws.log(s)) for s in changed]}"
+
+
+def _next_minor(version: str) -> str:
+    major, minor = version.split(".")
+    return f"{major}.{int(minor) + 1}"
+
+
+def test_a_one_minor_upgrade_moves_cluster_node_groups_and_addons_and_converges(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """N -> N+1 in one deploy: the plan report calls it HIGH (exit 3), then everything reads back N+1."""
+    d = deployment
+    if d.env.name != "local":
+        pytest.skip("the upgrade runs once, on local")
+    old, new = d.env.cluster.version, _next_minor(d.env.cluster.version)
+    work = tmp_path_factory.mktemp("upgrade")
+    with phase("upgrade local"):
+        changed = redeploy(d.ws, local_yaml(lambda raw: raw["cluster"].update(version=new)), work)
+        assert "local-cluster" in changed, changed
+        plan = plan_json(d.ws, "local-cluster", work)
+        report = work / "report.md"
+        assert plan_report_main([f"local-cluster={plan}", "--out", str(report)]) == EXIT_HIGH_RISK
+        text = report.read_text()
+        assert f"Kubernetes {old} -> {new}: irreversible" in text and "one minor at a time" in text, text
+        assert "Node groups rolling to" in text, text
+        d.ws.apply("local-cluster")
+    eks = d.client("eks")
+    assert eks.describe_cluster(name=d.env.cluster_name)["cluster"]["version"] == new
+    groups = eks.list_nodegroups(clusterName=d.env.cluster_name)["nodegroups"]
+    assert groups and all(eks.describe_nodegroup(clusterName=d.env.cluster_name, nodegroupName=g)["nodegroup"]["version"] == new for g in groups)
+    addons = {a: eks.describe_addon(clusterName=d.env.cluster_name, addonName=a)["addon"]["addonVersion"] for a in eks.list_addons(clusterName=d.env.cluster_name)["addons"]}
+    assert addons == {name: rows[new] for name, rows in ADDON_VERSIONS.items()}, addons
+    # The state now records N+1: a file that jumps to N+3 is refused before any plan.
+    state = state_pull(d.ws.dir("local-cluster"), d.ws.env)
+    assert state is not None and recorded_version(state) == new
+    too_far = _next_minor(_next_minor(new))
+    assert f"cluster.version: {too_far} is more than one minor past {new}" in str(jump_problem(recorded_version(state), too_far))
+    with phase("upgrade local"):  # the stacks whose JSON the bump changed; the others planned empty above
+        planned = [stack for stack in changed if not d.ws.plan_is_empty(stack)]
+    assert not planned, f"changes planned after the upgrade in {planned}; see {[str(d.ws.log(s)) for s in planned]}"
+
+
+def test_an_instance_type_change_creates_the_new_group_before_the_old_one_goes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> None:
+    d = deployment
+    if d.env.name != "local":
+        pytest.skip("runs once, on local")
+    eks = d.client("eks")
+    [old_group] = eks.list_nodegroups(clusterName=d.env.cluster_name)["nodegroups"]
+    new_version = _next_minor(d.env.cluster.version)
+
+    def change(raw: dict) -> None:
+        raw["cluster"]["version"] = new_version
+        raw["cluster"]["node_groups"]["system"]["instance_types"] = ["t3.xlarge"]
+
+    work = tmp_path_factory.mktemp("instance-type")
+    seen = len(emulator_requests(d.ws))
+    with phase("replace node group local"):
+        redeploy(d.ws, local_yaml(change), work)
+        d.ws.apply("local-cluster")
+    [new_group] = eks.list_nodegroups(clusterName=d.env.cluster_name)["nodegroups"]
+    assert new_group != old_group and new_group.startswith("system-")
+    assert eks.describe_nodegroup(clusterName=d.env.cluster_name, nodegroupName=new_group)["nodegroup"]["instanceTypes"] == ["t3.xlarge"]
+    calls = emulator_requests(d.ws)[seen:]
+    base = f"/clusters/{d.env.cluster_name}/node-groups"
+    created = calls.index(f"POST {base}")
+    ready = calls.index(f"GET {base}/{new_group}")
+    deleted = calls.index(f"DELETE {base}/{old_group}")
+    assert created < ready < deleted, calls[created : deleted + 1]
+    assert d.ws.plan_is_empty("local-cluster")
 
 
 def _leftovers(d: Deployment) -> dict[str, list[str]]:
