@@ -235,7 +235,10 @@ def serve(port: int) -> None:
     if os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES", "").lower() != "true":
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _correct_moto()
+    from tools.emulator import cluster_security_group
     from tools.emulator.eks import register
+
+    cluster_security_group.install()  # the security group EKS creates per cluster
 
     register()  # the EKS operations moto lacks (tools/emulator/eks.py)
     from moto.server import main as moto_main
