@@ -21,6 +21,7 @@ from environments.ci import CiConfig
 from environments.teams import Teams, check_teams
 from environments.eks_versions import CLUSTER_VERSIONS
 from environments.managed_addons import ManagedAddons, resolve_versions
+from environments.pod_network import PodNetwork, layout_problems
 
 ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
 
@@ -58,6 +59,8 @@ class NetworkConfig(Strict):
     nat_gateways: Literal["single", "one_per_az"] = "single"
     flow_logs: bool = False
     flow_log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
+    pod_network: PodNetwork | None = None
+    """Pods in subnets of a secondary CIDR (environments/pod_network.py); unset, pods share the private subnets."""
 
     @model_validator(mode="after")
     def _layout(self) -> Self:
@@ -80,6 +83,8 @@ class NetworkConfig(Strict):
                     if net.overlaps(other):
                         raise ValueError(f"{kind}.{i}: {cidr} overlaps {other_path} {other}")
                 seen.append((f"{kind}.{i}", net))
+        for problem in layout_problems(self.pod_network, self.vpc_cidr, azs):
+            raise ValueError(problem)
         return self
 
 

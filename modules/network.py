@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
@@ -23,6 +23,7 @@ from environments.schema import NetworkConfig
 from modules.checkov import skip
 from modules.iam import document, service_trust
 from modules.kms import LogsKey
+from modules.pod_network import PodSubnets
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class NetworkOutputs:
     vpc_cidr: str
     public_subnet_ids: list[str]
     private_subnet_ids: list[str]
+    pod_subnet_ids: list[str] = field(default_factory=list)  # network.pod_network, in zone order
 
 
 class Network(Construct):
@@ -115,12 +117,26 @@ class Network(Construct):
                     self, f"nat-{i}", allocation_id=eip.id, subnet_id=public[i].id, tags={"Name": f"{name}-nat-{i}"}, depends_on=[igw]
                 )
             )
+        private_route_tables: list[str] = []
         for i, subnet in enumerate(private):
             rt = RouteTable(self, f"private-rt-{i}", vpc_id=vpc.id, tags={"Name": f"{name}-private-{i}"})
             Route(
                 self, f"private-default-{i}", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nats[min(i, nat_count - 1)].id
             )
             RouteTableAssociation(self, f"private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id)
+            private_route_tables.append(rt.id)
+        pod_subnet_ids: list[str] = []
+        if config.pod_network is not None:
+            pod_subnet_ids = PodSubnets(
+                self,
+                "pods",
+                config=config.pod_network,
+                vpc_id=vpc.id,
+                name=name,
+                zones=config.availability_zones,
+                route_table_ids=private_route_tables,
+                tags=cluster_tag,
+            ).subnet_ids
 
         if config.flow_logs:
             log_group_name = f"/aws/vpc/{name}/flow-logs"
@@ -168,4 +184,5 @@ class Network(Construct):
             vpc_cidr=config.vpc_cidr,
             public_subnet_ids=[s.id for s in public],
             private_subnet_ids=[s.id for s in private],
+            pod_subnet_ids=pod_subnet_ids,
         )

@@ -24,6 +24,7 @@ from modules.addons.base import AddonContext
 from modules.karpenter_charts import Karpenter, KarpenterCrd
 from modules.addons.registry import BY_CLASS, enabled
 from modules.cluster import ClusterOutputs
+from modules.eni_configs import EniConfigs
 from modules.efs import EfsOutputs
 from modules.network import NetworkOutputs
 from stacks.addons_aws import AddonsAwsOutputs
@@ -52,6 +53,14 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
+        # Custom networking: nodes give pods addresses only once their zone's ENIConfig exists.
+        first: list[ITerraformDependable] = []
+        if env.network.pod_network is not None:
+            first = [
+                EniConfigs(
+                    self, "eni-configs", zones=env.network.availability_zones, subnet_ids=network.pod_subnet_ids, security_group_id=cluster.cluster_security_group_id
+                ).release
+            ]
         for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,
@@ -65,7 +74,7 @@ class AddonsStack(PlatformStack):
                 bucket_names=aws.bucket_names.get(addon.name, {}),
                 queue_url=aws.queue_url,
             )
-            after = [dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name]]
+            after = [*first, *(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
             release = AddonRelease(
                 self,
                 addon.name,

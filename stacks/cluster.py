@@ -37,6 +37,7 @@ class ClusterStack(AwsStack):
             cluster_ref=cluster.outputs.name,
             oidc_provider_arn=cluster.outputs.oidc_provider_arn,
             oidc_issuer=cluster.outputs.oidc_issuer,
+            custom_networking=env.network.pod_network is not None,
         )
         node_groups = NodeGroups(
             self,
