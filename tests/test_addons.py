@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+import addon_facts
 from conftest import ROOT, Synth, run_main
 from environments import EnvironmentConfig, load_environments
 from modules.addons.registry import ADDONS, BY_CLASS, BY_NAME
@@ -180,8 +181,7 @@ def test_every_enabled_addon_has_exactly_one_release_pinned_to_the_reference_cha
                 assert chart["version"] == UNPUBLISHED_CHART_VERSION[name]
             else:
                 assert release["version"] == chart["version"], name
-            assert release["repository"].startswith(("https://", "oci://"))
-            assert release["repository"] == BY_NAME[name].chart.repository
+            assert release["repository"] == addon_facts.RELEASES[name][0], name
             assert release["wait"] is True
 
 
@@ -190,14 +190,16 @@ def test_disabled_addons_yield_nothing_on_either_side(all_envs, extremes) -> Non
     assert not [n for n in extra_synth.stack_names if n.startswith("bare-addons")], "no add-on stacks without add-ons"
     assert "bare-cluster" in extra_synth.stack_names
     for s, env in all_envs:
-        roles = {b["name"] for b in s.resources(f"{env.name}-addons-aws", "aws_iam_role").values()}
-        buckets = {b["bucket"] for b in s.resources(f"{env.name}-addons-aws", "aws_s3_bucket").values()}
-        for addon in ADDONS:
-            on = addon.name in env.addons
-            calls_aws = on and addon.service_account is not None and addon.uses_role(env.addons[addon.name])
-            assert (f"{env.cluster_name}-{addon.name}" in roles) == calls_aws, (env.name, addon.name)
-            assert any(f"-{addon.name}-" in b for b in buckets) == (on and bool(addon.aws_needs(env.addons[addon.name]).buckets))
-        queue_mode = "aws-node-termination-handler" in env.addons and env.addons["aws-node-termination-handler"].mode == "queue"
+        roles = {b["name"] for b in addon_side(s, f"{env.name}-addons-aws", "aws_iam_role").values()}
+        buckets = {b["bucket"] for b in addon_side(s, f"{env.name}-addons-aws", "aws_s3_bucket").values()}
+        # What is expected comes from the upstream projects (tests/addon_facts.py), not the specs.
+        assert roles == addon_facts.expected_roles(env.cluster_name, env.addons), env.name
+        assert buckets == {
+            f"{env.name}-{env.account_id}-{name}-{purpose}"
+            for name, purposes in addon_facts.expected_bucket_purposes(env.addons).items()
+            for purpose in purposes
+        }, env.name
+        queue_mode = addon_facts.needs_interruption_queue(env.addons)
         assert bool(addon_side(s, f"{env.name}-addons-aws", "aws_sqs_queue")) == queue_mode
         assert bool(addon_side(s, f"{env.name}-addons-aws", "aws_cloudwatch_event_rule")) == queue_mode
 
@@ -241,8 +243,10 @@ def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configure
             assert {"create", "name", "annotations"} <= set(dig(defaults, addon.service_account.values_path))
             block = dig(values, addon.service_account.values_path)
             annotation = block.get("annotations", {}).get(ROLE_ANNOTATION)
-            if annotation is None:
+            if not addon_facts.calls_aws(name, env.addons[name]):
+                assert annotation is None, f"{env.name}/{name} calls no AWS API but is annotated with a role"
                 continue
+            assert annotation is not None, f"{env.name}/{name} calls AWS: its service account needs {ROLE_ANNOTATION}"
             role_ref = re.fullmatch(r"\$\{aws_iam_role\.([\w-]+)\.arn\}", remote_value(s, annotation))
             assert role_ref, annotation
             role = roles[role_ref.group(1)]
@@ -262,6 +266,7 @@ def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configure
             assert conditions[f"{prefix}:aud"] == "sts.amazonaws.com"
             assert block["create"] is True
         assert bound == set(roles), f"{env.name}: roles without a service account: {set(roles) - bound}"
+        assert {roles[r]["name"] for r in bound} == addon_facts.expected_roles(env.cluster_name, env.addons), env.name
 
 
 # ---------------------------------------------------------------------------- least privilege
@@ -335,7 +340,41 @@ def test_policies_are_scoped_to_this_environments_resources(all_envs) -> None:
         if "aws-load-balancer-controller" in env.addons:
             policy = policies[_role_key(s, env, "aws-load-balancer-controller")]
             for st in _statements_with(policy, "ec2:AuthorizeSecurityGroupIngress"):
-                assert "Condition" in st, "security group rule changes only on tagged groups or in this VPC"
+                assert st.get("Condition"), "security group rule changes only on tagged groups or in this VPC"
+
+
+def official_policy(file: str) -> list[dict[str, Any]]:
+    path = REFERENCE / "iam" / file
+    if not path.exists():
+        pytest.skip(f"reference IAM documents not found at {path.parent}")
+    return json.loads(path.read_text())["Statement"]
+
+
+def test_load_balancer_controller_role_has_the_official_policy_plus_only_the_vpc_condition(all_envs) -> None:
+    """The synthesized policy (not the spec's copy of the file) is the project's
+    docs/install/iam_policy.json v3.5.0 statement for statement; the one change is the install guide's
+    hardening: the unconditioned security-group ingress statement limited to this environment's VPC."""
+    official = official_policy("aws-load-balancer-controller_iam_policy_v3.5.0.json")
+    unconditioned = [
+        i for i, st in enumerate(official)
+        if "Condition" not in st and sorted(st["Action"]) == ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]
+    ]
+    assert len(unconditioned) == 1 and len(official) > 10
+    seen = 0
+    for s, env in all_envs:
+        if "aws-load-balancer-controller" not in env.addons:
+            continue
+        seen += 1
+        synthesized = role_policies(s, env)[_role_key(s, env, "aws-load-balancer-controller")]
+        [vpc_key] = s.stack(f"{env.name}-network")["resource"]["aws_vpc"]
+        condition = synthesized[unconditioned[0]].get("Condition", {}).get("ArnEquals", {}).get("ec2:Vpc", "")
+        prefix = f"arn:aws:ec2:{env.region}:{env.account_id}:vpc/"
+        assert condition.startswith(prefix), condition
+        assert remote_value(s, condition.removeprefix(prefix)) == f"${{aws_vpc.{vpc_key}.id}}"
+        expected = [dict(st) for st in official]
+        expected[unconditioned[0]]["Condition"] = {"ArnEquals": {"ec2:Vpc": condition}}
+        assert synthesized == expected, env.name
+    assert seen >= 3
 
 
 # ---------------------------------------------------------------------------- chart values
@@ -494,7 +533,7 @@ def test_cluster_secret_store_is_applied_after_the_operator(all_envs) -> None:
 def test_releases_create_their_namespace_outside_kube_system(all_envs) -> None:
     for s, env in all_envs:
         for name, release in addon_releases(s, env).items():
-            assert release["namespace"] == BY_NAME[name].namespace
+            assert release["namespace"] == addon_facts.RELEASES[name][1], name
             assert release.get("create_namespace", False) is (release["namespace"] != "kube-system")
 
 

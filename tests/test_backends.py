@@ -8,6 +8,7 @@ environments/), synthesized once per module by main.py (as `make synth` does), a
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         ),
     )
     shutil.copy(ROOT / "environments" / "dev.yaml", envs / "dev.yaml")
+    # S3 with a key prefix, the state stack migrated into its bucket (same synthesis: no extra cost).
+    write_env(envs, "pfx", {"bucket": "acme-platform-pfx-tfstate", "region": "eu-west-1", "key_prefix": "platform/eks", "state_stack_in_s3": True})
     outdir = tmp_path_factory.mktemp("cloud-synth") / "cdktf.out"
     proc = run_main(outdir, env_dir=envs)
     assert proc.returncode == 0, f"main.py failed:\n{proc.stdout}\n{proc.stderr}"
@@ -146,8 +149,13 @@ def test_cross_stack_references_read_the_producing_workspace(cloud: Synth) -> No
     # The producing workspace really publishes what is read: every referenced output exists there.
     network_outputs = set(cloud.stack("tfc-network")["output"])
     cluster_json = json.dumps(cloud.stack("tfc-cluster")["resource"])
-    used = {o for o in network_outputs if f"cross-stack-reference-input-tfc-network.outputs.{o}" in cluster_json}
-    assert used, "the cluster stack reads nothing from the network workspace"
+    read = set(re.findall(r"cross-stack-reference-input-tfc-network\.outputs\.([\w-]+)", cluster_json))
+    assert read, "the cluster stack reads nothing from the network workspace"
+    assert read <= network_outputs, f"read but not published by tfc-network: {sorted(read - network_outputs)}"
+    for consumer in ("tfc-cluster", "tfc-storage"):
+        text = json.dumps(cloud.stack(consumer).get("resource", {})) + json.dumps(cloud.stack(consumer).get("output", {}))
+        for producer, output in set(re.findall(r"cross-stack-reference-input-(tfc-[a-z-]+)\.outputs\.([\w-]+)", text)):
+            assert output in cloud.stack(producer)["output"], f"{consumer} reads {producer}.{output}, which {producer} does not publish"
 
 
 def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: Synth) -> None:
@@ -203,3 +211,13 @@ def test_terraform_validates_the_cloud_stacks(cloud: Synth, tmp_path: Path, tf_e
         shutil.copytree(cloud.outdir / "stacks" / stack, workdir)
         result = init(workdir, tf_env) or validate(workdir, tf_env)
         assert result.ok, result.detail
+
+
+@pytest.mark.parametrize("layer", ["state", "network", "cluster", "storage"])
+def test_key_prefix_goes_in_front_of_every_state_key(cloud: Synth, layer: str) -> None:
+    """``state_backend.key_prefix: platform/eks`` -> ``platform/eks/<env>/<layer>.tfstate``, for
+    every stack's backend and every remote-state lookup that reads it."""
+    doc = cloud.stack(f"pfx-{layer}")
+    assert doc["terraform"]["backend"]["s3"]["key"] == f"platform/eks/pfx/{layer}.tfstate"
+    for lookup in doc.get("data", {}).get("terraform_remote_state", {}).values():
+        assert re.fullmatch(r"platform/eks/pfx/(network|cluster|storage|state)\.tfstate", lookup["config"]["key"]), lookup

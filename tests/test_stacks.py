@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from typing import Any
 
 import pytest
+import yaml
 
-from environments import EnvironmentConfig
+from environments import ENVIRONMENTS_DIR, EnvironmentConfig
 from tests.conftest import Synth
 
 LAYERS = ("state", "network", "cluster", "storage")
@@ -101,6 +103,11 @@ def test_synthesis_is_deterministic(synth: Synth, tmp_path_factory: pytest.TempP
     again = tmp_path_factory.mktemp("again") / "cdktf.out"
     proc = run_main(again, only="dev")
     assert proc.returncode == 0, proc.stderr
+    # PLATFORM_ENVIRONMENTS=dev: dev's stacks, every one of them, and nothing of another environment.
+    written = sorted(p.parent.name for p in (again / "stacks").glob("*/cdk.tf.json"))
+    assert written == [n for n in synth.stack_names if n.startswith("dev-")]
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == written
     for path in sorted((again / "stacks").glob("*/cdk.tf.json")):
         assert path.read_bytes() == (synth.outdir / "stacks" / path.parent.name / "cdk.tf.json").read_bytes(), path
 
@@ -119,8 +126,15 @@ def test_state_bucket_is_versioned_encrypted_private_tls_only_with_lifecycle(syn
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
     (deny,) = policy(synth.one(stack, "aws_s3_bucket_policy"))["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    rule = synth.one(stack, "aws_s3_bucket_lifecycle_configuration")["rule"][0]
-    assert rule["status"] == "Enabled" and rule["noncurrent_version_expiration"][0]["noncurrent_days"] > 0
+    [rule] = synth.one(stack, "aws_s3_bucket_lifecycle_configuration")["rule"]
+    assert rule["status"] == "Enabled"
+    # Old state versions expire after 90 days, but the newest keep_state_versions (10 unless the
+    # file says otherwise; null: by age alone) are always kept.
+    raw = yaml.safe_load((ENVIRONMENTS_DIR / f"{env.name}.yaml").read_text())["state_backend"]
+    expiration = {"noncurrent_days": 90}
+    if raw.get("keep_state_versions", 10) is not None:
+        expiration["newer_noncurrent_versions"] = raw.get("keep_state_versions", 10)
+    assert rule["noncurrent_version_expiration"] == [expiration]
 
 
 # --- network -------------------------------------------------------------------------------------
@@ -273,20 +287,43 @@ def test_fargate_profiles_with_scoped_pod_execution_role(synth: Synth, env: Envi
         assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(f":fargateprofile/{env.cluster_name}/*")
 
 
+# The EKS access policies an access level maps to, from the AWS list of access policies
+# (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html): cluster-wide
+# admin is cluster-admin; admin in namespaces is the namespace admin policy.
+EKS_ACCESS_POLICY = {
+    ("admin", "cluster"): "AmazonEKSClusterAdminPolicy",
+    ("admin", "namespace"): "AmazonEKSAdminPolicy",
+    ("edit", "cluster"): "AmazonEKSEditPolicy",
+    ("edit", "namespace"): "AmazonEKSEditPolicy",
+    ("view", "cluster"): "AmazonEKSViewPolicy",
+    ("view", "namespace"): "AmazonEKSViewPolicy",
+}
+
+
 def test_access_entries_map_roles_to_policies_and_scopes(synth: Synth, env: EnvironmentConfig) -> None:
+    """Each association is paired with its entry through ``principal_arn`` (never list position),
+    and the role -> (policy, scope) map equals the environment file's, read as plain YAML."""
     stack = f"{env.name}-cluster"
-    entries = list(synth.resources(stack, "aws_eks_access_entry").values())
-    associations = list(synth.resources(stack, "aws_eks_access_policy_association").values())
-    assert [e["principal_arn"] for e in entries] == [a.role_arn for a in env.cluster.access_entries]
-    expected_policy = {"admin": "AmazonEKSClusterAdminPolicy", "edit": "AmazonEKSEditPolicy", "view": "AmazonEKSViewPolicy"}
-    for entry, association in zip(env.cluster.access_entries, associations, strict=True):
-        policy_name = association["policy_arn"].rsplit("/", 1)[-1]
-        if entry.namespaces:
-            assert association["access_scope"] == {"type": "namespace", "namespaces": list(entry.namespaces)}
-            assert policy_name == ("AmazonEKSAdminPolicy" if entry.access == "admin" else expected_policy[entry.access])
-        else:
-            assert association["access_scope"] == {"type": "cluster"}
-            assert policy_name == expected_policy[entry.access]
+    raw = yaml.safe_load((ENVIRONMENTS_DIR / f"{env.name}.yaml").read_text())["cluster"].get("access_entries", [])
+    expected = {}
+    for item in raw:
+        scope = "namespace" if item.get("namespaces") else "cluster"
+        expected[item["role_arn"]] = (
+            f"arn:aws:eks::aws:cluster-access-policy/{EKS_ACCESS_POLICY[(item['access'], scope)]}",
+            {"type": "namespace", "namespaces": item["namespaces"]} if scope == "namespace" else {"type": "cluster"},
+        )
+    assert expected, f"{env.name}.yaml has no access entries: the test would pass vacuously"
+    entries = synth.resources(stack, "aws_eks_access_entry")
+    assert sorted(e["principal_arn"] for e in entries.values()) == sorted(expected)
+    assert all(e["type"] == "STANDARD" for e in entries.values())
+    granted = {}
+    for association in synth.resources(stack, "aws_eks_access_policy_association").values():
+        ref = re.fullmatch(r"\$\{aws_eks_access_entry\.([\w-]+)\.principal_arn\}", association["principal_arn"])
+        assert ref, f"association principal is not an access entry of this stack: {association['principal_arn']}"
+        principal = entries[ref.group(1)]["principal_arn"]
+        assert principal not in granted, f"{principal} has two policy associations"
+        granted[principal] = (association["policy_arn"], association["access_scope"])
+    assert granted == expected
 
 
 # --- storage -------------------------------------------------------------------------------------
@@ -302,8 +339,37 @@ def test_efs_encrypted_with_cluster_key_mounted_in_every_private_subnet(synth: S
     (rule,) = synth.resources(stack, "aws_vpc_security_group_ingress_rule").values()
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == ("tcp", 2049, 2049, env.network.vpc_cidr)
     assert synth.resources(stack, "aws_vpc_security_group_egress_rule") == {}
-    points = synth.resources(stack, "aws_efs_access_point")
-    assert len(points) == len(env.storage.efs_access_points)
-    for point in points.values():
-        assert point["root_directory"]["path"] in {ap.path for ap in env.storage.efs_access_points.values()}
-        assert "uid" in point["posix_user"]
+    # Each access point as the environment file gives it (read as plain YAML): owner and mode of
+    # the directory EFS creates, and the POSIX identity every NFS request through it uses.
+    raw = yaml.safe_load((ENVIRONMENTS_DIR / f"{env.name}.yaml").read_text())["storage"].get("efs_access_points", {})
+    expected = {
+        ap["path"]: (
+            {"uid": ap["uid"], "gid": ap["gid"]},
+            {"owner_uid": ap["uid"], "owner_gid": ap["gid"], "permissions": str(ap.get("permissions", "0750"))},
+        )
+        for ap in raw.values()
+    }
+    assert all(uid != 0 for (ids, _) in expected.values() for uid in ids.values()), "use a non-root identity in the files"
+    points = synth.resources(stack, "aws_efs_access_point").values()
+    got = {p["root_directory"]["path"]: (p["posix_user"], p["root_directory"]["creation_info"]) for p in points}
+    assert got == expected
+
+
+def test_efs_backup_policy_unless_the_file_turns_backups_off(synth: Synth, environments: dict[str, EnvironmentConfig]) -> None:
+    """AWS Backup's automatic backups are on for every file system; only an environment file that
+    says ``efs_backups: false`` (the emulator's) goes without."""
+    seen = set()
+    for name in environments:
+        raw = yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()).get("storage", {})
+        if raw.get("efs") is False:
+            continue
+        policies = list(synth.resources(f"{name}-storage", "aws_efs_backup_policy").values())
+        if raw.get("efs_backups", True):
+            [fs] = synth.resources(f"{name}-storage", "aws_efs_file_system")
+            assert policies == [
+                {**policies[0], "file_system_id": f"${{aws_efs_file_system.{fs}.id}}", "backup_policy": {"status": "ENABLED"}}
+            ], name
+        else:
+            assert policies == [], name
+        seen.add(raw.get("efs_backups", True))
+    assert seen == {True, False}, "the environments should exercise backups on and off"

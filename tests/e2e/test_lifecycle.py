@@ -22,9 +22,9 @@ from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, 
 from modules import karpenter_charts
 from environments.eks_versions import ADDON_VERSIONS
 from modules.access_entries import access_policy_arn
-from modules.addons.registry import bucket_name, enabled, queue_name, role_name
 from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
 from modules.karpenter_policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
+import addon_facts
 from e2e.e2e_support import copy_stacks, phase, wide_environment
 from e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
 from tools.plan_report import EXIT_HIGH_RISK
@@ -78,16 +78,18 @@ class AddonsAwsSide:
 
 
 def _addons_aws_side(env: EnvironmentConfig) -> AddonsAwsSide:
-    roles: dict[str, tuple[str, str]] = {}
-    buckets: list[str] = []
-    queue = None
-    for addon, options in enabled(env):
-        needs = addon.aws_needs(options)
-        buckets += [bucket_name(env, addon, b.purpose) for b in needs.buckets]
-        if needs.interruption_queue:
-            queue = queue_name(env)
-        if addon.service_account is not None and addon.uses_role(options):
-            roles[role_name(env, addon)] = (addon.namespace, addon.service_account.name)
+    # Expected from the upstream projects (tests/addon_facts.py), not from the add-on specs.
+    roles = {
+        f"{env.cluster_name}-{name}": (addon_facts.RELEASES[name][1], addon_facts.SERVICE_ACCOUNTS[name])
+        for name, options in env.addons.items()
+        if addon_facts.calls_aws(name, options)
+    }
+    buckets = [
+        f"{env.name}-{env.account_id}-{name}-{purpose}"
+        for name, purposes in addon_facts.expected_bucket_purposes(env.addons).items()
+        for purpose in purposes
+    ]
+    queue = f"{env.cluster_name}-node-termination" if addon_facts.needs_interruption_queue(env.addons) else None
     if env.karpenter is not None:  # Karpenter's controller role and queue are in the same stack
         roles[karpenter_charts.controller_role_name(env)] = (karpenter_charts.NAMESPACE, "karpenter")
         if env.karpenter.interruption_handling:
