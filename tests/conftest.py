@@ -75,15 +75,47 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return Synth(outdir)
 
 
+# Reference files (official IAM documents, chart defaults, packaged chart archives) beside the
+# repository, or where PLATFORM_REFERENCE_DIR points.
+REFERENCE = Path(os.environ.get("PLATFORM_REFERENCE_DIR") or ROOT.parent / "shared" / "reference")
+
+
+def in_ci() -> bool:
+    """``CI=true`` (GitHub Actions and most CI systems set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require(present: object, what: str, how: str) -> None:
+    """Stop a test that needs something this machine lacks (Terraform, the provider mirror, Helm,
+    a chart archive, the reference files, checkov).
+
+    Locally it is a skip whose reason ``-ra`` shows; with ``CI=true`` it is a failure, so a CI
+    image that lost a tool cannot stay green by skipping everything that uses it.
+    """
+    if present:
+        return
+    message = f"{what} not found: {how}"
+    if in_ci():
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require_reference(*parts: str) -> Path:
+    """A path under the reference directory, or a skip (locally) / failure (CI) naming it."""
+    path = REFERENCE.joinpath(*parts)
+    require(path.exists(), f"reference file {path}", "put ../shared/reference beside the repository or set PLATFORM_REFERENCE_DIR")
+    return path
+
+
 @pytest.fixture(scope="session")
 def tf_env() -> dict[str, str]:
-    """Environment for offline Terraform with the local hashicorp/aws mirror; skips (with the
-    reason shown) on a machine without terraform or the mirror."""
+    """Environment for offline Terraform with the local hashicorp/aws mirror; a visible skip on a
+    machine without terraform or the mirror, a failure in CI."""
     from tools.terraform import terraform_env
 
     env = terraform_env()
-    if env is None:
-        pytest.skip("no terraform binary or no local mirror of hashicorp/aws 5.100.0 on this machine")
+    require(env is not None, "terraform or the local mirror of hashicorp/aws 5.100.0", "install terraform and the provider mirror (TF_PROVIDER_MIRROR)")
+    assert env is not None
     return env
 
 

@@ -18,11 +18,10 @@ import pytest
 import yaml
 
 import addon_facts
-from conftest import ROOT, Synth, run_main
+from conftest import REFERENCE, ROOT, Synth, require, require_reference, run_main
 from environments import EnvironmentConfig, load_environments
 from modules.addons.registry import ADDONS, BY_CLASS, BY_NAME
 
-REFERENCE = ROOT.parent / "shared" / "reference"
 CHARTS = REFERENCE / "charts"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 REMOTE = re.compile(r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)\}$")
@@ -161,9 +160,7 @@ def role_policies(s: Synth, env: EnvironmentConfig) -> dict[str, list[dict[str, 
 
 
 def reference_chart(name: str) -> Path:
-    if not CHARTS.is_dir():
-        pytest.skip(f"chart reference files not found at {CHARTS} (../shared/reference beside the repository)")
-    return CHARTS / name
+    return require_reference("charts", name)
 
 
 # ---------------------------------------------------------------------------- releases
@@ -344,10 +341,9 @@ def test_policies_are_scoped_to_this_environments_resources(all_envs) -> None:
 
 
 def official_policy(file: str) -> list[dict[str, Any]]:
-    path = REFERENCE / "iam" / file
-    if not path.exists():
-        pytest.skip(f"reference IAM documents not found at {path.parent}")
-    return json.loads(path.read_text())["Statement"]
+    """The official document: the project's verbatim copy in modules/addons/policies (compared
+    with ../shared/reference/iam by test_addons_config), read as a file, not through the spec."""
+    return json.loads((ROOT / "modules" / "addons" / "policies" / file).read_text())["Statement"]
 
 
 def test_load_balancer_controller_role_has_the_official_policy_plus_only_the_vpc_condition(all_envs) -> None:
@@ -609,8 +605,7 @@ def test_full_addons_aws_stack_passes_terraform_validate(extremes, tf_env: dict[
 def test_full_addons_aws_stack_passes_checkov_with_reasons_for_every_skip(extremes, tmp_path: Path) -> None:
     from tools.checkov_gate import CHECKOV, evaluate
 
-    if not CHECKOV.exists():
-        pytest.skip(f"checkov is not installed at {CHECKOV} (make checkov-venv)")
+    require(CHECKOV.exists(), f"checkov at {CHECKOV}", "make checkov-venv")
     s, _ = extremes
     root = tmp_path / "stacks"
     shutil.copytree(s.outdir / "stacks" / "full-addons-aws", root / "full-addons-aws")

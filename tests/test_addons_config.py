@@ -101,10 +101,13 @@ def test_checked_in_environments_enable_valid_subsets(environments: dict) -> Non
 
 
 def test_load_balancer_policy_is_the_official_document_for_the_pinned_version() -> None:
-    reference = REFERENCE / "iam" / "aws-load-balancer-controller_iam_policy_v3.5.0.json"
-    if not reference.exists():
-        pytest.skip(f"reference IAM documents not found at {reference.parent}")
+    from conftest import require_reference
+
+    reference = require_reference("iam", "aws-load-balancer-controller_iam_policy_v3.5.0.json")
     from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController, official_statements
 
     assert AwsLoadBalancerController.chart.version == "3.5.0"  # the file name's version
     assert list(official_statements()) == json.loads(reference.read_text())["Statement"]
+    # The copy in the repository, byte for byte as JSON: what the synthesized-policy test reads.
+    copy = ROOT / "modules" / "addons" / "policies" / reference.name
+    assert json.loads(copy.read_text()) == json.loads(reference.read_text())

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Synth
+from tests.conftest import Synth, require
 from tools.checkov_gate import CHECKOV, evaluate
 
-pytestmark = pytest.mark.skipif(not CHECKOV.exists(), reason="checkov venv missing: run `make checkov-venv`")
+
+@pytest.fixture(autouse=True)
+def _checkov_installed() -> None:
+    require(CHECKOV.exists(), f"checkov at {CHECKOV}", "make checkov-venv")
 
 
 @pytest.fixture(scope="module")
