@@ -194,7 +194,21 @@ def test_kms_key_rotates_with_explicit_policy_and_alias(synth: Synth, env: Envir
     key = synth.one(stack, "aws_kms_key")
     assert key["enable_key_rotation"] is True
     statements = policy(key)["Statement"]
-    assert {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{env.account_id}:root"}, "Action": "kms:*", "Resource": "*"} in statements
+    # The key policy is exactly: the account administers the key through IAM (the default key
+    # policy), and CloudWatch Logs in this region may use it only for the cluster's log group
+    # (AWS docs, "Encrypt log data in CloudWatch Logs using AWS KMS"). Nothing else, nobody else.
+    log_group = f"arn:aws:logs:{env.region}:{env.account_id}:log-group:/aws/eks/{env.cluster_name}/cluster"
+    assert sorted(statements, key=lambda st: st["Sid"]) == [
+        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{env.account_id}:root"}, "Action": "kms:*", "Resource": "*"},
+        {
+            "Sid": "CloudWatchLogsEncrypt",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{env.region}.amazonaws.com"},
+            "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [log_group]}},
+        },
+    ]
     assert synth.one(stack, "aws_kms_alias")["name"] == f"alias/{env.cluster_name}-eks"
 
 
