@@ -32,9 +32,18 @@ def run_main(outdir: Path, *, env_dir: Path | None = None, only: str | None = No
     return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
+def in_ci() -> bool:
+    """``CI=true`` (GitHub Actions and most CI systems set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 def missing_prerequisite(reason: str) -> NoReturn:
-    """A test cannot run because a tool or input is missing on this machine (Helm, chart archives):
-    skip with the reason printed. The one place to make such absences fail instead (e.g. in CI)."""
+    """A test cannot run because a tool or input is missing on this machine (Terraform, the
+    provider mirror, Helm, chart archives, reference files, checkov): a skip with the reason
+    printed (``-ra``) on a developer machine; with ``CI=true`` a failure, so a CI image that lost a
+    tool cannot stay green by skipping everything that uses it."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
     pytest.skip(reason)
 
 
@@ -80,24 +89,10 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 REFERENCE = Path(os.environ.get("PLATFORM_REFERENCE_DIR") or ROOT.parent / "shared" / "reference")
 
 
-def in_ci() -> bool:
-    """``CI=true`` (GitHub Actions and most CI systems set it)."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
 def require(present: object, what: str, how: str) -> None:
-    """Stop a test that needs something this machine lacks (Terraform, the provider mirror, Helm,
-    a chart archive, the reference files, checkov).
-
-    Locally it is a skip whose reason ``-ra`` shows; with ``CI=true`` it is a failure, so a CI
-    image that lost a tool cannot stay green by skipping everything that uses it.
-    """
-    if present:
-        return
-    message = f"{what} not found: {how}"
-    if in_ci():
-        pytest.fail(f"CI=true and {message}", pytrace=False)
-    pytest.skip(message)
+    """``missing_prerequisite("<what> not found: <how>")`` unless ``present``."""
+    if not present:
+        missing_prerequisite(f"{what} not found: {how}")
 
 
 def require_reference(*parts: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Synth
+from conftest import ROOT, Synth, missing_prerequisite
 from environments import EnvironmentConfig
 from environments.karpenter import KARPENTER_VERSION
 from modules import karpenter_charts as spec
@@ -29,7 +29,7 @@ TEMPLATE = REFERENCE / "iam" / "karpenter_cloudformation_v1.14.1.yaml"
 
 def reference(path: Any) -> Any:
     if not path.exists():
-        pytest.skip(f"{path} not found (../shared/reference beside the repository)")
+        missing_prerequisite(f"{path} not found (../shared/reference beside the repository)")
     return path
 
 

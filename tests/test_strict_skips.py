@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require
+from conftest import ROOT, missing_prerequisite, require
 
 NEEDS_TERRAFORM = '''
 def test_needs_terraform(tf_env):
@@ -29,6 +29,12 @@ def test_require_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(pytest.fail.Exception, match="CI=true and helm 3.17.2 not found: make helm"):
         require(None, "helm 3.17.2", "make helm")
     require(Path("/"), "the root directory", "never missing")  # present: no outcome at all
+    # What the render tests call for Helm and the chart archives (tests/render_support.py).
+    with pytest.raises(pytest.fail.Exception, match="CI=true and chart archive missing"):
+        missing_prerequisite("chart archive missing: loki-18.11.0.tgz")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="chart archive missing"):
+        missing_prerequisite("chart archive missing: loki-18.11.0.tgz")
 
 
 @pytest.mark.parametrize(("ci", "outcome"), [(None, "1 skipped"), ("true", "1 error")])
