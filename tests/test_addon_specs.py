@@ -305,7 +305,7 @@ def test_storage_addons_values(envs) -> None:
         assert loki["loki"]["limits_config"] == {"retention_period": f"{o['loki'].retention_days * 24}h"}
         assert loki["loki"]["compactor"] == {"retention_enabled": True, "delete_request_store": "s3"}
         assert loki["loki"]["auth_enabled"] is False and loki["minio"] == {"enabled": False}
-        assert loki["chunksCache"] == {"enabled": o["loki"].chunks_cache}
+        assert loki["chunksCache"]["enabled"] is o["loki"].chunks_cache
         [schema] = loki["loki"]["schemaConfig"]["configs"]
         assert (schema["store"], schema["object_store"], schema["schema"]) == ("tsdb", "s3", "v13") and schema["index"]["period"] == "24h"
         tempo = values(env, "tempo")
