@@ -111,7 +111,6 @@ CASES = [
     # access entries and cluster
     ("unknown-access-level", entry(access="owner"), "cluster.access_entries.0.access", "'admin', 'edit' or 'view'"),
     ("access-namespace-invalid", entry(namespaces=["Apps"]), "cluster.access_entries.0.namespaces.0", "should match pattern"),
-    ("access-entries-without-api-authentication", cluster(api_authentication=False), "cluster.access_entries", "access entries need api_authentication: true"),
     ("public-cidrs-without-public-endpoint", cluster(endpoint_public_access=False), "cluster.public_access_cidrs", "set only when endpoint_public_access is true"),
     ("public-cidr-not-a-network", cluster(public_access_cidrs=["203.0.113.1/24"]), "cluster.public_access_cidrs.0", "is not an IPv4 network"),
     ("unknown-log-type", cluster(log_types=["api", "kubelet"]), "cluster.log_types.1", "'api', 'audit', 'authenticator', 'controllerManager' or 'scheduler'"),
