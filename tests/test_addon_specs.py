@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,19 @@ EXTRA_ACTIONS = {
     "loki": S3_WITH_KMS_KEY,
     "tempo": S3_WITH_KMS_KEY,
 }
+
+
+@cache
+def chart_files(name: str) -> tuple[Any, Any]:
+    """The chart's values.yaml and values.schema.json (None without one), parsed once per process."""
+    chart = require_reference("charts", name)
+    schema_file = chart / "values.schema.json"
+    return yaml.safe_load((chart / "values.yaml").read_text()), json.loads(schema_file.read_text()) if schema_file.exists() else None
+
+
+@cache
+def official_actions(name: str) -> frozenset[str]:
+    return frozenset(actions(json.loads(require_reference("iam", OFFICIAL[name]).read_text())["Statement"]))
 
 
 def _env(tmp: Path, name: str, addons: dict[str, Any]) -> EnvironmentConfig:
@@ -129,10 +143,7 @@ def test_every_values_key_is_the_charts_and_the_merge_satisfies_its_schema(envs)
 
     for env in envs:
         for addon in ADDONS:
-            chart = require_reference("charts", addon.name)
-            defaults = yaml.safe_load((chart / "values.yaml").read_text())
-            schema_file = chart / "values.schema.json"
-            schema = json.loads(schema_file.read_text()) if schema_file.exists() else None
+            defaults, schema = chart_files(addon.name)
             got = values(env, addon.name)
             assert not _unknown_keys(got, defaults, schema, OPEN_PATHS.get(addon.name, {})), (env.name, addon.name)
             if schema:
@@ -164,8 +175,7 @@ def test_every_action_is_in_the_official_policy_or_documented_beside_it(envs) ->
             if not addon_facts.calls_aws(addon.name, env.addons[addon.name]):
                 assert statements == [], addon.name
                 continue
-            official = json.loads(require_reference("iam", OFFICIAL[addon.name]).read_text())["Statement"]
-            allowed = actions(official) | EXTRA_ACTIONS.get(addon.name, set())
+            allowed = official_actions(addon.name) | EXTRA_ACTIONS.get(addon.name, set())
             assert actions(statements) <= allowed, (addon.name, sorted(actions(statements) - allowed))
             assert all(st["Effect"] == "Allow" and re.fullmatch(r"[A-Za-z0-9]+", st.get("Sid", "x")) for st in statements)
 
