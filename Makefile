@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 TOOLS_DIR := .work/tools
 HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `make render` (below)
+MUTATE_VENV := .venv-mutate
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv checkov-venv synth test test-unit validate checkov bench clean
+.PHONY: help venv checkov-venv synth test test-unit validate checkov bench clean mutate
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +24,13 @@ $(VENV)/.installed: requirements.txt
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+$(MUTATE_VENV)/.installed: requirements-mutate.txt $(VENV)/.installed
+	$(PYTHON) -m venv $(MUTATE_VENV)
+	@# .venv's packages after mutmut's own: the tests run with the project's pins.
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > "$$($(MUTATE_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/project-venv.pth"
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv with the pinned dependencies
@@ -43,6 +51,10 @@ checkov: synth checkov-venv ## checkov over every synthesized stack (skips only 
 
 bench: venv ## Median synth seconds and peak RSS, project vs normal provider imports
 	$(PY) bench/synth_bench.py
+
+MODULE ?=
+mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one worker (MODULE=tools/plan_report.py for one; ~N min all)
+	$(MUTATE_VENV)/bin/python -m tools.mutate $(MODULE)
 
 clean: ## Remove generated output (keeps the venvs)
 	rm -rf cdktf.out .work .pytest_cache
