@@ -35,6 +35,7 @@ CALLS_AWS: dict[str, Any] = {
     "sealed-secrets": False,
     "tigera-operator": False,
     "kube-prometheus-stack": False,
+    "headlamp": False,  # the Kubernetes UI: Kubernetes API only
 }
 
 # Buckets the add-on stores data in: Loki needs chunks and ruler buckets (the chart refuses to
@@ -58,6 +59,7 @@ RELEASES: dict[str, tuple[str, str]] = {
     "loki": ("https://grafana-community.github.io/helm-charts", "loki"),
     "tempo": ("https://grafana-community.github.io/helm-charts", "tempo"),
     "tigera-operator": ("https://docs.tigera.io/calico/charts", "tigera-operator"),
+    "headlamp": ("https://kubernetes-sigs.github.io/headlamp/", "headlamp"),
 }
 
 

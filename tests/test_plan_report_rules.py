@@ -168,7 +168,7 @@ def test_kms_key_replacement_is_a_scheduled_deletion_with_the_default_window(tmp
 
 def test_cluster_update_without_encryption_change_is_not_flagged(tmp_path) -> None:
     config = [{"provider": [{"key_arn": "arn:a"}], "resources": ["secrets"]}]
-    change = rc("aws_eks_cluster", "eks", ["update"], {"version": "1.32", "encryption_config": config}, {"version": "1.33", "encryption_config": config})
+    change = rc("aws_eks_cluster", "eks", ["update"], {"enabled_cluster_log_types": ["api"], "encryption_config": config}, {"enabled_cluster_log_types": ["api", "audit"], "encryption_config": config})
     assert risks_of(tmp_path, change) == []
 
 
