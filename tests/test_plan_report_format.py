@@ -218,7 +218,8 @@ def test_report_layout(tmp_path: Path) -> None:
     empty = load_plan("dev-state", plan_file(tmp_path, "e"))
     plans = [network, cluster, empty]
     report = render(plans, assess(plans), max_resources=2)
-    assert report == (
+    # Other sections (the stack graph) may sit between these blocks; each block is exact, in order.
+    blocks = [
         "## Terraform plan review\n"
         "\n"
         "**Risk: HIGH** - 3 stack(s), 5 resource change(s).\n"
@@ -227,13 +228,11 @@ def test_report_layout(tmp_path: Path) -> None:
         "|---|---:|---:|---:|---:|\n"
         "| dev-network | 3 | 0 | 0 | 1 |\n"
         "| dev-cluster (plan errored) | 0 | 1 | 0 | 0 |\n"
-        "| dev-state | 0 | 0 | 0 | 0 |\n"
-        "\n"
+        "| dev-state | 0 | 0 | 0 | 0 |\n",
         "### Risk\n"
         "\n"
         "- **HIGH** `dev-network` `aws_vpc.v`: The VPC (everything in it, the cluster included, must go first) will be destroyed.\n"
-        "- medium `dev-cluster` `aws_eks_node_group.g`: Node group nodes are replaced one batch at a time (version changes): expect pod evictions.\n"
-        "\n"
+        "- medium `dev-cluster` `aws_eks_node_group.g`: Node group nodes are replaced one batch at a time (version changes): expect pod evictions.\n",
         "### dev-network\n"
         "\n"
         "create (3):\n"
@@ -251,8 +250,11 @@ def test_report_layout(tmp_path: Path) -> None:
         "\n"
         "### dev-state\n"
         "\n"
-        "No changes.\n"
-    )
+        "No changes.\n",
+    ]
+    assert report.startswith(blocks[0]) and report.endswith(blocks[-1]), report
+    positions = [report.find(b) for b in blocks]
+    assert -1 not in positions and positions == sorted(positions), report
     medium_only = render([cluster], assess([cluster]))
     assert "**Risk: medium** - 1 stack(s), 1 resource change(s)." in medium_only
     assert "No change on the EKS risk list" not in medium_only
