@@ -53,7 +53,7 @@ bench: venv ## Median synth seconds and peak RSS, project vs normal provider imp
 	$(PY) bench/synth_bench.py
 
 MODULE ?=
-mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one worker (MODULE=tools/plan_report.py for one; ~N min all)
+mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one worker; MODULE=tools/plan_report.py for one (docs/testing.md)
 	$(MUTATE_VENV)/bin/python -m tools.mutate $(MODULE)
 
 clean: ## Remove generated output (keeps the venvs)
