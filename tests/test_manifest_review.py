@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Synth, run_main
+from conftest import Synth, missing_prerequisite, run_main
 from render_support import helm, rendered  # noqa: F401 (fixtures)
 from tools.plan_report import EXIT_HIGH_RISK, main
-from tools.render.charts import find_chart, search_dirs
+from tools.render.charts import ChartMissing, find_chart, search_dirs
 from tools.render.environment import EnvironmentRender
 from tools.review.manifests import ReleaseDiff, diff_objects
 
@@ -53,7 +53,11 @@ def _releases(synth: Synth, stack: str) -> dict[str, tuple[str, dict]]:
 def bumped_charts(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """metrics-server 3.13.2: the pinned 3.13.1 with app 0.8.2 and a third selector label."""
     work = tmp_path_factory.mktemp("bump")
-    with tarfile.open(find_chart("metrics-server", "3.13.1", search_dirs())) as tgz:
+    try:
+        archive = find_chart("metrics-server", "3.13.1", search_dirs())
+    except ChartMissing as exc:
+        missing_prerequisite(f"chart archive missing: {exc}")
+    with tarfile.open(archive) as tgz:
         tgz.extractall(work, filter="data")
     helpers = work / "metrics-server" / "templates" / "_helpers.tpl"
     helpers.write_text(helpers.read_text().replace(
