@@ -56,6 +56,11 @@ def write_environment(directory: Path, change: Callable[[dict[str, Any]], None] 
     # The add-ons' AWS side (<env>-addons-aws) is applied by the lifecycle tests; leaving it out
     # here keeps this module to about three minutes.
     raw.pop("addons", None)
+    # Without add-ons, teams (each gets an external-secrets SecretStore) and Karpenter (its AWS
+    # side lives in <env>-addons-aws) go too; the lifecycle tests apply them.
+    raw.pop("teams", None)
+    raw.pop("karpenter", None)
+    raw["cluster"].pop("autoscaler", None)
     if change:
         change(raw)
     directory.mkdir(parents=True, exist_ok=True)
