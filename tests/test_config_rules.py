@@ -164,3 +164,15 @@ def test_each_rule_rejects_its_bad_input_at_its_field(tmp_path: Path, mutate: Ca
 def test_the_cases_are_distinct() -> None:
     ids = [case[0] for case in CASES]
     assert len(ids) == len(set(ids))
+
+
+def test_the_backend_discriminator_reads_dicts_and_models() -> None:
+    """``kind`` picks the backend model; a file without it is S3 (the default), and an already
+    built backend model keeps its own kind."""
+    from environments.schema import CloudStateBackend, S3StateBackend, _backend_kind
+
+    assert _backend_kind({"kind": "cloud"}) == "cloud" and _backend_kind({"bucket": "b"}) == "s3"
+    s3 = S3StateBackend(bucket="acme-state", region="eu-west-1")
+    cloud = CloudStateBackend.model_validate(CLOUD)
+    assert (_backend_kind(s3), _backend_kind(cloud)) == ("s3", "cloud")
+    assert _backend_kind(object()) == "s3"

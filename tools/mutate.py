@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".work" / "mutate"
 
-CONFIG_TESTS = ("tests/test_config.py", "tests/test_config_rules.py", "tests/test_config_layering.py", "tests/test_addons_config.py")
+CONFIG_TESTS = ("tests/test_config.py", "tests/test_config_rules.py", "tests/test_loader_errors.py", "tests/test_config_layering.py", "tests/test_addons_config.py")
 ADDON_TESTS = ("tests/test_addons_config.py", "tests/test_addon_specs.py")
 PLAN_TESTS = ("tests/test_plan_report.py", "tests/test_plan_report_rules.py", "tests/test_plan_report_format.py")
 
