@@ -223,6 +223,21 @@ class S3StateBackend(Strict):
     tls_only_policy: bool = True
     """Bucket policy denying plain-HTTP access. ``false`` only for an emulator that applies a
     conditioned Deny unconditionally (moto) and is reached over plain HTTP on loopback."""
+    enforce_state_key: bool = True
+    """Bucket policy denying any state write that asks for an encryption other than the bucket's
+    default (SSE-KMS with the state key). ``false`` only for an emulator that applies a conditioned
+    Deny unconditionally (moto)."""
+
+    @model_validator(mode="after")
+    def _alias_safe(self) -> Self:
+        # The state key's alias is alias/<bucket>-state; alias names allow [A-Za-z0-9/_-] only
+        # (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html).
+        if "." in self.bucket:
+            raise ValueError(
+                f"bucket: {self.bucket!r} contains '.', which the state key's alias (alias/<bucket>-state) "
+                "cannot hold; use '-' instead"
+            )
+        return self
 
     @property
     def state_stack_remote(self) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -37,6 +40,8 @@ def private_bucket(
     expire_days: int | None = None,
     noncurrent: tuple[int, int | None] | None = None,
     tls_only: bool = True,
+    deny: Callable[[str], list[dict[str, Any]]] | None = None,
+    expire_delete_markers: bool = False,
     skips: tuple[tuple[str, str], ...] = (),
 ) -> S3Bucket:
     """Add to ``scope`` a bucket that is SSE-KMS encrypted with ``kms_key_arn`` (bucket key on),
@@ -44,7 +49,9 @@ def private_bucket(
 
     ``noncurrent`` is (days, versions to keep) for expiring old versions of a versioned bucket;
     versions to keep ``None`` expires by age alone. ``tls_only=False`` leaves out the TLS-only
-    bucket policy (an emulator reached over plain HTTP, docs/emulator.md).
+    bucket policy (an emulator reached over plain HTTP, docs/emulator.md). ``deny`` returns further
+    Deny statements of the bucket policy given the bucket ARN. ``expire_delete_markers`` removes a
+    delete marker once no older version is left behind it (a versioned bucket's deleted objects).
     ``skips`` are checkov exceptions for the bucket, each with its reason.
     """
     b = S3Bucket(scope, "bucket", bucket=bucket)
@@ -76,23 +83,20 @@ def private_bucket(
         restrict_public_buckets=True,
     )
     S3BucketOwnershipControls(scope, "ownership", bucket=b.id, rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-    if tls_only:
-        S3BucketPolicy(
-            scope,
-            "tls-only",
-            bucket=b.id,
-            policy=document(
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [b.arn, f"{b.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ),
-            depends_on=[block],
-        )
+    statements = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [b.arn, f"{b.arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ] if tls_only else []
+    statements += deny(b.arn) if deny else []
+    if statements:
+        # One policy per bucket: the construct ID stays "tls-only" so existing buckets keep theirs in place.
+        S3BucketPolicy(scope, "tls-only", bucket=b.id, policy=document(*statements), depends_on=[block])
     S3BucketLifecycleConfiguration(
         scope,
         "lifecycle",
@@ -105,7 +109,12 @@ def private_bucket(
                 abort_incomplete_multipart_upload=[
                     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=abort_uploads_days)
                 ],
-                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)] if expire_days else None,
+                # A bucket-wide expiration is either by age or of lone delete markers, never both (S3 API).
+                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)]
+                if expire_days
+                else [S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)]
+                if expire_delete_markers
+                else None,
                 noncurrent_version_expiration=[
                     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
                         noncurrent_days=noncurrent[0], newer_noncurrent_versions=noncurrent[1]

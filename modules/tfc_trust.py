@@ -22,17 +22,19 @@ class TfcTrustOutputs:
     oidc_provider_arn: str
 
 
-def run_subject(organization: str, project: str, workspace_pattern: str) -> str:
-    """The ``sub`` claim pattern of a run token: any run phase (plan or apply) of the matching workspaces."""
-    return f"organization:{organization}:project:{project}:workspace:{workspace_pattern}:run_phase:*"
+def run_subject(organization: str, project: str, workspace: str) -> str:
+    """The ``sub`` claim pattern of a run token: any run phase (plan or apply) of one named workspace."""
+    return f"organization:{organization}:project:{project}:workspace:{workspace}:run_phase:*"
 
 
 class TfcTrust(Construct):
     """An IAM OIDC provider for the Terraform Cloud host (or a reference to the account's existing
-    one) and a role only runs of ``organization``/``project``/``workspace_pattern`` can assume.
+    one) and a role only runs of ``organization``/``project``/``workspaces`` can assume.
 
     The trust conditions on both the audience and the subject: without ``:sub`` any organization's
-    runs on the same host could assume the role.
+    runs on the same host could assume the role. Workspaces are matched by exact name, never by a
+    prefix pattern: ``platform-prod-*`` would also admit a later ``prod-dr`` environment's workspaces
+    (``platform-prod-dr-network``).
     """
 
     def __init__(
@@ -44,7 +46,7 @@ class TfcTrust(Construct):
         hostname: str,
         organization: str,
         project: str,
-        workspace_pattern: str,
+        workspaces: list[str],
         account_id: str,
     ) -> None:
         super().__init__(scope, id_)
@@ -59,7 +61,7 @@ class TfcTrust(Construct):
             self,
             "role",
             name=config.role_name,
-            description=f"Terraform Cloud runs of {organization}/{project}/{workspace_pattern}",
+            description=f"Terraform Cloud runs of {organization}/{project}/{', '.join(workspaces)}"[:1000],
             max_session_duration=3600,
             assume_role_policy=document(
                 {
@@ -68,7 +70,7 @@ class TfcTrust(Construct):
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {f"{host}:aud": config.audience},
-                        "StringLike": {f"{host}:sub": run_subject(organization, project, workspace_pattern)},
+                        "StringLike": {f"{host}:sub": [run_subject(organization, project, w) for w in workspaces]},
                     },
                 }
             ),

@@ -30,9 +30,9 @@ def default_tags(env: EnvironmentConfig, layer: str) -> dict[str, str]:
 class PlatformStack(TerraformStack):
     """Backend, aws provider and tags of every stack of an environment (subclasses add providers).
 
-    ``<env>-<layer>`` with state at ``s3://<bucket>/<env>/<layer>.tfstate`` (encrypted, S3-native
-    locking). With ``local_state`` the stack keeps its state on disk: only the state stack does,
-    until ``make bootstrap`` migrates it into its own bucket (docs/getting-started.md).
+    ``<env>-<layer>`` with state at ``s3://<bucket>/<env>/<layer>.tfstate`` (SSE-KMS with the state
+    key, S3-native locking). With ``local_state`` the stack keeps its state on disk: only the state
+    stack does, until ``make bootstrap`` migrates it into its own bucket (docs/getting-started.md).
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig, layer: str, *, local_state: bool = False) -> None:
@@ -74,7 +74,11 @@ class PlatformStack(TerraformStack):
             bucket=backend.bucket,
             key=state_key(env, layer),
             region=backend.region,
-            encrypt=True,
+            # No `encrypt`: with `encrypt = true` and no `kms_key_id` the backend asks for AES256 on
+            # every write, overriding the bucket's SSE-KMS default; `kms_key_id` only takes a literal
+            # key ARN or ID (not an alias), unknown until the state stack has run. Sending no
+            # header, every state and lock object gets the bucket default: SSE-KMS with the state
+            # key, which the bucket policy enforces (modules/state_bucket.py).
             access_key=emulator.access_key if emulator else None,
             secret_key=emulator.secret_key if emulator else None,
             skip_credentials_validation=True if emulator else None,

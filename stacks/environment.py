@@ -55,7 +55,7 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
     for stack in (network, cluster, storage, addons_aws, addons, teams_aws, teams):
         if stack is not None:
             stack.add_dependency(state)
-    return EnvironmentStacks(
+    stacks = EnvironmentStacks(
         state=state,
         network=network,
         cluster=cluster,
@@ -65,3 +65,5 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
         teams_aws=teams_aws,
         teams=teams,
     )
+    state.trust_layers([s.layer for s in stacks.in_apply_order()])
+    return stacks

@@ -12,7 +12,7 @@ from environments.schema import CloudStateBackend, EnvironmentConfig
 from modules.github_ci import GithubCi
 from modules.state_bucket import StateBucket
 from modules.tfc_trust import TfcTrust
-from stacks.base import AwsStack
+from stacks.base import AwsStack, workspace_name
 
 
 class StateStack(AwsStack):
@@ -20,19 +20,7 @@ class StateStack(AwsStack):
         super().__init__(scope, env, "state", local_state=not env.state_backend.state_stack_remote)
         backend = env.state_backend
         if isinstance(backend, CloudStateBackend):
-            trust = TfcTrust(
-                self,
-                "tfc-trust",
-                config=backend.dynamic_credentials,
-                hostname=backend.hostname,
-                organization=backend.organization,
-                project=backend.project,
-                workspace_pattern=f"{backend.workspace_prefix}-{env.name}-*",
-                account_id=env.account_id,
-            )
-            self.output("tfc_run_role_arn", trust.outputs.role_arn, "Set as TFC_AWS_RUN_ROLE_ARN in this environment's workspaces")
-            self.output("tfc_oidc_provider_arn", trust.outputs.oidc_provider_arn, "IAM OIDC provider trusted for Terraform Cloud")
-            return
+            return  # the trust names every workspace: added by trust_layers once all stacks exist
         bucket = StateBucket(
             self,
             "state-bucket",
@@ -40,6 +28,7 @@ class StateStack(AwsStack):
             account_id=env.account_id,
             keep_versions=backend.keep_state_versions,
             tls_only=backend.tls_only_policy,
+            enforce_state_key=backend.enforce_state_key,
         )
         self.output("state_bucket", bucket.bucket, "S3 bucket holding this environment's Terraform state")
         self.output("state_kms_key_arn", bucket.kms_key_arn, "KMS key encrypting the state objects")
@@ -50,3 +39,22 @@ class StateStack(AwsStack):
             )
             self.output("github_plan_role_arn", ci.outputs.plan_role_arn, "Role GitHub Actions assumes to plan (read-only)")
             self.output("github_apply_role_arn", ci.outputs.apply_role_arn, "Role GitHub Actions assumes to apply, in the GitHub environment of this name")
+
+    def trust_layers(self, layers: list[str]) -> None:
+        """With Terraform Cloud, the run role trusted by exactly the workspaces of ``layers`` (the
+        environment's stacks, this one included). Nothing to do for the S3 backend."""
+        env, backend = self.env, self.env.state_backend
+        if not isinstance(backend, CloudStateBackend):
+            return
+        trust = TfcTrust(
+            self,
+            "tfc-trust",
+            config=backend.dynamic_credentials,
+            hostname=backend.hostname,
+            organization=backend.organization,
+            project=backend.project,
+            workspaces=[workspace_name(env, layer) for layer in layers],
+            account_id=env.account_id,
+        )
+        self.output("tfc_run_role_arn", trust.outputs.role_arn, "Set as TFC_AWS_RUN_ROLE_ARN in this environment's workspaces")
+        self.output("tfc_oidc_provider_arn", trust.outputs.oidc_provider_arn, "IAM OIDC provider trusted for Terraform Cloud")

@@ -172,10 +172,18 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: S
     (statement,) = trust["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {"Federated": "${aws_iam_openid_connect_provider.%s.arn}" % next(iter(resources["aws_iam_openid_connect_provider"]))}
+    # Exact workspace names, one subject each, for every stack of the environment (issue 10.9).
+    layers = [n.removeprefix("tfc-") for n in cloud.stack_names if n.startswith("tfc-")]
     assert statement["Condition"] == {
         "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
-        "StringLike": {"app.terraform.io:sub": f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-*:run_phase:*"},
+        "StringLike": {
+            "app.terraform.io:sub": [
+                f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-{layer}:run_phase:*"
+                for layer in ("state", "network", "cluster", "storage", "addons-aws", "addons")
+            ]
+        },
     }
+    assert sorted(layers) == sorted(("state", "network", "cluster", "storage", "addons-aws", "addons"))
     attached = sorted(a["policy_arn"] for a in resources["aws_iam_role_policy_attachment"].values())
     assert attached == ["arn:aws:iam::111111111111:policy/platform-iam", "arn:aws:iam::aws:policy/PowerUserAccess"]
     assert {"tfc_run_role_arn", "tfc_oidc_provider_arn"} <= set(state["output"])
@@ -190,7 +198,23 @@ def test_migrated_state_stack_on_tfe_with_existing_provider(cloud: Synth) -> Non
     (statement,) = json.loads(role["assume_role_policy"])["Statement"]
     assert statement["Principal"] == {"Federated": "arn:aws:iam::111111111111:oidc-provider/tfe.example.com"}
     assert statement["Condition"]["StringEquals"] == {"tfe.example.com:aud": "aws.tfe.example.com"}
-    assert statement["Condition"]["StringLike"]["tfe.example.com:sub"].startswith(f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-*:")
+    subjects = statement["Condition"]["StringLike"]["tfe.example.com:sub"]
+    assert f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-state:run_phase:*" in subjects
+    assert all("-tfcmig-*" not in s for s in subjects)
+
+
+def test_tfc_trust_admits_no_workspace_of_an_environment_whose_name_extends_this_one(cloud: Synth) -> None:
+    """A later ``tfc-dr`` environment's workspaces (``platform-tfc-dr-network``) must not assume
+    ``tfc``'s role: IAM's StringLike matches ``*`` across hyphens, as fnmatch does."""
+    from fnmatch import fnmatchcase
+
+    (role,) = cloud.stack("tfc-state")["resource"]["aws_iam_role"].values()
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    subjects = statement["Condition"]["StringLike"]["app.terraform.io:sub"]
+    intruder = f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-dr-network:run_phase:apply"
+    own = f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-network:run_phase:apply"
+    assert not any(fnmatchcase(intruder, s) for s in subjects)
+    assert any(fnmatchcase(own, s) for s in subjects)
 
 
 def test_s3_environment_next_to_cloud_ones_is_unchanged(cloud: Synth) -> None:

@@ -45,7 +45,7 @@ def test_remote_state_in_s3_per_env_and_layer_with_native_locking(synth: Synth, 
         "bucket": env.state_backend.bucket,
         "key": f"{env.name}/{layer}.tfstate",
         "region": env.state_backend.region,
-        "encrypt": True,
+        # no "encrypt": the bucket's SSE-KMS default applies (tests/test_state_encryption.py)
         "use_lockfile": True,
     }
 
@@ -124,7 +124,7 @@ def test_state_bucket_is_versioned_encrypted_private_tls_only_with_lifecycle(syn
     assert "aws_kms_key" in sse["apply_server_side_encryption_by_default"]["kms_master_key_id"]
     block = synth.one(stack, "aws_s3_bucket_public_access_block")
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (deny,) = policy(synth.one(stack, "aws_s3_bucket_policy"))["Statement"]
+    deny = policy(synth.one(stack, "aws_s3_bucket_policy"))["Statement"][0]  # then the state-key denies (test_state_encryption)
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     [rule] = synth.one(stack, "aws_s3_bucket_lifecycle_configuration")["rule"]
     assert rule["status"] == "Enabled"

@@ -135,6 +135,23 @@ def test_cdktf_deploy_writes_each_stacks_state_to_the_bucket_the_state_stack_cre
     assert any(r["type"] == "aws_s3_bucket" for r in local_state["resources"])
 
 
+def test_every_state_and_lock_object_is_encrypted_with_the_state_key(deployed: Deployed) -> None:
+    """Issue 10.1: every version of every state object and of every lock object (``.tflock``, deleted
+    when the lock is released, so only its versions remain) is SSE-KMS with the state key, not the
+    AES256 the backend's ``encrypt = true`` used to ask for."""
+    s3 = deployed.emulator.client("s3", REGION)
+    state_key = deployed.emulator.client("kms", REGION).describe_key(KeyId=f"alias/{BUCKET}-state")["KeyMetadata"]["Arn"]
+    versions = s3.list_object_versions(Bucket=BUCKET)["Versions"]
+    seen: dict[str, int] = {}
+    for version in versions:
+        head = s3.head_object(Bucket=BUCKET, Key=version["Key"], VersionId=version["VersionId"])
+        assert (head.get("ServerSideEncryption"), head.get("SSEKMSKeyId")) == ("aws:kms", state_key), version["Key"]
+        suffix = version["Key"].rsplit(".", 1)[1]
+        seen[suffix] = seen.get(suffix, 0) + 1
+    # Three stacks' state (several versions each) and their released locks were all checked.
+    assert seen.get("tfstate", 0) >= 3 and seen.get("tflock", 0) >= 3, seen
+
+
 def test_cdktf_deploy_created_the_cluster_its_node_group_and_the_file_system(deployed: Deployed) -> None:
     eks = deployed.emulator.client("eks", REGION)
     cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
