@@ -61,9 +61,14 @@ class NetworkConfig(Strict):
     flow_log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
     pod_network: PodNetwork | None = None
     """Pods in subnets of a secondary CIDR (environments/pod_network.py); unset, pods share the private subnets."""
+    interface_endpoints: tuple[Literal["ecr.api", "ecr.dkr", "sts", "logs"], ...] = ()
+    """Interface endpoints in the private subnets (private DNS on), so private nodes pull images,
+    get IRSA credentials and ship logs without the NAT gateway. The S3 gateway endpoint is always there."""
 
     @model_validator(mode="after")
     def _layout(self) -> Self:
+        if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
+            raise ValueError(f"interface_endpoints: duplicate entry in {list(self.interface_endpoints)}")
         azs = self.availability_zones
         if len(set(azs)) != len(azs):
             raise ValueError(f"availability_zones: duplicate zone in {list(azs)}")
@@ -128,11 +133,29 @@ class FargateProfile(Strict):
 
 
 class AccessEntry(Strict):
-    """Maps an IAM role to a Kubernetes access level. With namespaces, the access is scoped to them."""
+    """Maps an IAM role to a Kubernetes access level.
+
+    ``edit`` and ``view`` are scoped to ``namespaces``; the whole cluster only with
+    ``cluster_wide: true``. ``admin`` without namespaces is cluster-admin. ``edit`` (or a namespaced
+    ``admin``) on a platform namespace (kube-system and every add-on's namespace, where a pod can
+    run as an add-on's IRSA service account and act with its AWS permissions) needs
+    ``platform_namespaces: true``; cluster-wide ``edit`` includes them.
+    """
 
     role_arn: RoleArn
     access: Literal["admin", "edit", "view"]
     namespaces: tuple[K8sName, ...] = ()
+    cluster_wide: bool = False
+    platform_namespaces: bool = False
+
+    @model_validator(mode="after")
+    def _scope(self) -> Self:
+        from environments.access_scope import scope_problem
+
+        problem = scope_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class ClusterConfig(Strict):
@@ -332,6 +355,8 @@ class EnvironmentConfig(Strict):
     addons: dict[str, Any] = Field(default_factory=dict)
     """Enabled add-ons by name, each with its typed options (``modules/addons/<name>.py``); others are off."""
     tags: dict[str, str] = Field(default_factory=dict)
+    protect: bool = False
+    """``prevent_destroy`` on the state bucket, KMS keys, EFS and add-on buckets (modules/protect.py)."""
     emulator: Emulator | None = None
     production: bool = True
     """Whether the environment serves production. ``false`` permits conveniences refused in
@@ -384,6 +409,15 @@ class EnvironmentConfig(Strict):
 
         for field, message in runner_problems(self):
             raise ValueError(f"{field}: {message}")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_admin(self) -> Self:
+        from environments.access_scope import admin_problem
+
+        problem = admin_problem(self)
+        if problem:
+            raise ValueError(f"{problem[0]}: {problem[1]}")
         return self
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn
+from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster,
@@ -98,7 +98,12 @@ class Cluster(Construct):
                 endpoint_public_access=config.endpoint_public_access,
                 public_access_cidrs=list(config.public_access_cidrs) if config.endpoint_public_access else None,
             ),
-            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+            # No hidden admin for whoever created the cluster: admin is an explicit access entry
+            # (cluster.access_entries, the CI apply role). The flag is ForceNew in aws 5.100.0 and
+            # EKS never reports it back, so it is ignored on existing clusters (created with true):
+            # switching it off must not replace them (docs/hardening.md).
+            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["access_config[0].bootstrap_cluster_creator_admin_permissions"]),
             upgrade_policy=EksClusterUpgradePolicy(support_type=config.upgrade_policy) if config.upgrade_policy else None,
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)

@@ -24,6 +24,7 @@ from modules.checkov import skip
 from modules.iam import document, service_trust
 from modules.kms import LogsKey
 from modules.pod_network import PodSubnets
+from modules.vpc_endpoints import VpcEndpoints
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,18 @@ class Network(Construct):
                 route_table_ids=private_route_tables,
                 tags=cluster_tag,
             ).subnet_ids
+
+        VpcEndpoints(
+            self,
+            "endpoints",
+            name=name,
+            region=region,
+            vpc_id=vpc.id,
+            vpc_cidr=config.vpc_cidr,
+            private_route_table_ids=private_route_tables,  # the pod subnets' tables too
+            private_subnet_ids=[s.id for s in private],
+            interface=config.interface_endpoints,
+        )
 
         if config.flow_logs:
             log_group_name = f"/aws/vpc/{name}/flow-logs"

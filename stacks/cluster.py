@@ -6,6 +6,7 @@ from constructs import Construct
 
 from environments.schema import EnvironmentConfig
 from modules.access_entries import AccessEntries
+from modules.cluster_access import cluster_grants
 from modules.cluster import Cluster, ClusterOutputs
 from modules.fargate import FargateProfiles
 from modules.managed_addons import ManagedAddons
@@ -63,8 +64,9 @@ class ClusterStack(AwsStack):
             )
             compute.extend(fargate.profiles)
         addons.after_compute(compute)
-        if env.cluster.access_entries:
-            AccessEntries(self, "access", entries=env.cluster.access_entries, cluster_name=cluster.outputs.name)
+        grants = cluster_grants(env)
+        if grants:
+            AccessEntries(self, "access", grants=grants, cluster_name=cluster.outputs.name)
         self.output("cluster_name", cluster.outputs.name, "EKS cluster name")
         self.output("cluster_endpoint", cluster.outputs.endpoint, "Kubernetes API endpoint")
         self.output("oidc_provider_arn", cluster.outputs.oidc_provider_arn, "IAM OIDC provider ARN for IRSA")

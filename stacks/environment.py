@@ -8,6 +8,7 @@ from cdktf import TerraformStack
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
+from modules.protect import protect_stack
 from stacks.addons import AddonsStack
 from stacks.addons_aws import AddonsAwsOutputs, AddonsAwsStack, needs_aws_side
 from stacks.cluster import ClusterStack
@@ -66,4 +67,7 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
         teams=teams,
     )
     state.trust_layers([s.layer for s in stacks.in_apply_order()])
+    if env.protect:
+        for stack in stacks.in_apply_order():
+            protect_stack(stack)
     return stacks

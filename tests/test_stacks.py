@@ -327,6 +327,13 @@ def test_access_entries_map_roles_to_policies_and_scopes(synth: Synth, env: Envi
             {"type": "namespace", "namespaces": item["namespaces"]} if scope == "namespace" else {"type": "cluster"},
         )
     assert expected, f"{env.name}.yaml has no access entries: the test would pass vacuously"
+    # The CI roles' entries (issue 10.3): apply is cluster-admin; the plan role's namespaces are in tests/test_access.py.
+    from environments.ci import role_arns
+
+    ci = role_arns(env)
+    if ci:
+        expected[ci[1]] = ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", {"type": "cluster"})
+        expected[ci[0]] = ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", "namespaces of the Helm releases")
     entries = synth.resources(stack, "aws_eks_access_entry")
     assert sorted(e["principal_arn"] for e in entries.values()) == sorted(expected)
     assert all(e["type"] == "STANDARD" for e in entries.values())
@@ -337,6 +344,9 @@ def test_access_entries_map_roles_to_policies_and_scopes(synth: Synth, env: Envi
         principal = entries[ref.group(1)]["principal_arn"]
         assert principal not in granted, f"{principal} has two policy associations"
         granted[principal] = (association["policy_arn"], association["access_scope"])
+    if ci:
+        assert granted[ci[0]][1]["type"] == "namespace"
+        granted[ci[0]] = (granted[ci[0]][0], "namespaces of the Helm releases")
     assert granted == expected
 
 

@@ -155,7 +155,8 @@ def _terraform_env() -> dict[str, str]:
 def _run(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
     try:
-        return subprocess.run(["terraform", *args], cwd=cwd, env=env, check=True, **kwargs)  # type: ignore[call-overload]
+        kwargs.setdefault("check", True)
+        return subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)  # type: ignore[call-overload]
     except subprocess.CalledProcessError as exc:
         hint = " (AWS credentials? `aws sts get-caller-identity` must work, docs/troubleshooting.md)" if args[0] in ("init", "plan") else ""
         raise UserError(f"{cwd.name}: terraform {args[0]} failed (exit {exc.returncode}); Terraform's message is above{hint}", 1) from None
@@ -256,7 +257,12 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
         workdir = outdir / "stacks" / stack
         _run(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
-        _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr)
+        (workdir / "tfplan").unlink(missing_ok=True)
+        planned = _run(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False)
+        if planned.returncode and not (workdir / "tfplan").is_file():
+            raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
+        # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
+        # resource) is kept: the report says what blocked it, and exits 3.
         shown = _run(["show", "-json", "tfplan"], workdir, env, capture_output=True)
         if _cross_stack_outputs_change(json.loads(shown.stdout)):
             moving.add(stack)

@@ -255,3 +255,67 @@ def test_turning_off_efs_reports_the_storage_stack_left_in_aws_as_high_risk(depl
     ], report
     # The file system is still there: the review reported, it did not destroy.
     assert len(deployed.emulator.client("efs", REGION).describe_file_systems()["FileSystems"]) == 1
+
+
+# --- issue 10.8 and 10.10: protection and the hardening rules on real plans ---------------------
+
+
+def protect_environment(raw: dict[str, Any]) -> None:
+    raw["protect"] = True
+    raw["network"]["private_subnets"][1] = "10.50.96.0/19"  # a new subnet: its route table association follows
+
+
+def break_platform_plumbing(outdir: Path) -> None:
+    """Changes no environment file can make, made on the synthesized JSON where such a code change
+    would land: each forces Terraform to replace a resource the issue names."""
+
+    def edit(stack: str, change: Callable[[dict[str, Any]], None]) -> None:
+        path = outdir / "stacks" / f"{ENV}-{stack}" / "cdk.tf.json"
+        doc = json.loads(path.read_text())
+        change(doc["resource"])
+        path.write_text(json.dumps(doc, indent=2))
+
+    def network(r: dict[str, Any]) -> None:
+        (route,) = [v for k, v in r["aws_route"].items() if "private-default-0" in k]
+        route["destination_cidr_block"] = "0.0.0.0/1"  # forces a new route
+
+    def cluster(r: dict[str, Any]) -> None:
+        (oidc,) = r["aws_iam_openid_connect_provider"].values()
+        oidc["url"] = "https://oidc.eks.eu-west-1.amazonaws.com/id/REPLACED"  # url forces a new provider
+        (node_role,) = [v for v in r["aws_iam_role"].values() if v["name"] == f"{CLUSTER}-node"]
+        node_role["name"] = f"{CLUSTER}-node-v2"  # name forces a new role
+
+    def storage(r: dict[str, Any]) -> None:
+        (fs,) = r["aws_efs_file_system"].values()
+        fs["creation_token"] = f"{ENV}-v2"  # forces a new file system: protect must block it
+        mount = next(v for k, v in sorted(r["aws_efs_mount_target"].items()))
+        mount["ip_address"] = "10.50.40.10"  # forces a new mount target
+        (sg,) = r["aws_security_group"].values()
+        sg["description"] = "NFS to EFS, reworded"  # description forces a new security group
+
+    edit("network", network)
+    edit("cluster", cluster)
+    edit("storage", storage)
+
+
+def test_protected_file_system_blocks_the_plan_and_the_hardening_rules_speak_plainly(deployed: Deployed) -> None:
+    code, report, _ = review(deployed, "hardening", protect_environment, edit_json=break_platform_plumbing)
+    assert code == EXIT_HIGH_RISK, report
+    high = [line for line in report.splitlines() if line.startswith("- **HIGH**")]
+
+    def one(stack: str, text: str) -> str:
+        found = [line for line in high if line.startswith(f"- **HIGH** `{ENV}-{stack}` ") and text in line]
+        assert len(found) == 1, (text, high)
+        return found[0]
+
+    # 10.8: Terraform refused the storage plan (prevent_destroy); the report names the resource.
+    assert f"| {ENV}-storage (plan errored) |" in report
+    one("storage", "BLOCKED: the EFS file system (its data) `aws_efs_file_system.")
+    assert "is protected (protect: true, prevent_destroy) and this change would have it replaced (destroyed, then created again); Terraform refused the plan" in report
+    # 10.10, each rule on a real plan of the emulator.
+    one("cluster", "The IAM OIDC provider https://oidc.eks.eu-west-1.amazonaws.com/id/")
+    one("cluster", f"Role {CLUSTER}-node, the node IAM role")
+    one("network", "A route will be replaced (destroyed, then created again): private subnets lose their way out through NAT")
+    one("network", "A route table association will be replaced (destroyed, then created again): private subnets lose")
+    one("storage", "An EFS mount target will be replaced (destroyed, then created again): pods in its zone lose their EFS volumes")
+    one("storage", "The EFS security group will be replaced (destroyed, then created again)")
