@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,16 +42,29 @@ def _skips(stack_dir: Path) -> dict[str, dict[str, str]]:
     return found
 
 
+def _without_moved(stacks_root: Path, scratch: Path) -> Path:
+    """A copy of every ``<stack>/cdk.tf.json`` under ``stacks_root`` without its ``moved`` blocks,
+    which checkov's JSON parser cannot read (they hold no resource, nothing to check)."""
+    for path in sorted(stacks_root.glob("**/cdk.tf.json")):
+        doc = json.loads(path.read_text())
+        doc.pop("moved", None)
+        target = scratch / path.parent.relative_to(stacks_root) / "cdk.tf.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(doc))
+    return scratch
+
+
 def run_checkov(stacks_root: Path) -> tuple[list[dict], list[dict]]:
     """checkov's (failed, passed) checks for every cdk.tf.json under ``stacks_root``."""
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", LOG_LEVEL="ERROR")
-    proc = subprocess.run(
-        [str(CHECKOV), "--framework", "terraform_json", "-d", str(stacks_root), "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        proc = subprocess.run(
+            [str(CHECKOV), "--framework", "terraform_json", "-d", str(_without_moved(stacks_root, Path(scratch))), "--skip-download", "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
     if proc.returncode not in (0, 1) or not proc.stdout.strip():
         raise RuntimeError(f"checkov did not run (exit {proc.returncode}): {proc.stderr[-2000:]}")
     report = json.loads(proc.stdout)
