@@ -62,7 +62,7 @@ def test_an_access_entry_deleted_and_created_again_for_the_same_role_is_high(tmp
         rc("aws_eks_access_entry", "entry-1", ["create"], None, {"principal_arn": ROLE}),
     )
     assert found == [
-        f"high: The access entry of {ROLE} is deleted and created again (a key or list position changed): between the two "
+        f"high: The access entry of {ROLE} is deleted and created again (its key changed, e.g. the list was reordered): between the two "
         "that role cannot reach the cluster, and its policy associations are re-created."
     ]
 

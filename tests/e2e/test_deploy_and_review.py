@@ -217,9 +217,12 @@ def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(depl
         f'/aws/vpc/{ENV}/flow-logs" will be scheduled for deletion (in 30 days).'
     )
     assert any(line.startswith(key) for line in high), high
-    # The issuer changes with the cluster: every IRSA role's trust goes with the OIDC provider (issue 10.10).
+    # The issuer changes with the cluster: every IRSA role's trust goes with the OIDC provider, and
+    # every access entry is created again on the new cluster (issue 10.10).
     assert any(line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_iam_openid_connect_provider.") and "will be replaced" in line for line in high), high
-    assert len(high) == 4, high
+    entries = [line for line in high if line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_access_entry.")]
+    assert len(entries) == len(LOCAL["cluster"]["access_entries"]) and all("(forced by cluster_name)" in line for line in entries), entries
+    assert len(high) == 4 + len(entries), high
     assert f"| {ENV}-network | 0 | 0 | 0 | 6 |" in report
     assert "- `aws_eks_cluster.eks_cluster_55B0C966` (forced by name)" in report
 
@@ -287,20 +290,23 @@ def break_platform_plumbing(outdir: Path) -> None:
         (node_role,) = [v for v in r["aws_iam_role"].values() if v["name"] == f"{CLUSTER}-node"]
         node_role["name"] = f"{CLUSTER}-node-v2"  # name forces a new role
 
+    def state(r: dict[str, Any]) -> None:
+        (bucket,) = r["aws_s3_bucket"].values()
+        bucket["bucket"] = f"{BUCKET}-v2"  # forces a new state bucket: protect must block it
+
     def storage(r: dict[str, Any]) -> None:
-        (fs,) = r["aws_efs_file_system"].values()
-        fs["creation_token"] = f"{ENV}-v2"  # forces a new file system: protect must block it
         mount = next(v for k, v in sorted(r["aws_efs_mount_target"].items()))
         mount["ip_address"] = "10.50.40.10"  # forces a new mount target
         (sg,) = r["aws_security_group"].values()
         sg["description"] = "NFS to EFS, reworded"  # description forces a new security group
 
+    edit("state", state)
     edit("network", network)
     edit("cluster", cluster)
     edit("storage", storage)
 
 
-def test_protected_file_system_blocks_the_plan_and_the_hardening_rules_speak_plainly(deployed: Deployed) -> None:
+def test_protected_state_bucket_blocks_the_plan_and_the_hardening_rules_speak_plainly(deployed: Deployed) -> None:
     code, report, _ = review(deployed, "hardening", protect_environment, edit_json=break_platform_plumbing)
     assert code == EXIT_HIGH_RISK, report
     high = [line for line in report.splitlines() if line.startswith("- **HIGH**")]
@@ -310,9 +316,9 @@ def test_protected_file_system_blocks_the_plan_and_the_hardening_rules_speak_pla
         assert len(found) == 1, f"{text!r} in:\n" + "\n".join(high)
         return found[0]
 
-    # 10.8: Terraform refused the storage plan (prevent_destroy); the report names the resource.
-    assert f"| {ENV}-storage (plan errored) |" in report
-    one("storage", "BLOCKED: the EFS file system (its data) `aws_efs_file_system.")
+    # 10.8: Terraform refused the state stack's plan (prevent_destroy); the report names the resource.
+    assert f"| {ENV}-state (plan errored) |" in report and "(plan errored)" not in report.replace(f"{ENV}-state (plan errored)", "")
+    one("state", "BLOCKED: an S3 bucket (the Terraform state or an add-on's data) `aws_s3_bucket.")
     assert "is protected (protect: true, prevent_destroy) and this change would have it replaced (destroyed, then created again); Terraform refused the plan" in report
     # 10.10, each rule on a real plan of the emulator.
     assert "will be replaced" in one("cluster", "The IAM OIDC provider oidc.eks.eu-west-1.amazonaws.com/id/")

@@ -113,9 +113,10 @@ def _access_entries(plan: StackPlan) -> Iterator[Risk]:
     for change in entries:
         principal = str((change.before or {}).get("principal_arn"))
         if change.action == "replace" or (change.action == "destroy" and principal in created):
+            why = f"forced by {', '.join(change.replace_paths)}" if change.replace_paths else "its key changed, e.g. the list was reordered"
             yield Risk(
                 "high", plan.name, change.address,
-                f"The access entry of {principal} is deleted and created again (a key or list position changed): "
+                f"The access entry of {principal} is deleted and created again ({why}): "
                 "between the two that role cannot reach the cluster, and its policy associations are re-created.",
             )
         elif change.action == "destroy":
