@@ -51,6 +51,13 @@ def admin_problem(env: Any) -> tuple[str, str] | None:
     """(field, message) when an API-authenticated cluster would have no cluster-admin entry: with the
     creator's bootstrap admin off, nobody could administer it."""
     cluster = env.cluster
+    from environments.ci import role_arns
+
+    ci_roles = dict(zip(("plan", "apply"), role_arns(env) or (), strict=False))
+    for i, entry in enumerate(cluster.access_entries):
+        for kind, arn in ci_roles.items():
+            if entry.role_arn == arn:
+                return (f"cluster.access_entries.{i}.role_arn", f"{arn} is the CI {kind} role, whose access comes from ci: (modules/cluster_access.py); remove this entry")
     if any(e.access == "admin" and not e.namespaces for e in cluster.access_entries):
         return None
     if getattr(env, "ci", None) is not None:

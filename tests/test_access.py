@@ -60,7 +60,7 @@ def entries(*extra: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
             "cluster.access_entries.1.cluster_wide: set either namespaces or cluster_wide: true, not both",
         ),
         (
-            lambda raw: raw["cluster"].update(access_entries=[{"role_arn": DEV_ROLE.format("developers"), "access": "edit", "namespaces": ["apps"]}]),
+            lambda raw: (raw.pop("ci"), raw["cluster"].update(access_entries=[{"role_arn": DEV_ROLE.format("developers"), "access": "edit", "namespaces": ["apps"]}])),
             "cluster.access_entries: no cluster-admin entry (access: admin without namespaces) and no ci: apply role: the cluster "
             "creator gets no hidden admin (bootstrap_cluster_creator_admin_permissions is off), so nobody could administer the cluster",
         ),
@@ -127,3 +127,41 @@ def test_reordering_the_list_changes_no_resource_address(synth: Synth, tmp_path:
     original = synth.stack("dev-cluster")["resource"]
     for type_ in ("aws_eks_access_entry", "aws_eks_access_policy_association"):
         assert reordered[type_] == original[type_]
+
+
+# --- the CI roles (issue 10.3) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])
+def test_ci_apply_role_is_cluster_admin_and_plan_role_reads_exactly_the_release_namespaces(
+    synth: Synth, environments: dict[str, EnvironmentConfig], env: str
+) -> None:
+    from environments.ci import role_arns
+
+    plan, apply = role_arns(environments[env])
+    stack = f"{env}-cluster"
+    entries = {v["principal_arn"] for v in synth.resources(stack, "aws_eks_access_entry").values()}
+    assert {plan, apply} <= entries
+    # principal_arn of an association references its entry; resolve through the entry's key.
+    by_role = {}
+    for key, body in synth.resources(stack, "aws_eks_access_policy_association").items():
+        by_role[key.split("_")[1].removeprefix("policy-")] = body
+    admin, reader = by_role[apply.rsplit("/", 1)[1]], by_role[plan.rsplit("/", 1)[1]]
+    assert admin["policy_arn"].endswith("/AmazonEKSClusterAdminPolicy") and admin["access_scope"] == {"type": "cluster"}
+    assert reader["policy_arn"].endswith("/AmazonEKSAdminViewPolicy") and reader["access_scope"]["type"] == "namespace"
+    # Exactly the namespaces Helm keeps release Secrets in: every helm_release of <env>-addons.
+    releases = {r["namespace"] for r in synth.resources(f"{env}-addons", "helm_release").values()}
+    assert sorted(reader["access_scope"]["namespaces"]) == sorted(releases)
+
+
+def test_a_ci_role_listed_as_an_access_entry_is_refused(tmp_path: Path) -> None:
+    def change(raw: dict[str, Any]) -> None:
+        raw["cluster"]["access_entries"].append({"role_arn": DEV_ROLE.format("dev-github-apply"), "access": "admin"})
+
+    with pytest.raises(ConfigError) as info:
+        load_environments(dev_with(change, tmp_path))
+    (problem,) = info.value.problems
+    assert problem.endswith(
+        "dev.yaml: cluster.access_entries.2.role_arn: arn:aws:iam::111111111111:role/dev-github-apply is the CI apply role, "
+        "whose access comes from ci: (modules/cluster_access.py); remove this entry"
+    ), problem

@@ -221,7 +221,8 @@ def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(depl
     # every access entry is created again on the new cluster (issue 10.10).
     assert any(line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_iam_openid_connect_provider.") and "will be replaced" in line for line in high), high
     entries = [line for line in high if line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_access_entry.")]
-    assert len(entries) == len(LOCAL["cluster"]["access_entries"]) and all("(forced by cluster_name)" in line for line in entries), entries
+    synthesized = json.loads((deployed.outdir / "stacks" / f"{ENV}-cluster" / "cdk.tf.json").read_text())["resource"]["aws_eks_access_entry"]
+    assert len(entries) == len(synthesized) and all("(forced by cluster_name)" in line for line in entries), entries
     assert len(high) == 4 + len(entries), high
     assert f"| {ENV}-network | 0 | 0 | 0 | 6 |" in report
     assert "- `aws_eks_cluster.eks_cluster_55B0C966` (forced by name)" in report
