@@ -6,6 +6,8 @@ a reviewer reads and the command line. The JSON shapes follow Terraform's JSON o
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from pathlib import Path
 from typing import Any
@@ -231,6 +233,8 @@ def test_report_layout(tmp_path: Path) -> None:
         "| dev-state | 0 | 0 | 0 | 0 |\n",
         "### Risk\n"
         "\n"
+        # An errored plan is a high risk of its own (issue 10.8: tools/review/hardening.py).
+        "- **HIGH** `dev-cluster` `dev-cluster`: The plan errored: it cannot be applied; read the plan log of this stack.\n"
         "- **HIGH** `dev-network` `aws_vpc.v`: The VPC (everything in it, the cluster included, must go first) will be destroyed.\n"
         "- medium `dev-cluster` `aws_eks_node_group.g`: Node group nodes are replaced one batch at a time (version changes): expect pod evictions.\n",
         "### dev-network\n"
@@ -255,7 +259,9 @@ def test_report_layout(tmp_path: Path) -> None:
     assert report.startswith(blocks[0]) and report.endswith(blocks[-1]), report
     positions = [report.find(b) for b in blocks]
     assert -1 not in positions and positions == sorted(positions), report
-    medium_only = render([cluster], assess([cluster]))
+    # Not errored: an errored plan is high by itself (tools/review/hardening.py).
+    unerrored = dataclasses.replace(cluster, errored=False)
+    medium_only = render([unerrored], assess([unerrored]))
     assert "**Risk: medium** - 1 stack(s), 1 resource change(s)." in medium_only
     assert "No change on the EKS risk list" not in medium_only
     quiet = render([empty], [])

@@ -22,6 +22,8 @@ def risks(tmp_path: Path, stack: str, *changes: dict, errored: bool = False) -> 
 
 
 def test_uninstalling_the_ebs_driver_and_the_load_balancer_controller_say_what_goes_with_them(tmp_path: Path) -> None:
+    found_other = risks(tmp_path, "dev-addons", rc("helm_release", "ms", ["delete"], {"name": "metrics-server", "chart": "metrics-server"}))
+    assert found_other == ["high: Helm release metrics-server (metrics-server) will be uninstalled: everything the chart installed is deleted from the cluster."]
     found = risks(
         tmp_path,
         "dev-addons",
@@ -34,8 +36,7 @@ def test_uninstalling_the_ebs_driver_and_the_load_balancer_controller_say_what_g
         "driver go with it: new EBS volumes cannot be provisioned or attached.",
         "high: Helm release aws-load-balancer-controller (aws-load-balancer-controller) will be uninstalled: Ingresses and LoadBalancer "
         "Services are no longer reconciled; the ALBs/NLBs it created are orphaned in AWS (nothing deletes them).",
-        "high: Helm release metrics-server (metrics-server) will be uninstalled and installed again: everything the chart installed is deleted from the cluster.",
-    ]
+    ]  # metrics-server is replaced, not uninstalled: reinstalled at once, not flagged here
 
 
 def test_an_updated_release_is_not_flagged(tmp_path: Path) -> None:

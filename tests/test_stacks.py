@@ -124,7 +124,9 @@ def test_state_bucket_is_versioned_encrypted_private_tls_only_with_lifecycle(syn
     assert "aws_kms_key" in sse["apply_server_side_encryption_by_default"]["kms_master_key_id"]
     block = synth.one(stack, "aws_s3_bucket_public_access_block")
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    deny = policy(synth.one(stack, "aws_s3_bucket_policy"))["Statement"][0]  # then the state-key denies (test_state_encryption)
+    # The TLS deny, next to the state-key denies (tests/test_state_encryption.py).
+    deny = next((s for s in policy(synth.one(stack, "aws_s3_bucket_policy"))["Statement"] if s.get("Sid") == "DenyInsecureTransport"), None)
+    assert deny is not None, "no DenyInsecureTransport statement"
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     [rule] = synth.one(stack, "aws_s3_bucket_lifecycle_configuration")["rule"]
     assert rule["status"] == "Enabled"

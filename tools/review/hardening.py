@@ -96,12 +96,13 @@ def _addon_data(change: Change) -> Iterator[Risk]:
 
 
 def _helm_release(change: Change) -> Iterator[Risk]:
-    if change.type != "helm_release" or change.action not in _LOSS:
+    # A replacement reinstalls at once (and a major bump has its own rule); an uninstall stays.
+    if change.type != "helm_release" or change.action != "destroy":
         return
     values = _values(change)
     chart, name = values.get("chart") or "", values.get("name") or change.address
     extra = _RELEASE_LOSS.get(str(chart)) or _RELEASE_LOSS.get(str(name)) or "everything the chart installed is deleted from the cluster"
-    yield Risk("high", change.stack, change.address, f"Helm release {name} ({chart}) will be {'uninstalled and installed again' if change.action == 'replace' else 'uninstalled'}: {extra}.")
+    yield Risk("high", change.stack, change.address, f"Helm release {name} ({chart}) will be uninstalled: {extra}.")
 
 
 _CHANGE_RULES = (_oidc_provider, _platform_role, _routes, _efs_access, _addon_data, _helm_release)
