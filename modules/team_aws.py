@@ -23,29 +23,15 @@ from environments.teams import (
     workload_role_name,
 )
 from modules.addon_iam import IrsaRole, irsa_trust_for
+from modules.addons.external_secrets import parameter_read_statements
 from modules.iam import Statement, document
 
 
 def parameter_statements(env: EnvironmentConfig, team: str, kms_key_arn: str) -> list[Statement]:
-    """Read of the team's SSM parameters ``/<env>/<team>/*`` (and SecureStrings under the
-    environment's key, through SSM only): the calls External Secrets' parameter store provider
-    makes (GetParameter(s), GetParametersByPath, ListTagsForResource), as for the add-on's own role."""
-    prefix = f"arn:aws:ssm:{env.region}:{env.account_id}:parameter{ssm_path(env, team)}"
-    return [
-        {
-            "Sid": "ReadTeamParameters",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"],
-            "Resource": [prefix, f"{prefix}/*"],
-        },
-        {
-            "Sid": "DecryptSecureStrings",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": kms_key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{env.region}.amazonaws.com"}},
-        },
-    ]
+    """Read of the team's SSM parameters ``/<env>/<team>/*``, as for the add-on's own role."""
+    return parameter_read_statements(
+        sid="ReadTeamParameters", region=env.region, account_id=env.account_id, path=ssm_path(env, team), kms_key_arn=kms_key_arn
+    )
 
 
 class TeamAws(Construct):

@@ -16,6 +16,31 @@ def ssm_path(env_name: str) -> str:
     return f"/{env_name}"
 
 
+def parameter_read_statements(*, sid: str, region: str, account_id: str, path: str, kms_key_arn: str) -> list[Statement]:
+    """Read of the SSM parameters under ``path`` (and of SecureStrings under ``kms_key_arn``, through
+    SSM only): what External Secrets' parameter store provider calls, for the operator's own role and
+    for each team's SecretStore role (modules/team_aws.py)."""
+    prefix = f"arn:aws:ssm:{region}:{account_id}:parameter{path}"
+    # Calls made by the provider (providers/v1/aws/parameterstore): GetParameter(s),
+    # GetParametersByPath for find-by-path, ListTagsForResource for metadataPolicy Fetch.
+    # DescribeParameters (find by name/tags) supports no resource scoping, so it is left out.
+    return [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"],
+            "Resource": [prefix, f"{prefix}/*"],
+        },
+        {
+            "Sid": "DecryptSecureStrings",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+        },
+    ]
+
+
 class ExternalSecrets(Addon):
     name = "external-secrets"
     chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0")
@@ -25,25 +50,13 @@ class ExternalSecrets(Addon):
     after = (AwsLoadBalancerController,)
 
     def policy(self, ctx: AddonContext) -> list[Statement]:
-        prefix = f"arn:aws:ssm:{ctx.region}:{ctx.account_id}:parameter{ssm_path(ctx.env.name)}"
-        # Calls made by the provider (providers/v1/aws/parameterstore): GetParameter(s),
-        # GetParametersByPath for find-by-path, ListTagsForResource for metadataPolicy Fetch.
-        # DescribeParameters (find by name/tags) supports no resource scoping, so it is left out.
-        return [
-            {
-                "Sid": "ReadEnvironmentParameters",
-                "Effect": "Allow",
-                "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"],
-                "Resource": [prefix, f"{prefix}/*"],
-            },
-            {
-                "Sid": "DecryptSecureStrings",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": ctx.kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{ctx.region}.amazonaws.com"}},
-            },
-        ]
+        return parameter_read_statements(
+            sid="ReadEnvironmentParameters",
+            region=ctx.region,
+            account_id=ctx.account_id,
+            path=ssm_path(ctx.env.name),
+            kms_key_arn=ctx.kms_key_arn,
+        )
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:
         # CRDs are rendered from templates, so they upgrade with the release; v1beta1 is no longer served.

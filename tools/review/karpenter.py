@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
+
+from tools.review import PlannedChange
 
 RELEASE = "karpenter-nodepools"
 
 
-class _Change(Protocol):
-    type: str
-    action: str
-    before: Any
-    after: Any
 
 
 def _objects(values: Any) -> dict[tuple[str, str], dict[str, Any]] | None:
@@ -53,7 +50,7 @@ def _differences(old: Any, new: Any, path: str = "") -> list[str]:
     return [] if old == new else [path]
 
 
-def node_replacements(change: _Change) -> Iterator[tuple[str, str]]:
+def node_replacements(change: PlannedChange) -> Iterator[tuple[str, str]]:
     """(level, message) for every NodePool/EC2NodeClass change in ``change`` that drifts nodes."""
     if change.type != "helm_release" or change.action not in ("update", "replace"):
         return

@@ -21,21 +21,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from tools.review import PlannedChange
 
 RELEASE_ACTIONS = ("create", "update", "replace")
 _WEBHOOKS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 _SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 
 
-class _Change(Protocol):
-    stack: str
-    address: str
-    type: str
-    action: str
-    before: Any
-    after: Any
-    after_unknown: Any
 
 
 Key = tuple[str, str, str]  # kind, namespace, name
@@ -140,7 +134,7 @@ def _cluster_version(stack: str) -> str | None:
 _memo: dict[tuple[str, str, str], ReleaseDiff | None] = {}
 
 
-def release_diff(change: _Change) -> ReleaseDiff | None:
+def release_diff(change: PlannedChange) -> ReleaseDiff | None:
     """The rendered difference of one helm_release change (memoized); None for other changes."""
     if change.type != "helm_release" or change.action not in RELEASE_ACTIONS:
         return None
@@ -150,7 +144,7 @@ def release_diff(change: _Change) -> ReleaseDiff | None:
     return _memo[memo_key]
 
 
-def _compute(change: _Change) -> ReleaseDiff:
+def _compute(change: PlannedChange) -> ReleaseDiff:
     from tools.render.charts import ChartMissing, search_dirs
     from tools.render.helm import HelmMissing, find_helm
     from tools.render.releases import release_from_body
@@ -183,14 +177,14 @@ def _compute(change: _Change) -> ReleaseDiff:
     return diff_objects(sides[0], sides[1], body.get("namespace") or "default", diff)
 
 
-def high_risks(change: _Change) -> Iterator[str]:
+def high_risks(change: PlannedChange) -> Iterator[str]:
     """Messages of the high-risk Kubernetes changes a helm_release change makes."""
     diff = release_diff(change)
     if diff is not None:
         yield from (f"Helm release {diff.release}: {message}" for message in diff.high)
 
 
-def section(changes: list[_Change], *, max_objects: int = 15) -> list[str]:
+def section(changes: list[PlannedChange], *, max_objects: int = 15) -> list[str]:
     """Markdown lines: per changed release, objects added/removed/changed, images, CRDs."""
     diffs = [d for c in changes if (d := release_diff(c)) is not None]
     if not diffs:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any
+
+from tools.review import PlannedChange
 
 CRITICAL_ADDONS = {"vpc-cni": "pod networking", "coredns": "cluster DNS", "kube-proxy": "Service routing"}
 # vpc-cni settings read when a node's aws-node starts (amazon-vpc-cni-k8s README): existing nodes
@@ -27,13 +29,6 @@ CRITICAL_ADDONS = {"vpc-cni": "pod networking", "coredns": "cluster DNS", "kube-
 NODE_START_SETTINGS = ("ENABLE_PREFIX_DELEGATION", "WARM_PREFIX_TARGET", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "ENI_CONFIG_LABEL_DEF")
 
 
-class _Change(Protocol):
-    stack: str
-    address: str
-    type: str
-    action: str
-    before: Any
-    after: Any
 
 
 def _minor(version: Any) -> tuple[int, int] | None:
@@ -49,7 +44,7 @@ def _get(values: Any, key: str) -> Any:
     return (values or {}).get(key)
 
 
-def _cluster_upgrade(changes: list[_Change]) -> Iterator[tuple[str, str, str, str]]:
+def _cluster_upgrade(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
     for change in changes:
         if change.type != "aws_eks_cluster" or change.action != "update":
             continue
@@ -89,7 +84,7 @@ def _cluster_upgrade(changes: list[_Change]) -> Iterator[tuple[str, str, str, st
         yield ("high", change.stack, change.address, " ".join(parts))
 
 
-def _addon_changes(changes: list[_Change]) -> Iterator[tuple[str, str, str, str]]:
+def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
     for change in changes:
         if change.type != "aws_eks_addon":
             continue
@@ -131,7 +126,7 @@ def _node_start_settings(before: Any, after: Any) -> list[str]:
     return [key for key in NODE_START_SETTINGS if old.get(key) != new.get(key)]
 
 
-def upgrade_risks(changes: Iterable[_Change]) -> Iterator[tuple[str, str, str, str]]:
+def upgrade_risks(changes: Iterable[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
     """(level, stack, address, message) for every finding in one stack's changes (and no-ops)."""
     listed = list(changes)
     yield from _cluster_upgrade(listed)
