@@ -328,3 +328,35 @@ def test_protected_state_bucket_blocks_the_plan_and_the_hardening_rules_speak_pl
     one("network", "A route table association will be replaced (destroyed, then created again): private subnets lose")
     one("storage", "An EFS mount target will be replaced (destroyed, then created again): pods in its zone lose their EFS volumes")
     one("storage", "The EFS security group will be replaced (destroyed, then created again)")
+
+
+def grow_system_disks(raw: dict[str, Any]) -> None:
+    raw["cluster"]["node_groups"]["system"]["disk_size_gib"] = 80
+
+
+def rename_state_bucket(outdir: Path) -> None:
+    """A state bucket rename (a code change to its name) made where it would land: the state stack's JSON."""
+    path = outdir / "stacks" / f"{ENV}-state" / "cdk.tf.json"
+    doc = json.loads(path.read_text())
+    (bucket,) = doc["resource"]["aws_s3_bucket"].values()
+    assert bucket["bucket"] == BUCKET
+    bucket["bucket"] = f"{BUCKET}-v2"
+    path.write_text(json.dumps(doc, indent=2))
+
+
+def test_node_group_roll_and_state_bucket_replacement_on_real_plans(deployed: Deployed) -> None:
+    """The two rules the other scenarios leave out, on Terraform's own plan of the emulator: a bigger
+    disk is a new launch template version, which EKS rolls out node by node (medium); a renamed
+    state bucket is a replacement of the bucket every stack keeps its state in (high)."""
+    code, report, _ = review(deployed, "roll", grow_system_disks, edit_json=rename_state_bucket)
+    assert code == EXIT_HIGH_RISK, report
+    lines = report.splitlines()
+    assert (
+        f"- medium `{ENV}-cluster` `aws_eks_node_group.node-groups_system_77E59899`: Node group nodes are replaced one batch "
+        "at a time (launch_template changes): expect pod evictions."
+    ) in lines, report
+    assert (
+        f"- **HIGH** `{ENV}-state` `aws_s3_bucket.state-bucket_828F7150`: The Terraform state bucket {BUCKET} will be replaced: "
+        "every stack of the environment keeps its state there."
+    ) in lines, report
+    assert f"| {ENV}-cluster | 0 | 2 | 0 | 0 |" in report  # the launch template and the node group, in place
