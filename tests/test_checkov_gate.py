@@ -150,18 +150,28 @@ def test_main_on_one_stack_ignores_the_other_stacks_findings(tmp_path: Path, fak
 
 
 def test_the_checkov_command_line(tmp_path: Path, fake_checkov, monkeypatch: pytest.MonkeyPatch) -> None:
-    """terraform_json framework, no downloads, JSON out, the directory given, mapping skipped."""
+    """terraform_json framework, no downloads, JSON out, mapping skipped; the directory scanned is a
+    copy of the stacks without their ``moved`` blocks (checkov's JSON parser cannot read them)."""
     root = tmp_path / "stacks"
     stack(root, "dev-state", {})
+    original = json.loads((root / "dev-state" / "cdk.tf.json").read_text())
+    with_moved = dict(original, moved=[{"from": "aws_s3_bucket.old", "to": "aws_s3_bucket.plain"}])
+    (root / "dev-state" / "cdk.tf.json").write_text(json.dumps(with_moved))
     seen: dict[str, Any] = {}
 
     def run(args, **kwargs):  # type: ignore[no-untyped-def]
         seen["args"], seen["env"] = args, kwargs["env"]
+        scanned = Path(args[args.index("-d") + 1])
+        seen["scanned"] = {p.relative_to(scanned).as_posix(): json.loads(p.read_text()) for p in scanned.glob("**/cdk.tf.json")}
         import subprocess
 
         return subprocess.CompletedProcess(args, 0, json.dumps(report([], [])), "")
 
     monkeypatch.setattr(gate.subprocess, "run", run)
     assert gate.run_checkov(root) == ([], [])
-    assert seen["args"][1:] == ["--framework", "terraform_json", "-d", str(root), "--skip-download", "-o", "json"]
+    args = seen["args"]
+    assert args[1:4] == ["--framework", "terraform_json", "-d"] and args[5:] == ["--skip-download", "-o", "json"]
+    assert args[4] != str(root)  # never the synthesized files themselves
+    assert seen["scanned"] == {"dev-state/cdk.tf.json": original}
+    assert "moved" in json.loads((root / "dev-state" / "cdk.tf.json").read_text())  # the original is untouched
     assert seen["env"]["BC_SKIP_MAPPING"] == "TRUE" and seen["env"]["LOG_LEVEL"] == "ERROR"
