@@ -91,6 +91,9 @@ def _scratch(name: str, modules: list[str], tests: tuple[str, ...]) -> Path:
 def _mutmut(work: Path, *args: str, timeout: float = 7200) -> subprocess.CompletedProcess[str]:
     mutmut = Path(sys.executable).parent / "mutmut"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLATFORM_ENVIRONMENTS", "PLATFORM_ENVIRONMENTS_DIR", "CI")}
+    # The scratch copy has no ../shared beside it: point the tests at the repository's reference
+    # files, or every test that reads an official document would skip and judge nothing.
+    env.setdefault("PLATFORM_REFERENCE_DIR", str(ROOT.parent / "shared" / "reference"))
     return subprocess.run([str(mutmut), *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
