@@ -39,6 +39,9 @@ def wide_environment(directory: Path) -> Path:
     raw["name"] = "localwide"
     raw.pop("addons", None)
     raw.pop("teams", None)  # teams need external-secrets; local applies the teams' AWS side already
+    # Karpenter's AWS side lives in <env>-addons-aws, which this shape leaves out; local applies it.
+    raw.pop("karpenter", None)
+    raw["cluster"].pop("autoscaler", None)
     raw.pop("dns", None)
     raw["network"].update(
         availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
