@@ -30,6 +30,7 @@ ALT_OPTIONS: dict[str, dict[str, Any]] = {
     "aws-node-termination-handler": {"mode": "imds"},
     "cluster-autoscaler": {"expander": "priority", "replicas": 2},
     "external-dns": {"policy": "sync", "interval": "5m"},
+    "external-secrets": {"store_namespaces": ["apps", "batch"]},
     "kube-prometheus-stack": {"retention_days": 7, "storage_gib": 20},
     "loki": {"mode": "SimpleScalable", "retention_days": 5, "chunks_cache": False},
     "metrics-server": {"replicas": 1},
@@ -357,6 +358,10 @@ def test_external_secrets_store_and_crds(envs) -> None:
         assert values(env, "external-secrets")["installCRDs"] is True
         assert values(env, "external-secrets")["crds"] == {"createClusterSecretStore": True, "unsafeServeV1Beta1": False}
         resources = BY_NAME["external-secrets"].custom_resources(ctx(env, "external-secrets"))
+        listed = ALT_OPTIONS["external-secrets"]["store_namespaces"] if env.name == "alt" else []
+        if not listed:  # no namespace may use the environment-wide store: there is none
+            assert resources is None
+            continue
         assert resources.release == "cluster-secret-store"
         [store] = resources.manifests
         assert {k: v for k, v in store.items() if k != "spec"} == {
@@ -365,7 +370,7 @@ def test_external_secrets_store_and_crds(envs) -> None:
             "metadata": {"name": "aws-parameter-store"},
         }
         assert store["spec"]["provider"] == {"aws": {"service": "ParameterStore", "region": env.region}}
-        assert ("conditions" in store["spec"]) == bool(env.teams)  # team namespaces use their own stores
+        assert store["spec"]["conditions"] == [{"namespaces": listed}]  # tests/test_secret_store_scope.py judges what it serves
         for addon in ADDONS:
             if addon.name != "external-secrets":
                 assert addon.custom_resources(ctx(env, addon.name)) is None

@@ -517,13 +517,19 @@ def test_cluster_secret_store_is_applied_after_the_operator(all_envs) -> None:
     for s, env in all_envs:
         if "external-secrets" not in env.addons:
             continue
-        [store] = [b for b in s.resources(f"{env.name}-addons", "helm_release").values() if b["name"] == "cluster-secret-store"]
+        listed = env.addons["external-secrets"].store_namespaces  # the file's list, as parsed
+        stores = [b for b in s.resources(f"{env.name}-addons", "helm_release").values() if b["name"] == "cluster-secret-store"]
+        if not listed:  # no namespace may use it (``full``): no store
+            assert stores == []
+            continue
+        [store] = stores
         assert store["depends_on"] == [release_id(s, env, "external-secrets")]
         chart_dir = s.outdir / "stacks" / f"{env.name}-addons" / store["chart"]
         assert (chart_dir / "Chart.yaml").exists() and (chart_dir / "templates").is_dir()
         [manifest] = values_of(store)["manifests"]
         assert manifest["kind"] == "ClusterSecretStore" and manifest["apiVersion"] == "external-secrets.io/v1"
         assert manifest["spec"]["provider"]["aws"] == {"service": "ParameterStore", "region": env.region}
+        assert manifest["spec"]["conditions"] == [{"namespaces": sorted(listed)}]
 
 
 def test_releases_create_their_namespace_outside_kube_system(all_envs) -> None:
