@@ -44,6 +44,12 @@ class CiConfig(Strict):
     ``token.actions.githubusercontent.com`` (one provider per URL per account)."""
 
 
+# The Kubernetes group the plan role's access entry carries when the environment has teams: the
+# RBAC of modules/ci_plan_reader.py lets it read what ``<env>-teams`` refreshes (no Secrets).
+# EKS refuses groups starting with ``system:`` (CreateAccessEntry).
+PLAN_GROUP = "platform:ci-plan"
+
+
 def role_names(env_name: str) -> tuple[str, str]:
     """(plan, apply) role names of an environment."""
     return f"{env_name}-github-plan", f"{env_name}-github-apply"

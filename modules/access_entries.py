@@ -39,6 +39,7 @@ class Grant:
     policy: str  # an EKS access policy name, e.g. AmazonEKSClusterAdminPolicy
     namespaces: tuple[str, ...] = ()
     position: int | None = None  # index in cluster.access_entries, for the move from positional keys
+    kubernetes_groups: tuple[str, ...] = ()  # RBAC groups on top of the access policy (in-place update)
 
 
 def grant(entry: AccessEntry, position: int) -> Grant:
@@ -67,7 +68,14 @@ class AccessEntries(Construct):
         super().__init__(scope, id_)
         for g in grants:
             key = role_key(g.role_arn)
-            access_entry = EksAccessEntry(self, f"entry-{key}", cluster_name=cluster_name, principal_arn=g.role_arn, type="STANDARD")
+            access_entry = EksAccessEntry(
+                self,
+                f"entry-{key}",
+                cluster_name=cluster_name,
+                principal_arn=g.role_arn,
+                type="STANDARD",
+                kubernetes_groups=list(g.kubernetes_groups) or None,
+            )
             association = EksAccessPolicyAssociation(
                 self,
                 f"policy-{key}",

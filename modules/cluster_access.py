@@ -11,13 +11,17 @@ CI roles (``ci:``, roles created by the state stack, ARNs from ``environments.ci
   ``helm_release`` reads Helm's release Secrets (``sh.helm.release.v1.<name>.v<n>``, listed by the
   labels ``owner=helm,name=<release>`` in the release namespace); ``AmazonEKSViewPolicy`` leaves
   Secrets out, AdminView is the smallest EKS access policy that reads them, and scoped to the
-  release namespaces it reads nobody else's.
+  release namespaces it reads nobody else's. The teams' releases live in the External Secrets
+  namespace (modules/team_k8s.py), so no team namespace is among them.
   https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+  With teams, its entry also carries the group ``PLAN_GROUP``, which modules/ci_plan_reader.py
+  binds to read exactly what ``<env>-teams`` refreshes: the team namespaces (cluster-scoped) and the
+  quotas, limit ranges, network policies, role bindings and service accounts in them.
 """
 
 from __future__ import annotations
 
-from environments.ci import role_arns
+from environments.ci import PLAN_GROUP, role_arns
 from environments.schema import EnvironmentConfig
 from modules.access_entries import Grant, grant
 
@@ -45,5 +49,6 @@ def cluster_grants(env: EnvironmentConfig) -> list[Grant]:
         grants.append(Grant(apply, "AmazonEKSClusterAdminPolicy"))
         namespaces = release_namespaces(env)
         if namespaces:
-            grants.append(Grant(plan, "AmazonEKSAdminViewPolicy", namespaces))
+            groups = (PLAN_GROUP,) if env.teams else ()
+            grants.append(Grant(plan, "AmazonEKSAdminViewPolicy", namespaces, kubernetes_groups=groups))
     return grants

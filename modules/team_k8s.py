@@ -7,7 +7,9 @@ Rights are namespace-scoped by construction: only RoleBindings (never ClusterRol
 built-in ``admin``/``edit``/``view`` ClusterRoles, only in the team's own namespaces. SecretStores
 are objects of an External Secrets CRD: like every CRD object of the project they are applied by
 a second Helm release of ``charts/manifests`` (modules/addon_release.py), which Terraform can plan
-before the CRD exists, unlike ``kubernetes_manifest``.
+before the CRD exists, unlike ``kubernetes_manifest``. That release is recorded in the External
+Secrets namespace (Helm keeps a release as Secrets in its namespace): the CI plan role, which reads
+release Secrets to refresh it, then reads none in a team's namespace (modules/cluster_access.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from environments.teams import (
 )
 from modules.addon_release import MANIFESTS_CHART
 from modules.addons.base import IRSA_ANNOTATION
+from modules.addons.external_secrets import ExternalSecrets
 
 SECRET_STORE_NAME = "team-parameters"
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -165,14 +168,14 @@ class TeamKubernetes(Construct):
                     "annotations": {IRSA_ANNOTATION: role_arns[sa]},
                 },
             )
+        self.namespaces = namespaces
         chart = TerraformAsset(self, "manifests-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
-        home = sorted(team.namespaces)[0]
         Release(
             self,
             "secret-stores",
             name=f"team-{name}-secret-stores",
             chart=chart.path,
-            namespace=namespaces[home].metadata.name,
+            namespace=ExternalSecrets.namespace,  # the release record; each SecretStore names its namespace
             values=[json.dumps({"manifests": [secret_store(env, name, ns) for ns in sorted(team.namespaces)]}, sort_keys=True)],
             wait=True,
             depends_on=list(namespaces.values()),

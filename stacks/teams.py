@@ -17,6 +17,8 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
+from environments.ci import role_arns
+from modules.ci_plan_reader import CiPlanReader
 from modules.cluster import ClusterOutputs
 from modules.team_k8s import TeamKubernetes
 from stacks.base import PlatformStack
@@ -34,8 +36,9 @@ class TeamsStack(PlatformStack):
         }
         KubernetesProvider(self, "kubernetes", **connection)
         HelmProvider(self, "helm", kubernetes=connection)
+        namespaces = {}
         for name, team in env.teams.items():
-            TeamKubernetes(
+            team_k8s = TeamKubernetes(
                 self,
                 f"team-{name}",
                 env=env,
@@ -45,3 +48,6 @@ class TeamsStack(PlatformStack):
                 role_arns=aws.role_arns[name],
                 secrets_role_arn=aws.secrets_role_arns[name],
             )
+            namespaces.update(team_k8s.namespaces)
+        if role_arns(env) is not None:  # the CI plan role refreshes this stack
+            CiPlanReader(self, "ci-plan-reader", namespaces=namespaces)

@@ -258,6 +258,12 @@ def test_the_clusters_access_entries_exist_with_their_access_policies(deployment
         policies = eks.list_associated_access_policies(clusterName=d.env.cluster_name, principalArn=entry.role_arn)["associatedAccessPolicies"]
         scope = {"type": "namespace", "namespaces": list(entry.namespaces)} if entry.namespaces else {"type": "cluster", "namespaces": []}
         assert [(p["policyArn"], p["accessScope"]) for p in policies] == [(access_policy_arn(entry), scope)], policies
+    # The CI plan role: its group (bound by <env>-teams' RBAC) applies with the entry (issue 10.3).
+    from environments.ci import PLAN_GROUP, role_arns
+
+    if role_arns(d.env) is not None:
+        plan = eks.describe_access_entry(clusterName=d.env.cluster_name, principalArn=role_arns(d.env)[0])["accessEntry"]
+        assert plan["kubernetesGroups"] == ([PLAN_GROUP] if d.env.teams else []), plan
 
 
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
