@@ -1,4 +1,4 @@
-"""EFS for ReadWriteMany volumes: encrypted, reachable only over NFS from inside the VPC."""
+"""EFS for ReadWriteMany volumes: encrypted, reachable over NFS from the cluster's nodes and pods only."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from cdktf_cdktf_provider_aws.efs_access_point import (
 from cdktf_cdktf_provider_aws.efs_backup_policy import EfsBackupPolicy, EfsBackupPolicyBackupPolicy
 from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem, EfsFileSystemLifecyclePolicy
 from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from environments.schema import EfsAccessPoint as AccessPointConfig
+from modules.ingress_group import ingress_group
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,16 @@ class Efs(Construct):
 
     One mount target per private subnet (``subnet_count`` comes from config, since the subnet IDs
     are tokens whose length is unknown at synth time). The security group admits NFS (TCP 2049)
-    from the VPC CIDR only and has no egress: NFS servers answer on the established connection.
-    Access points pin each consumer to a root directory and a POSIX identity.
+    from ``nfs_client_security_group_id`` only and has no egress: NFS servers answer on the
+    established connection. That source is the EKS cluster security group, which every node and
+    pod of the cluster carries: EKS puts it on managed nodes whose launch template names no
+    security group (modules/node_groups.py names none;
+    https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html) and on Fargate pods
+    (https://repost.aws/knowledge-center/eks-configure-fargate-pod-security-group), Karpenter's
+    nodes find it by tag (modules/karpenter_aws.py) and the secondary pod network's ENIConfigs
+    name it (stacks/addons.py). Besides them only the control plane's own network interfaces
+    carry it; nothing in the public subnets, no load balancer. Access points pin each consumer to a root directory and a POSIX identity. The
+    file system policy is ``modules/efs_policy.py``.
     """
 
     def __init__(
@@ -45,7 +52,7 @@ class Efs(Construct):
         name: str,
         kms_key_arn: str,
         vpc_id: str,
-        vpc_cidr: str,
+        nfs_client_security_group_id: str,
         subnet_ids: list[str],
         access_points: dict[str, AccessPointConfig],
         backups: bool = True,
@@ -67,23 +74,16 @@ class Efs(Construct):
         )
         if backups:  # false only for an emulator without the backup policy API (docs/emulator.md)
             EfsBackupPolicy(self, "backup", file_system_id=fs.id, backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"))
-        sg = SecurityGroup(
+        # The description predates the rule below; it stays (a new description replaces the group).
+        sg = ingress_group(
             self,
-            "sg",
             name=f"{name}-efs",
             description=f"NFS to EFS {name} from inside the VPC only",
             vpc_id=vpc_id,
-            tags={"Name": f"{name}-efs"},
-        )
-        VpcSecurityGroupIngressRule(
-            self,
-            "nfs-from-vpc",
-            security_group_id=sg.id,
-            description="NFS from the VPC (nodes and pods)",
-            ip_protocol="tcp",
-            from_port=2049,
-            to_port=2049,
-            cidr_ipv4=vpc_cidr,
+            rule_id="nfs-from-cluster",
+            rule_description="NFS from the cluster security group (nodes and pods)",
+            port=2049,
+            source_security_group_id=nfs_client_security_group_id,
         )
         for i, subnet_id in enumerate(subnet_ids):
             EfsMountTarget(self, f"mount-{i}", file_system_id=fs.id, subnet_id=subnet_id, security_groups=[sg.id])

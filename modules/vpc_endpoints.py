@@ -3,10 +3,10 @@ endpoints so private nodes reach ECR, STS and CloudWatch Logs without the NAT ga
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
+
+from modules.ingress_group import ingress_group
 
 
 class VpcEndpoints(Construct):
@@ -44,22 +44,14 @@ class VpcEndpoints(Construct):
         )
         if not interface:
             return
-        sg = SecurityGroup(
+        sg = ingress_group(
             self,
-            "sg",
             name=f"{name}-vpc-endpoints",
             description=f"HTTPS to the interface endpoints of VPC {name} from inside the VPC only",
             vpc_id=vpc_id,
-            tags={"Name": f"{name}-vpc-endpoints"},
-        )
-        VpcSecurityGroupIngressRule(
-            self,
-            "https-from-vpc",
-            security_group_id=sg.id,
-            description="HTTPS from the VPC",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
+            rule_id="https-from-vpc",
+            rule_description="HTTPS from the VPC",
+            port=443,
             cidr_ipv4=vpc_cidr,
         )
         for service in interface:

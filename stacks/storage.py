@@ -1,4 +1,4 @@
-"""``<env>-storage``: EFS with mount targets in every private subnet (when enabled)."""
+"""``<env>-storage``: EFS with mount targets in every private subnet and its file system policy (when enabled)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from constructs import Construct
 from environments.schema import EnvironmentConfig
 from modules.cluster import ClusterOutputs
 from modules.efs import Efs, EfsOutputs
+from modules.efs_policy import EfsPolicy
 from modules.network import NetworkOutputs
 from stacks.base import AwsStack
 
@@ -20,10 +21,17 @@ class StorageStack(AwsStack):
             name=env.name,
             kms_key_arn=cluster.kms_key_arn,
             vpc_id=network.vpc_id,
-            vpc_cidr=network.vpc_cidr,
+            nfs_client_security_group_id=cluster.cluster_security_group_id,
             subnet_ids=network.private_subnet_ids,
             access_points=dict(env.storage.efs_access_points),
             backups=env.storage.efs_backups,
+        )
+        EfsPolicy(
+            self,
+            "efs-policy",
+            file_system_id=efs.outputs.file_system_id,
+            file_system_arn=efs.outputs.file_system_arn,
+            require_access_point=env.storage.efs_require_access_point,
         )
         self.outputs: EfsOutputs = efs.outputs
         self.output("efs_id", efs.outputs.file_system_id, "EFS file system ID")

@@ -123,6 +123,9 @@ CASES = [
     ("access-point-path-with-dots", access_point(path="/shared/../etc"), "storage.efs_access_points.shared.path", "should match pattern"),
     ("access-point-negative-uid", access_point(uid=-1), "storage.efs_access_points.shared.uid", "greater than or equal to 0"),
     ("access-point-negative-gid", access_point(gid=-1), "storage.efs_access_points.shared.gid", "greater than or equal to 0"),
+    ("access-point-root-uid", access_point(uid=0), "storage.efs_access_points.shared.uid", "0 is root; EFS would refuse it (the file system policy grants no ClientRootAccess)"),
+    ("access-point-root-gid", access_point(gid=0), "storage.efs_access_points.shared.gid", "0 is root; EFS would refuse it"),
+    ("require-access-point-not-a-bool", storage(efs_require_access_point="sometimes"), "storage.efs_require_access_point", "valid boolean"),
     ("access-point-permissions-not-octal", access_point(permissions="0759"), "storage.efs_access_points.shared.permissions", "should match pattern"),
     ("access-point-permissions-too-long", access_point(permissions="00750"), "storage.efs_access_points.shared.permissions", "should match pattern"),
     # dns

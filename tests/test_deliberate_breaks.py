@@ -174,3 +174,53 @@ def test_kms_key_policy_regressions_fail_the_kms_test(synth: Synth, real_environ
     stack_tests.test_kms_key_rotates_with_explicit_policy_and_alias(synth, env)
     with pytest.raises(RED):
         stack_tests.test_kms_key_rotates_with_explicit_policy_and_alias(Broken(synth, "prod-cluster", KMS_BREAKS[name]), env)
+
+
+# --- EFS access ----------------------------------------------------------------------------------
+
+
+def _efs_policy(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda doc: _policy_edit(_one(doc, "aws_efs_file_system_policy"), "policy", edit)
+
+
+def _drop(sid: str) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p.update(Statement=[st for st in p["Statement"] if st["Sid"] != sid])
+
+
+def _statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(st for st in policy["Statement"] if st["Sid"] == sid)
+
+
+def _nfs_from(doc: dict[str, Any], **source: str) -> None:
+    rule = _one(doc, "aws_vpc_security_group_ingress_rule")
+    rule.pop("referenced_security_group_id", None)
+    rule.update(source)
+
+
+EFS_BREAKS = {
+    "tls-deny-removed": _efs_policy(_drop("DenyNonTls")),
+    "tls-deny-turned-allow": _efs_policy(lambda p: _statement(p, "DenyNonTls").update(Effect="Allow")),
+    "access-point-deny-removed": _efs_policy(_drop("DenyWithoutAccessPoint")),
+    "access-point-deny-on-present-key": _efs_policy(lambda p: _statement(p, "DenyWithoutAccessPoint").update(Condition={"Null": {"elasticfilesystem:AccessPointArn": "false"}})),
+    "root-access-granted": _efs_policy(lambda p: _statement(p, "MountTargetClients")["Action"].append("elasticfilesystem:ClientRootAccess")),
+    "allowed-without-mount-target": _efs_policy(lambda p: _statement(p, "MountTargetClients").pop("Condition")),
+    "policy-removed": lambda doc: doc["resource"].pop("aws_efs_file_system_policy"),
+    "nfs-from-the-vpc-cidr": lambda doc: _nfs_from(doc, cidr_ipv4="10.30.0.0/16"),
+    "nfs-from-anywhere": lambda doc: _nfs_from(doc, cidr_ipv4="0.0.0.0/0"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EFS_BREAKS))
+def test_efs_access_regressions_fail_an_efs_test(synth: Synth, real_environments: dict[str, EnvironmentConfig], name: str) -> None:
+    env = real_environments["prod"]
+    checks = (stack_tests.test_efs_admits_nfs_only_from_the_cluster_security_group, stack_tests.test_efs_policy_mount_targets_only_tls_only_access_points_only_no_root)
+    for check in checks:
+        check(synth, env)
+    broken = Broken(synth, "prod-storage", EFS_BREAKS[name])
+    failed = []
+    for check in checks:
+        try:
+            check(broken, env)
+        except RED:
+            failed.append(check.__name__)
+    assert failed, f"{name}: no EFS test noticed"

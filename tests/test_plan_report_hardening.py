@@ -76,3 +76,41 @@ def test_removing_an_access_entry_is_medium(tmp_path: Path) -> None:
 
 def test_an_errored_plan_without_a_protected_resource_is_high(tmp_path: Path) -> None:
     assert risks(tmp_path, "dev-network", errored=True) == ["high: The plan errored: it cannot be applied; read the plan log of this stack."]
+
+
+# --- 10.6: the EFS file system policy ------------------------------------------------------------
+
+FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-0123"
+
+
+def _efs_policy(require_access_point: bool = True, **edits: dict) -> dict:
+    from modules.efs_policy import statements
+    from modules.iam import document
+
+    listed = [{**s, **edits.get(s["Sid"], {})} for s in statements(FS_ARN, require_access_point=require_access_point)]
+    return {"file_system_id": "fs-0123", "policy": document(*listed)}
+
+
+def test_removing_the_efs_policy_is_high(tmp_path: Path) -> None:
+    found = risks(tmp_path, "dev-storage", rc("aws_efs_file_system_policy", "p", ["delete"], _efs_policy()))
+    assert found == [
+        "high: The EFS file system policy will be destroyed: meanwhile EFS's default policy applies, which lets any client that "
+        "reaches a mount target mount, write and act as root, without TLS and without an access point."
+    ]
+
+
+def test_loosening_the_efs_policy_is_medium_and_names_the_statements(tmp_path: Path) -> None:
+    root = {"MountTargetClients": {"Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess", "elasticfilesystem:ClientWrite"]}}
+    found = risks(tmp_path, "dev-storage", rc("aws_efs_file_system_policy", "p", ["update"], _efs_policy(), _efs_policy(False, **root)))
+    assert found == [
+        "medium: The EFS file system policy is loosened (Deny statements dropped or changed: DenyWithoutAccessPoint; Allow statements "
+        "added or changed: MountTargetClients): make sure it is meant; clients should still need TLS, a mount target and (unless "
+        "storage.efs_require_access_point is false) an access point, and get no root access."
+    ]
+
+
+def test_tightening_or_creating_the_efs_policy_is_not_flagged(tmp_path: Path) -> None:
+    tighter = rc("aws_efs_file_system_policy", "p", ["update"], _efs_policy(False), _efs_policy(True))
+    renamed = rc("aws_efs_file_system_policy", "q", ["update"], _efs_policy(), _efs_policy(DenyNonTls={"Sid": "DenyPlainNfs"}))
+    created = rc("aws_efs_file_system_policy", "r", ["create"], None, _efs_policy())
+    assert risks(tmp_path, "dev-storage", tighter, renamed, created) == []

@@ -362,8 +362,6 @@ def test_efs_encrypted_with_cluster_key_mounted_in_every_private_subnet(synth: S
     assert "cross-stack-output-aws_kms_key" in fs["kms_key_id"], "EFS must use the cluster stack's key"
     mounts = synth.resources(stack, "aws_efs_mount_target")
     assert len(mounts) == len(env.network.private_subnets)
-    (rule,) = synth.resources(stack, "aws_vpc_security_group_ingress_rule").values()
-    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == ("tcp", 2049, 2049, env.network.vpc_cidr)
     assert synth.resources(stack, "aws_vpc_security_group_egress_rule") == {}
     # Each access point as the environment file gives it (read as plain YAML): owner and mode of
     # the directory EFS creates, and the POSIX identity every NFS request through it uses.
@@ -379,6 +377,54 @@ def test_efs_encrypted_with_cluster_key_mounted_in_every_private_subnet(synth: S
     points = synth.resources(stack, "aws_efs_access_point").values()
     got = {p["root_directory"]["path"]: (p["posix_user"], p["root_directory"]["creation_info"]) for p in points}
     assert got == expected
+
+
+def test_efs_admits_nfs_only_from_the_cluster_security_group(synth: Synth, env: EnvironmentConfig) -> None:
+    """NFS from the EKS cluster security group (every node and pod has it), never from a CIDR: the
+    VPC CIDR also covers the public subnets and whatever else lives in the VPC."""
+    stack = f"{env.name}-storage"
+    (group,) = synth.resources(stack, "aws_security_group")
+    (rule,) = synth.resources(stack, "aws_vpc_security_group_ingress_rule").values()
+    assert rule["security_group_id"] == f"${{aws_security_group.{group}.id}}"
+    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 2049, 2049)
+    assert not {"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} & set(rule), rule
+    # The cluster stack's output of aws_eks_cluster.vpc_config[0].cluster_security_group_id.
+    assert re.fullmatch(
+        r"\$\{data\.terraform_remote_state\.cross-stack-reference-input-[\w-]+-cluster\.outputs\.cross-stack-output-aws_eks_cluster\w+vpc_config0cluster_security_group_id\}",
+        rule["referenced_security_group_id"],
+    ), rule["referenced_security_group_id"]
+    for mount in synth.resources(stack, "aws_efs_mount_target").values():
+        assert mount["security_groups"] == [f"${{aws_security_group.{group}.id}}"]
+
+
+def test_efs_policy_mount_targets_only_tls_only_access_points_only_no_root(synth: Synth, env: EnvironmentConfig) -> None:
+    """The file system policy, read as IAM would: anyone reaching a mount target may mount and
+    write, nobody gets root, nothing without TLS, and with ``efs_require_access_point`` (the
+    default, read from the file as plain YAML) no client action without an access point."""
+    stack = f"{env.name}-storage"
+    [fs] = synth.resources(stack, "aws_efs_file_system")
+    arn = f"${{aws_efs_file_system.{fs}.arn}}"
+    body = synth.one(stack, "aws_efs_file_system_policy")
+    assert body["file_system_id"] == f"${{aws_efs_file_system.{fs}.id}}"
+    assert body.get("bypass_policy_lockout_safety_check") in (None, False)
+    statements = {s["Sid"]: s for s in policy(body)["Statement"]}
+    assert all(s["Resource"] == arn and s["Principal"] == {"AWS": "*"} for s in statements.values())
+    allows = [s for s in statements.values() if s["Effect"] == "Allow"]
+    assert allows == [statements["MountTargetClients"]]
+    assert sorted(allows[0]["Action"]) == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allows[0]["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
+    tls = statements["DenyNonTls"]
+    assert (tls["Effect"], tls["Action"], tls["Condition"]) == ("Deny", "*", {"Bool": {"aws:SecureTransport": "false"}})
+    raw = yaml.safe_load((ENVIRONMENTS_DIR / f"{env.name}.yaml").read_text())["storage"]
+    without = statements.get("DenyWithoutAccessPoint")
+    if raw.get("efs_require_access_point", True):
+        assert without is not None, "access without an access point must be denied"
+        assert without["Effect"] == "Deny"
+        assert sorted(without["Action"]) == sorted(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"])
+        assert without["Condition"] == {"Null": {"elasticfilesystem:AccessPointArn": "true"}}
+    else:
+        assert without is None
+    assert set(statements) <= {"MountTargetClients", "DenyNonTls", "DenyWithoutAccessPoint"}
 
 
 def test_efs_backup_policy_unless_the_file_turns_backups_off(synth: Synth, environments: dict[str, EnvironmentConfig]) -> None:

@@ -22,6 +22,7 @@ from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, 
 from modules import karpenter_charts
 from environments.eks_versions import ADDON_VERSIONS
 from modules.access_entries import access_policy_arn
+from modules.efs_policy import statements as efs_policy_statements
 from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
 from modules.karpenter_policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 import addon_facts
@@ -266,6 +267,30 @@ def test_the_clusters_access_entries_exist_with_their_access_policies(deployment
         assert plan["kubernetesGroups"] == ([PLAN_GROUP] if d.env.teams else []), plan
 
 
+def _efs_file_system(d: Deployment) -> dict:
+    [fs] = [f for f in d.client("efs").describe_file_systems()["FileSystems"] if f.get("CreationToken") == d.env.name]
+    return fs
+
+
+def test_efs_admits_nfs_from_the_cluster_security_group_only_under_its_policy(deployment: Deployment) -> None:
+    """Issue 10.6 as applied: the mount targets' group admits TCP 2049 from the EKS cluster security
+    group and nothing else, and the file system policy reads back as the storage stack wrote it."""
+    d = deployment
+    ec2, efs = d.client("ec2"), d.client("efs")
+    fs = _efs_file_system(d)
+    cluster_group = d.client("eks").describe_cluster(name=d.env.cluster_name)["cluster"]["resourcesVpcConfig"]["clusterSecurityGroupId"]
+    mounts = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
+    assert len(mounts) == len(d.env.network.private_subnets)
+    groups = {g for m in mounts for g in efs.describe_mount_target_security_groups(MountTargetId=m["MountTargetId"])["SecurityGroups"]}
+    [group] = groups
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    ingress = [(r["IpProtocol"], r["FromPort"], r["ToPort"], r.get("CidrIpv4"), r.get("ReferencedGroupInfo", {}).get("GroupId")) for r in rules if not r["IsEgress"]]
+    assert ingress == [("tcp", 2049, 2049, None, cluster_group)], ingress
+    applied = json.loads(efs.describe_file_system_policy(FileSystemId=fs["FileSystemId"])["Policy"])
+    expected = efs_policy_statements(fs["FileSystemArn"], require_access_point=d.env.storage.efs_require_access_point)
+    assert applied == {"Version": "2012-10-17", "Statement": expected}, applied
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
@@ -392,12 +417,16 @@ def test_destroy_in_reverse_order_leaves_nothing_of_the_environment(deployment: 
     assert sorted(before.get("irsa roles", [])) == sorted(side.roles)
     assert sorted(before.get("add-on buckets", [])) == side.buckets
     assert sorted(before.get("team roles", [])) == sorted(_team_roles(d.env))
+    policy_path = f"/2015-02-01/file-systems/{_efs_file_system(d)['FileSystemId']}/policy"
     with phase(f"destroy {d.env.name}"):
         for stack in reversed(d.ws.stacks):
             if stack == d.ws.stacks[0]:
                 d.ws.emulator.empty_bucket(d.env.state_backend.bucket, d.env.region)
             d.ws.destroy(stack)
     after = _leftovers(d)
+    # The file system policy was deleted by its own destroy (DeleteFileSystemPolicy), not just
+    # dropped with the file system.
+    assert f"DELETE {policy_path}" in emulator_requests(d.ws), f"no DeleteFileSystemPolicy for {policy_path}"
     assert not any(after.values()), f"left behind: { {k: v for k, v in after.items() if v} }"
     states = _key_states(d)
     assert states and set(states) == {"PendingDeletion"}, states

@@ -10,7 +10,9 @@ proxies are bypassed for it.
 Moto's state lives in the server's memory: stopping the emulator forgets everything.
 
 This package: the server process and its client (here), ``eks`` (the EKS operations moto lacks,
-registered when the server starts) and ``eks_catalog`` (what DescribeAddonVersions answers).
+registered when the server starts), ``eks_catalog`` (what DescribeAddonVersions answers),
+``cluster_security_group`` (the security group EKS creates per cluster) and ``efs`` (the EFS file
+system policy operations).
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ def _correct_moto() -> None:
       keeps them apart (``launch-template`` is not even a valid type inside template data).
     - EKS node groups: moto's CreateNodegroup ignores ``updateConfig`` (only UpdateNodegroupConfig
       reads it), so a group reads back without it and Terraform plans to add it forever.
+    - EC2 security group rules from another group: ``keep_group_rule_descriptions``.
     """
     from moto.ec2.models.launch_templates import LaunchTemplateBackend
     from moto.eks import models as eks_models
@@ -229,18 +232,33 @@ def _correct_moto() -> None:
         return create(self, name, description, template_data, tag_spec)
 
     LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]
+    keep_group_rule_descriptions()
+
+
+def keep_group_rule_descriptions() -> None:
+    """moto keeps the description of a rule whose source is a security group (the EFS NFS rule:
+    ``UserIdGroupPairs[].Description``) but DescribeSecurityGroupRules reports only a CIDR rule's,
+    so ``aws_vpc_security_group_ingress_rule`` reads back without its description and Terraform
+    plans to set it forever. AWS reports it for both kinds (the rule's ``Description``)."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
 
 
 def serve(port: int) -> None:
     if os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES", "").lower() != "true":
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _correct_moto()
-    from tools.emulator import cluster_security_group
+    from tools.emulator import cluster_security_group, efs
     from tools.emulator.eks import register
 
     cluster_security_group.install()  # the security group EKS creates per cluster
 
     register()  # the EKS operations moto lacks (tools/emulator/eks.py)
+    efs.register()  # the file system policy operations as Terraform uses them (tools/emulator/efs.py)
     from moto.server import main as moto_main
 
     moto_main(["--host", HOST, "--port", str(port)])

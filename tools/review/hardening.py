@@ -1,5 +1,5 @@
 """Plan-report rules of issue 10: changes that break IRSA, node bootstrap, private egress, EFS
-mounts, add-on data or cluster access, and plans blocked by a protected resource.
+mounts, add-on data or cluster access, that open EFS up, and plans blocked by a protected resource.
 
 Registered in ``tools/plan_report.assess`` with one line. Each rule reads one stack's plan
 (``StackPlan``) and yields ``Risk``s in plain words.
@@ -7,6 +7,7 @@ Registered in ``tools/plan_report.assess`` with one line. Each rule reads one st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -89,6 +90,58 @@ def _efs_access(change: Change) -> Iterator[Risk]:
         )
 
 
+def _statements(policy: Any) -> list[dict[str, Any]] | None:
+    try:
+        document = json.loads(policy) if isinstance(policy, str) else None
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    listed = document.get("Statement") or []
+    return [s for s in (listed if isinstance(listed, list) else [listed]) if isinstance(s, dict)]
+
+
+def _content(statement: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in statement.items() if k != "Sid"}, sort_keys=True)
+
+
+def _efs_policy(change: Change) -> Iterator[Risk]:
+    """The file system policy (modules/efs_policy.py) removed, or an update that drops or changes
+    a Deny or adds or changes an Allow. Without a policy EFS applies its default one: full access,
+    root included, to any client that reaches a mount target, TLS or not
+    (https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html)."""
+    if change.type != "aws_efs_file_system_policy":
+        return
+    if change.action in _LOSS:
+        yield Risk(
+            "high", change.stack, change.address,
+            f"The EFS file system policy will be {_verb(change)}: meanwhile EFS's default policy applies, which lets any client "
+            "that reaches a mount target mount, write and act as root, without TLS and without an access point.",
+        )
+        return
+    if change.action != "update" or not change.changed("policy"):
+        return
+    before, after = _statements(_values(change).get("policy")), _statements((change.after or {}).get("policy"))
+    if before is None or after is None:
+        return
+    kept = {_content(s) for s in after}
+    had = {_content(s) for s in before}
+    dropped = [str(s.get("Sid") or _content(s)) for s in before if s.get("Effect") == "Deny" and _content(s) not in kept]
+    granted = [str(s.get("Sid") or _content(s)) for s in after if s.get("Effect") == "Allow" and _content(s) not in had]
+    if dropped or granted:
+        what = "; ".join(
+            part for part in (
+                f"Deny statements dropped or changed: {', '.join(dropped)}" if dropped else "",
+                f"Allow statements added or changed: {', '.join(granted)}" if granted else "",
+            ) if part
+        )
+        yield Risk(
+            "medium", change.stack, change.address,
+            f"The EFS file system policy is loosened ({what}): make sure it is meant; clients should still need TLS, a "
+            "mount target and (unless storage.efs_require_access_point is false) an access point, and get no root access.",
+        )
+
+
 def _addon_data(change: Change) -> Iterator[Risk]:
     if change.type == "aws_s3_bucket" and change.action in _LOSS and "-addons-aws" in change.stack:
         name = _values(change).get("bucket") or change.address
@@ -105,7 +158,7 @@ def _helm_release(change: Change) -> Iterator[Risk]:
     yield Risk("high", change.stack, change.address, f"Helm release {name} ({chart}) will be uninstalled: {extra}.")
 
 
-_CHANGE_RULES = (_oidc_provider, _platform_role, _routes, _efs_access, _addon_data, _helm_release)
+_CHANGE_RULES = (_oidc_provider, _platform_role, _routes, _efs_access, _efs_policy, _addon_data, _helm_release)
 
 
 def _access_entries(plan: StackPlan) -> Iterator[Risk]:
