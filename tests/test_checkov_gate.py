@@ -175,3 +175,131 @@ def test_the_checkov_command_line(tmp_path: Path, fake_checkov, monkeypatch: pyt
     assert seen["scanned"] == {"dev-state/cdk.tf.json": original}
     assert "moved" in json.loads((root / "dev-state" / "cdk.tf.json").read_text())  # the original is untouched
     assert seen["env"]["BC_SKIP_MAPPING"] == "TRUE" and seen["env"]["LOG_LEVEL"] == "ERROR"
+
+
+# -- what _main prints: the table of failures, the verdict, the errors before any scan ----------------
+
+
+def table_rows(out: str) -> tuple[str, list[list[str]]]:
+    """(title, rows) of the table rich printed: the title (rich wraps it to the table's width, so
+    it is returned without whitespace), then every line with cells."""
+    lines = [line for line in out.splitlines() if line.strip()]
+    top = next(i for i, line in enumerate(lines) if line.lstrip().startswith("┏"))
+    rows = [[cell.strip() for cell in line.strip().strip("┃│").split("┃" if "┃" in line else "│")] for line in lines if "│" in line or "┃" in line]
+    return "".join("".join(line.split()) for line in lines[:top]), rows
+
+
+def test_main_prints_every_finding_as_a_row_with_its_reason_or_not_accepted(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per line
+    root = tmp_path / "stacks"
+    stack(root, "dev-state", {"logs": {"CKV_AWS_18": "access logs would log themselves"}})
+    fake_checkov(report([check("dev-state", "aws_s3_bucket.logs", "CKV_AWS_18"), check("dev-state", "aws_s3_bucket.plain", "CKV_AWS_144")], []))
+    assert main([str(root)]) == 1
+    out = capsys.readouterr().out
+    title, rows = table_rows(out)
+    assert title == f"checkovfailuresunder{root}"
+    assert rows == [
+        ["stack", "resource", "check", "accepted because"],
+        ["dev-state", "aws_s3_bucket.logs", "CKV_AWS_18", "access logs would log themselves"],
+        ["dev-state", "aws_s3_bucket.plain", "CKV_AWS_144", "NOT ACCEPTED"],
+    ]
+    assert out.rstrip().splitlines()[-1] == "1 failed check(s) without an accepted reason"
+
+
+def test_main_counts_unaccepted_failures_over_every_directory_given(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    root = tmp_path / "stacks"
+    stack(root, "dev-state", {})
+    stack(root, "prod-state", {"plain": {"CKV_X": "why"}})
+    fake_checkov(report([check("dev-state", "aws_s3_bucket.plain", "CKV_X"), check("prod-state", "aws_s3_bucket.plain", "CKV_X")], []))
+    # dev-state has one unaccepted failure, prod-state none: the verdict is over both.
+    assert main([str(root / "dev-state"), str(root / "prod-state")]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1] == "1 failed check(s) without an accepted reason"
+    assert main([str(root / "prod-state"), str(root / "dev-state"), str(root / "dev-state")]) == 1
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == "2 failed check(s) without an accepted reason"
+    assert main([str(root / "prod-state")]) == 0
+    out = capsys.readouterr().out
+    assert table_rows(out)[1] == [["stack", "resource", "check", "accepted because"], ["prod-state", "aws_s3_bucket.plain", "CKV_X", "why"]]
+    assert out.rstrip().splitlines()[-1] == "checkov: no unaccepted failures"
+
+
+def test_main_without_arguments_scans_the_synthesized_stacks(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(gate, "ROOT", tmp_path)
+    fake_checkov(report([], []), 0)
+    assert main([]) == 2
+    assert capsys.readouterr().err == f"tools.checkov_gate: {tmp_path / 'cdktf.out' / 'stacks'} does not exist: run `make synth` first (or name synthesized stack directories)\n"
+    stack(tmp_path / "cdktf.out" / "stacks", "dev-state", {})
+    assert main([]) == 0
+    assert table_rows(capsys.readouterr().out)[0] == f"checkovfailuresunder{tmp_path / 'cdktf.out' / 'stacks'}"
+
+
+def test_main_without_checkov_says_how_to_install_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gate, "ROOT", tmp_path)
+    monkeypatch.setattr(gate, "CHECKOV", tmp_path / ".venv-checkov" / "bin" / "checkov")
+    assert main([str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "tools.checkov_gate: .venv-checkov/bin/checkov is missing: run `make checkov-venv` (or `make checkov`, which creates it)\n"
+
+
+def test_a_report_of_nothing_to_scan_has_no_findings(tmp_path: Path, fake_checkov) -> None:
+    """checkov 3.3.30 over a directory without resources prints only a summary (no ``results``,
+    no ``summary`` key); a report may also lack one of the lists."""
+    root = tmp_path / "stacks"
+    stack(root, "dev-state", {})
+    fake_checkov({"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0, "checkov_version": "3.3.30"}, 0)
+    assert evaluate(root) == []
+    fake_checkov([{"check_type": "terraform_json", "results": {"failed_checks": [check("dev-state", "aws_s3_bucket.plain", "CKV_X")]}},
+                  {"check_type": "terraform_json", "results": {"passed_checks": []}}])
+    assert [f.check_id for f in evaluate(root)] == ["CKV_X"]
+
+
+def test_a_check_on_a_stack_without_resources_is_judged(tmp_path: Path, fake_checkov) -> None:
+    """Provider checks (e.g. hard-coded credentials) pass on stacks that declare no resources."""
+    root = tmp_path / "stacks"
+    (root / "dev-dns").mkdir(parents=True)
+    (root / "dev-dns" / "cdk.tf.json").write_text(json.dumps({"provider": {"aws": [{"region": "eu-west-1"}]}}))
+    fake_checkov(report([check("dev-dns", "aws.default", "CKV_AWS_41")], [check("dev-dns", "aws.default", "CKV_AWS_41")]))
+    assert evaluate(root) == [Finding("dev-dns", "aws.default", "CKV_AWS_41", "a check", None)]
+
+
+def test_checkovs_error_output_is_kept_to_its_last_2000_characters(tmp_path: Path, fake_checkov) -> None:
+    root = tmp_path / "stacks"
+    stack(root, "dev-state", {})
+    fake_checkov("", 2, stderr="x" * 100 + "y" * 2000)
+    with pytest.raises(RuntimeError) as caught:
+        evaluate(root)
+    assert str(caught.value) == "checkov did not run (exit 2): " + "y" * 2000
+
+
+def test_checkov_runs_with_the_callers_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH, HOME, proxies: checkov gets the caller's environment plus its own two settings."""
+    root = tmp_path / "stacks"
+    stack(root, "dev-state", {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    seen: dict[str, Any] = {}
+
+    def run(args, **kwargs):  # type: ignore[no-untyped-def]
+        import subprocess
+
+        seen.update(kwargs["env"])
+        return subprocess.CompletedProcess(args, 0, json.dumps(report([], [])), "")
+
+    monkeypatch.setattr(gate.subprocess, "run", run)
+    gate.run_checkov(root)
+    assert seen["HTTPS_PROXY"] == "http://proxy.example:3128" and seen["PATH"] == gate.os.environ["PATH"]
+
+
+def test_the_scan_copy_keeps_every_stack_file_at_its_relative_path(tmp_path: Path) -> None:
+    """Every ``cdk.tf.json`` under the root, at any depth (``cdktf.out`` holds ``stacks/<stack>``)."""
+    root = tmp_path / "out"
+    files = ["stacks/dev-state/cdk.tf.json", "stacks/dev-state/nested/cdk.tf.json", "stacks/prod-state/cdk.tf.json"]
+    for i, name in enumerate(files):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(json.dumps({"resource": {"aws_s3_bucket": {f"b{i}": {}}}, "moved": [{"from": "a.b", "to": "a.c"}]}))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert gate._without_moved(root, scratch) == scratch
+    assert {p.relative_to(scratch).as_posix(): json.loads(p.read_text()) for p in scratch.glob("**/cdk.tf.json")} == {
+        name: {"resource": {"aws_s3_bucket": {f"b{i}": {}}}} for i, name in enumerate(files)
+    }

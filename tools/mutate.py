@@ -32,11 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".work" / "mutate"
 
 CONFIG_TESTS = ("tests/test_config.py", "tests/test_config_rules.py", "tests/test_loader_errors.py", "tests/test_config_layering.py", "tests/test_addons_config.py")
-ADDON_TESTS = ("tests/test_addons_config.py", "tests/test_addon_specs.py")
+ADDON_TESTS = ("tests/test_addons_config.py", "tests/test_addon_specs.py", "tests/test_addon_registry.py")
 PLAN_TESTS = ("tests/test_plan_report.py", "tests/test_plan_report_rules.py", "tests/test_plan_report_format.py")
+# The render checks on hand-built manifests (their runs over real renders need synth + Helm).
+RENDER_CHECK_TESTS = ("tests/test_render_check_fit.py", "tests/test_render_check_irsa.py", "tests/test_render_check_rules.py")
 
-# module -> the fast tests (no synth) that judge it. Today's pure code at issue 14; the render
-# checks (tools/render/checks) are tested only on real renders (synth + Helm), so they are not here.
+# module -> the fast tests (no synth) that judge it.
 TARGETS: dict[str, tuple[str, ...]] = {
     "environments/schema.py": CONFIG_TESTS,
     "environments/schema_base.py": CONFIG_TESTS,
@@ -48,6 +49,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         for p in sorted((ROOT / "modules" / "addons").glob("*.py"))
         if p.name != "__init__.py"
     },
+    **{f"tools/render/checks/{p.name}": RENDER_CHECK_TESTS for p in sorted((ROOT / "tools" / "render" / "checks").glob("*.py"))},
 }
 # Lines whose mutants are equivalent (no test can tell, because no behaviour changes), by pattern:
 EQUIVALENT = {
