@@ -64,3 +64,8 @@ def workload(kind: str, name: str, namespace: str | None = None, *, replicas: in
 
 def messages(findings: list[Any]) -> list[str]:
     return [f.message for f in findings]
+
+
+def located(findings: list[Any]) -> list[tuple[str, str, str, str, str]]:
+    """(release, kind, namespace, name, message) of each finding: what it names, not only what it says."""
+    return [(f.release, f.kind, f.namespace, f.name, f.message) for f in findings]

@@ -293,7 +293,7 @@ def test_checkov_runs_with_the_callers_environment(tmp_path: Path, monkeypatch: 
 def test_the_scan_copy_keeps_every_stack_file_at_its_relative_path(tmp_path: Path) -> None:
     """Every ``cdk.tf.json`` under the root, at any depth (``cdktf.out`` holds ``stacks/<stack>``)."""
     root = tmp_path / "out"
-    files = ["stacks/dev-state/cdk.tf.json", "stacks/dev-state/nested/cdk.tf.json", "stacks/prod-state/cdk.tf.json"]
+    files = ["stacks/dev-state/assets/cdk.tf.json", "stacks/dev-state/cdk.tf.json", "stacks/prod-state/cdk.tf.json"]  # sorted: dev-state/ exists when its own file comes
     for i, name in enumerate(files):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(json.dumps({"resource": {"aws_s3_bucket": {f"b{i}": {}}}, "moved": [{"from": "a.b", "to": "a.c"}]}))

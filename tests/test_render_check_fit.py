@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from render_check_support import container, context, environment, messages, release, workload
+from render_check_support import container, context, environment, located, messages, release, workload
 from tools.render.checks import fit
 
 GROUPS = {
@@ -302,3 +302,77 @@ def test_a_node_pools_architectures_decide_its_arch_label() -> None:
     [place] = fit.karpenter_places(graviton)
     assert (place.instance_type, place.labels["kubernetes.io/arch"]) == ("m6g.large", "arm64")
     assert fit.karpenter_places(_pools(p=_pool(instance_families=["m6g"], architectures=["amd64"]))) == []  # nothing it may launch
+
+
+# -- several taints, several objects, and what each finding names ------------------------------------
+
+
+def _tainted(d: dict[str, Any]) -> None:
+    _dev(d)
+    d["cluster"]["node_groups"]["system"]["taints"] = [
+        {"key": "dedicated", "value": "db", "effect": "NO_EXECUTE"},
+        {"key": "soft", "value": "x", "effect": "PREFER_NO_SCHEDULE"},  # prefers, never blocks
+    ]
+
+
+TAINTED = environment("dev", _tainted)
+
+
+def test_noexecute_taints_block_like_noschedule_and_preferences_do_not() -> None:
+    system, spot = fit.places(TAINTED)
+    assert fit.accepts({}, system) == "taint dedicated=db:NoExecute not tolerated"
+    assert fit.accepts({"tolerations": [{"key": "dedicated", "operator": "Exists"}]}, system) is None
+    both = {"key": "dedicated", "operator": "Exists"}, {"key": "capacity", "operator": "Exists"}
+    assert fit.accepts({"tolerations": [both[0]]}, spot) == "taint capacity=spot:NoSchedule not tolerated"
+    assert fit.accepts({"tolerations": list(both)}, spot) is None
+    # A pool with two blocking taints names both.
+    two = fit.Place("p", {}, (("a", "1", "NoSchedule"), ("b", "2", "NoExecute"), ("c", "3", "PreferNoSchedule")), 1, 1, "t3.large", 1)
+    assert fit.accepts({}, two) == "taint a=1:NoSchedule, b=2:NoExecute not tolerated"
+
+
+def test_a_daemonset_names_every_taint_it_misses_and_every_group_too_small() -> None:
+    assert findings(workload("DaemonSet", "agent"), env=TAINTED) == [
+        "DaemonSet does not tolerate capacity=spot:NoSchedule, dedicated=db:NoExecute: its pods miss those nodes"
+    ]
+    arch_only = workload("DaemonSet", "agent", nodeSelector={"kubernetes.io/arch": "amd64"})
+    assert findings(arch_only, env=TAINTED) == ["DaemonSet does not tolerate capacity=spot:NoSchedule, dedicated=db:NoExecute: its pods miss those nodes"]
+    huge = workload("DaemonSet", "agent", containers=[container("100m", "8000Mi")], tolerations=[{"operator": "Exists"}])
+    assert findings(huge) == [f"requests 100m CPU, 8000Mi memory; does not fit {SYSTEM}; {SPOT}"]
+    # Selecting the spot nodes: judged against spot only.
+    on_spot = workload("DaemonSet", "agent", containers=[container("100m", "7600Mi")], tolerations=TOLERATE_SPOT,
+                       nodeSelector={"node.kubernetes.io/capacity": "spot"})
+    assert findings(on_spot) == [f"requests 100m CPU, 7600Mi memory; does not fit {SPOT}"]
+
+
+def test_every_object_of_a_release_is_judged_and_each_finding_names_its_object() -> None:
+    objects = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {}},
+        _batch("17", "1Gi"),
+        workload("Deployment", "huge", containers=[container("100m", "64Gi")]),
+        workload("DaemonSet", "agent"),
+        workload("DaemonSet", "big-agent", containers=[container("100m", "8000Mi")], tolerations=[{"operator": "Exists"}]),
+        _spread(4, HOST, selector=SELF, nodeSelector={"workload": "system"}),
+        workload("StatefulSet", "fine", "data", containers=[container("100m", "64Mi")]),
+    ]
+    assert located(fit.check(context(ENV, release("app", "apps", *objects)))) == [
+        ("app", "Deployment", "batch", "job", "requests 17000m CPU, 1024Mi memory: more than a Fargate pod can have (profile batch: 16 vCPU, 120 GiB incl. 256 MiB overhead)"),
+        ("app", "Deployment", "apps", "huge", f"requests 100m CPU, 65536Mi memory; fits no node group or pool ({SYSTEM}; {SPOT_TAINT}) and no Fargate profile selects it"),
+        ("app", "DaemonSet", "apps", "agent", "DaemonSet does not tolerate capacity=spot:NoSchedule: its pods miss those nodes"),
+        ("app", "DaemonSet", "apps", "big-agent", f"requests 100m CPU, 8000Mi memory; does not fit {SYSTEM}; {SPOT}"),
+        ("app", "Deployment", "apps", "web", "4 replicas with required anti-affinity on kubernetes.io/hostname, but at most 3 nodes can hold them"),
+    ]
+
+
+def test_tolerations_are_each_tried_and_an_empty_value_matches_an_empty_value() -> None:
+    assert fit.tolerates([{"operator": "Exists", "effect": "NoExecute"}, {"key": "capacity", "operator": "Exists"}], TAINT)
+    assert fit.tolerates([{"key": "dedicated"}], ("dedicated", "", "NoSchedule"))  # Equal, both values empty
+    assert not fit.tolerates([{"key": "dedicated"}], ("dedicated", "db", "NoSchedule"))
+
+
+def test_node_pools_without_candidates_are_skipped_and_limits_round_down() -> None:
+    env = _pools(none=_pool(instance_families=["m6g"], architectures=["amd64"]),
+                 odd=_pool(instance_types=["t3.medium"], limits={"cpu": 5, "memory_gib": 64}))
+    assert [(p.name, p.max_nodes) for p in fit.karpenter_places(env)] == [("node pool odd", 2)]  # 5 vCPU / 2 per node
+    both_archs = _pools(p=_pool(instance_families=["m5"], instance_sizes=["large"], architectures=["amd64", "arm64"]))
+    [place] = fit.karpenter_places(both_archs)
+    assert (place.instance_type, place.labels["kubernetes.io/arch"]) == ("m5.large", "amd64")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from render_check_support import context, environment, messages, release, workload
+from render_check_support import context, environment, located, messages, release, workload
 from tools.render.checks import irsa
 from tools.render.releases import Synthesized
 
@@ -26,15 +26,18 @@ ROLE = "dev-eks-external-dns"
 
 
 def trust(subject: str | list[str], operator: str = "StringEquals") -> str:
-    return json.dumps({
+    """A trust policy as CDKTF writes it: JSON text whose condition keys hold a Terraform
+    interpolation with unescaped quotes (Terraform resolves it before the text is JSON)."""
+    text = json.dumps({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"Federated": "${aws_iam_openid_connect_provider.oidc.arn}"},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {operator: {f"{ISSUER}:sub": subject, f"{ISSUER}:aud": "sts.amazonaws.com"}},
+            "Condition": {operator: {"ISSUER_KEY:sub": subject, "ISSUER_KEY:aud": "sts.amazonaws.com"}},
         }],
     })
+    return text.replace("ISSUER_KEY", ISSUER)
 
 
 @pytest.fixture
@@ -142,3 +145,51 @@ def test_a_role_trusting_two_subjects_does_not_match_one_service_account(tmp_pat
         f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns', 'system:serviceaccount:apps:x'], "
         "but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns"
     ]
+
+
+def test_each_finding_names_the_service_account_or_workload_it_is_about(synth: Synthesized) -> None:
+    objects = [
+        service_account("unknown", "arn:aws:iam::111111111111:role/someone-else"),
+        service_account("dns", PLACEHOLDER_ARN),
+        workload("Deployment", "external-dns", serviceAccountName="dns"),
+        workload("Job", "cleanup", serviceAccountName="cleaner"),
+    ]
+    assert located(irsa.check(context(ENV, release("external-dns", "external-dns", *objects), synth=synth))) == [
+        ("external-dns", "ServiceAccount", "external-dns", "unknown", "eks.amazonaws.com/role-arn arn:aws:iam::111111111111:role/someone-else is no IRSA role of this environment"),
+        ("external-dns", "ServiceAccount", "external-dns", "dns", f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:dns"),
+        ("external-dns", "ServiceAccount", "external-dns", "unknown", "carries an IAM role, but no pod template of the release runs as it"),
+        ("external-dns", "Job", "external-dns", "cleanup", "runs as ServiceAccount external-dns/cleaner, which the release does not render"),
+    ]
+    [unused] = irsa.check(context(ENV, release("other", "apps"), synth=synth))
+    assert (unused.environment, unused.release, unused.kind, unused.namespace, unused.name) == ("dev", "external-dns", "ServiceAccount", "external-dns", "external-dns")
+
+
+def test_the_default_service_account_is_what_pods_without_one_run_as(tmp_path: Path) -> None:
+    doc = {"output": {"arn": {"value": "${aws_iam_role.r.arn}"}},
+           "resource": {"aws_iam_role": {"r": {"name": ROLE, "assume_role_policy": trust("system:serviceaccount:external-dns:default")}}}}
+    (tmp_path / "stacks" / STACK).mkdir(parents=True)
+    (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
+    assert run(Synthesized(tmp_path), service_account("default", f"APPLY-TIME({STACK}:arn)"), workload("Deployment", "external-dns")) == []
+
+
+def test_a_role_without_a_name_attribute_is_named_by_its_logical_id(tmp_path: Path) -> None:
+    doc = {"output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
+           "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:apps:x")}}}}
+    (tmp_path / "stacks" / STACK).mkdir(parents=True)
+    (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
+    found = run(Synthesized(tmp_path), service_account("external-dns", f"APPLY-TIME({STACK}:arn)"), workload("Deployment", "external-dns", serviceAccountName="external-dns"))
+    assert "role generated trusts sub ['system:serviceaccount:apps:x'], but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns" in found
+
+
+def test_an_environment_without_an_addons_aws_stack_has_no_roles_to_follow(tmp_path: Path) -> None:
+    (tmp_path / "stacks" / STACK).mkdir(parents=True)
+    (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps({"output": {}}))
+    pods = workload("Deployment", "external-dns", serviceAccountName="external-dns")
+    assert run(Synthesized(tmp_path), service_account("external-dns", REAL_ARN), pods) == [f"eks.amazonaws.com/role-arn {REAL_ARN} is no IRSA role of this environment"]
+    assert run(Synthesized(tmp_path / "nowhere"), service_account("external-dns", None), pods) == []
+
+
+def test_subjects_of_every_statement_and_operator_are_read() -> None:
+    doc = json.loads(trust("system:serviceaccount:a:b").replace(ISSUER, "ISSUER"))
+    doc["Statement"].append({"Effect": "Allow", "Condition": {"StringLike": {"x:sub": ["system:serviceaccount:a:c"]}, "StringEquals": {"y:sub": "system:serviceaccount:a:d"}}})
+    assert irsa.trusted_subjects(json.dumps(doc)) == ["system:serviceaccount:a:b", "system:serviceaccount:a:c", "system:serviceaccount:a:d"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from render_check_support import container, context, environment, messages, release, workload
+from render_check_support import container, context, environment, located, messages, release, workload
 from tools.render.checks import CHECKS, ordering, pdb, rbac, run_checks, schema, storage
 from tools.render.checks.base import Finding, matches_selector, name_of, pod_labels, pod_spec, replicas
 from tools.render.checks.quantity import mib, millicores, parse
@@ -235,6 +235,8 @@ def test_resource_names_are_the_kinds_plural(kind: str, resource: str) -> None:
         ({"minAvailable": 2}, 3, 1),
         ({"minAvailable": "50%"}, 3, 1),
         ({"minAvailable": "100%"}, 3, 0),
+        ({"minAvailable": "100%"}, 200, 0),
+        ({"maxUnavailable": "100%"}, 101, 101),
         ({"minAvailable": 1}, 1, 0),
         ({"maxUnavailable": None, "minAvailable": 1}, 2, 1),
         ({"minAvailable": None}, 2, 2),
@@ -465,11 +467,13 @@ def test_only_served_crd_versions_are_served_and_a_version_without_schema_takes_
 
 
 def test_strict_schema_leaves_enum_default_and_required_as_they_are() -> None:
-    raw = {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}, "default": {"properties": {"x": 1}}}},
+    value = {"properties": {"x": 1}}  # a value that looks like a schema: data, not a schema
+    raw = {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}, "default": value, "enum": [value], "example": value}},
            "required": ["a"], "anyOf": [{"properties": {"c": {}}}]}
     strict = schema.strict_schema(raw)
     assert strict["additionalProperties"] is False and strict["properties"]["a"]["additionalProperties"] is False
-    assert strict["properties"]["a"]["default"] == {"properties": {"x": 1}} and strict["required"] == ["a"]
+    a = strict["properties"]["a"]
+    assert (a["default"], a["enum"], a["example"]) == (value, [value], value) and strict["required"] == ["a"]
     assert strict["anyOf"] == [{"properties": {"c": {}}, "additionalProperties": False}]
 
 
@@ -481,3 +485,112 @@ def test_run_checks_runs_the_named_checks_in_order() -> None:
     assert list(run_checks(ctx, ["pdb", "cluster-admin"])) == ["pdb", "cluster-admin"]
     assert messages(run_checks(ctx, ["cluster-admin"])["cluster-admin"]) == ["binds ServiceAccount n/d to cluster-admin"]
     assert list(run_checks(ctx)) == list(CHECKS)
+
+
+
+# -- what each finding names, and every object of a release judged --------------------------------------
+
+
+def test_schema_findings_name_their_objects_and_every_object_is_judged() -> None:
+    crd = _crd({"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": WIDGET_SCHEMA}})
+    long_color = "g" * 400
+    objects = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}},
+        {"metadata": {"name": "no-kind"}},
+        {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}, "data": {"k": 1}},
+        crd,
+        _widget(size=1, color=long_color),
+    ]
+    found = located(schema.check(context(ENV, release("app", "apps", *objects))))
+    assert found[:3] == [
+        ("app", "", "apps", "no-kind", "object without apiVersion or kind"),
+        ("app", "Gadget", "apps", "g", "example.com/v1 Gadget is not served (no CRD rendered in this environment)"),
+        ("app", "ConfigMap", "apps", "b", "schema (v1): data.k: 1 is not of type 'string', 'null'"),
+    ]
+    [(release_, kind, namespace, name, message)] = found[3:]
+    assert (release_, kind, namespace, name) == ("app", "Widget", "apps", "w")
+    # jsonschema's message quotes the 400-character value; the finding keeps its first 300 characters.
+    assert message == "schema (example.com/v1): spec.color: " + (f"'{long_color}' is not one of ['red', 'blue']")[:300]
+
+
+def test_a_crd_whose_group_resembles_a_builtin_one_is_checked_against_the_crd() -> None:
+    """networking.example.com/v1 NetworkPolicy is the CRD's kind, not networking.k8s.io's."""
+    crd = _crd({"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {"rules": {"type": "array", "items": {"type": "string"}}}}}}}})
+    crd["spec"].update(group="networking.example.com", names={"kind": "NetworkPolicy", "plural": "networkpolicies"})
+    policy = {"apiVersion": "networking.example.com/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"}, "spec": {"rules": ["allow-dns"]}}
+    assert _schema(crd, policy) == []
+
+
+def test_crds_are_found_wherever_they_are_in_the_release() -> None:
+    crd = _crd({"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": WIDGET_SCHEMA}})
+    assert _schema(workload("Deployment", "web"), _widget(size=1), crd) == []
+
+
+def test_ordering_findings_name_the_object_and_the_first_matching_rule_counts() -> None:
+    hook = {"name": "h", "rules": [
+        {"apiGroups": [""], "resources": ["services"], "operations": ["UPDATE"]},
+        {"apiGroups": ["apps"], "resources": ["services"], "operations": ["CREATE"]},
+        {"apiGroups": [""], "resources": ["pods"], "operations": ["CREATE"]},
+        {"apiGroups": [""], "resources": ["services"], "operations": ["CREATE"]},
+    ]}
+    controller = release(CONTROLLER, "kube-system", _webhooks(hook))
+    found = located(ordering.check(context(ENV, controller, release("app", "apps", SERVICE))))
+    assert found == [("app", "Service", "apps", "web", f"h (failurePolicy Fail) intercepts it, but release app is not ordered after {CONTROLLER}")]
+
+
+def test_ordering_reads_an_objects_own_labels_and_custom_scopes() -> None:
+    # The controller's service webhook skips its own Service by label (objectSelector NotIn).
+    hook = _hook("mservice.elbv2.k8s.aws", ["services"], objectSelector={"matchExpressions": [
+        {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["aws-load-balancer-controller"]}]})
+    own = {**SERVICE, "metadata": {"name": "webhook", "labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}}}
+    assert _ordering(hook, own) == []
+    assert len(_ordering(hook, SERVICE)) == 1
+    # An object of a cluster-scoped custom kind is outside every namespace selector.
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "x"},
+           "spec": {"group": "example.com", "names": {"kind": "ClusterThing"}, "scope": "Cluster"}}
+    thing = {"apiVersion": "example.com/v1", "kind": "ClusterThing", "metadata": {"name": "t"}}
+    scoped = _hook("h", ["clusterthings"], group="example.com", namespaceSelector={"matchLabels": {"never": "x"}})
+    assert len(_ordering(scoped, crd, thing)) == 1
+
+
+def test_ordering_follows_every_dependency_past_missing_ones() -> None:
+    hook = _hook("h", ["services"])
+    assert _ordering(hook, SERVICE, depends_on=(f"helm_release.{CONTROLLER}", "helm_release.gone")) == []
+
+
+def test_pdb_judges_every_budget_and_names_it() -> None:
+    objects = [
+        workload("Deployment", "web", replicas=1),
+        _budget(minAvailable=1) | {"metadata": {"name": "nothing"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "none"}}}},
+        _budget(minAvailable=1),
+    ]
+    assert located(pdb.check(context(ENV, release("app", "apps", *objects)))) == [
+        ("app", "PodDisruptionBudget", "apps", "web", "minAvailable 1 with 1 pod(s) allows no disruption: a node drain blocks on it")
+    ]
+
+
+def test_rbac_judges_every_binding_and_names_it() -> None:
+    sa = {"kind": "ServiceAccount", "name": "dash"}
+    objects = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "dash"}},
+        _binding("ClusterRoleBinding", "ClusterRole", "view", sa),
+        _binding("RoleBinding", "ClusterRole", "cluster-admin", sa),  # no namespace: the release's
+    ]
+    assert located(rbac.check(context(ENV, release("dash", "dash-ns", *objects)))) == [
+        ("dash", "RoleBinding", "dash-ns", "b", "binds ServiceAccount dash-ns/dash to cluster-admin")
+    ]
+
+
+def test_storage_findings_name_their_objects_and_every_claim_is_judged() -> None:
+    objects = [_class("gp3", "true"), _class("efs", "true"), _claim(""), {**_claim(None), "metadata": {"name": "cache"}}, {**_claim("io2"), "metadata": {"name": "fast"}}]
+    assert located(storage.check(context(ENV, release("app", "apps", *objects)))) == [
+        ("app", "StorageClass", "", "efs", "one of 2 default StorageClasses (efs, gp3): claims without a class get an arbitrary one"),
+        ("app", "StorageClass", "", "gp3", "one of 2 default StorageClasses (efs, gp3): claims without a class get an arbitrary one"),
+        ("app", "PersistentVolumeClaim", "apps", "fast", "spec: StorageClass 'io2' is not rendered in this environment (have: efs, gp3)"),
+    ]
+    none = [_class("gp3", "false"), {**_claim(None), "metadata": {"name": "cache"}}]
+    assert located(storage.check(context(ENV, release("app", "apps", *none)))) == [
+        ("app", "PersistentVolumeClaim", "apps", "cache", "spec: claim names no StorageClass and the environment renders no default one")
+    ]

@@ -56,6 +56,8 @@ EQUIVALENT = {
     r'"Sid": ': "an IAM statement id is a label; IAM evaluates Effect/Action/Resource/Condition only",
     r"help=": "argparse help text is read by people, not by the program",
     r"description=": "argparse description text is read by people, not by the program",
+    r"^\s*check=False,\s*$": "subprocess.run's check defaults to False, and None is as false: the exit code is judged after the call",
+    r"\.errors\(include_url=False\)": "pydantic's error URL is a key no message reads (they use loc, msg, type, input)",
 }
 # Copied into each scratch repository: what the tests import.
 COPY = ("environments", "modules", "tools", "stacks", "main.py")
