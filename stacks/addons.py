@@ -98,5 +98,6 @@ class AddonsStack(PlatformStack):
                 addon=karpenter,
                 values=karpenter.release_values(ctx),
                 custom_resources=karpenter.custom_resources(ctx),
-                depends_on=[*crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
+                # ``first``: with custom networking, its nodes give pods addresses only once their zone's ENIConfig exists.
+                depends_on=[*first, *crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
             )

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from conftest import Synth, run_main
+from conftest import ROOT, Synth, run_main
 from test_config import problems_for, write_env
 
 POD_NETWORK = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/17", "100.64.128.0/17"]}  # dev has two zones
@@ -22,7 +23,18 @@ def _pods(**changes: Any) -> Callable[[dict[str, Any]], None]:
 @pytest.fixture(scope="module")
 def synth_pods(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     directory = tmp_path_factory.mktemp("envs")
-    write_env(directory, lambda d: d["network"].update(pod_network=POD_NETWORK))
+    staging = yaml.safe_load((ROOT / "environments" / "staging.yaml").read_text())
+
+    def pods_and_karpenter(d: dict[str, Any]) -> None:
+        # Karpenter as the autoscaler too: its nodes need their zone's ENIConfig as much as any.
+        d["network"].update(pod_network=POD_NETWORK)
+        d["cluster"]["autoscaler"] = "karpenter"
+        d["karpenter"] = {**staging["karpenter"], "controller_node_group": "system"}
+        d["addons"].pop("cluster-autoscaler", None)
+        # Without the load balancer controller, which Karpenter would otherwise wait for (and it for the ENIConfigs).
+        d["addons"].pop("aws-load-balancer-controller", None)
+
+    write_env(directory, pods_and_karpenter)
     outdir = tmp_path_factory.mktemp("out") / "cdktf.out"
     proc = run_main(outdir, env_dir=directory, only="dev")
     assert proc.returncode == 0, proc.stderr
@@ -63,8 +75,9 @@ def test_vpc_cni_custom_networking_and_one_eni_config_per_zone(synth_pods: Synth
             waits(d.removeprefix("helm_release."), seen | {name}) for d in deps if d.startswith("helm_release.") and d.removeprefix("helm_release.") not in seen
         )
 
+    assert {"karpenter", "karpenter-nodepools"} & {r["name"] for r in releases.values()}, "the fixture must use Karpenter"
     for other_key, other in releases.items():
-        if other_key != key and other["name"] not in ("karpenter-crd",):
+        if other_key != key and other["name"] not in ("karpenter-crd",):  # CRDs start no pod
             assert waits(other_key), other["name"]
 
 
