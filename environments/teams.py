@@ -266,8 +266,13 @@ def effective_limit_range(env: EnvironmentConfig, team: Team) -> LimitRange:
 
 
 def network_policy_enforcer(env: EnvironmentConfig) -> str | None:
-    """The enabled add-on that enforces NetworkPolicy, if any."""
-    return next((name for name in NETWORK_POLICY_ADDONS if name in env.addons), None)
+    """What enforces NetworkPolicy, if anything: an enabled add-on (Calico), else the VPC CNI's
+    network policy agent (``cluster.managed_addons.vpc-cni.network_policy``: the managed add-on's
+    ``enableNetworkPolicy``, https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
+    addon = next((name for name in NETWORK_POLICY_ADDONS if name in env.addons), None)
+    if addon is None and env.cluster.managed_addons.vpc_cni.network_policy:
+        return "vpc-cni"
+    return addon
 
 
 def check_teams(env: EnvironmentConfig) -> list[str]:
@@ -321,8 +326,8 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
                 role_owner.setdefault(arn, name)
         if team.network_policy.enabled and network_policy_enforcer(env) is None:
             problems.append(
-                f"{where}.network_policy.enabled: no NetworkPolicy enforcer is enabled (addons.tigera-operator); "
-                "enable one or set network_policy: {enabled: false}"
+                f"{where}.network_policy.enabled: no NetworkPolicy enforcer is enabled (addons.tigera-operator, or "
+                "cluster.managed_addons.vpc-cni.network_policy: true); enable one or set network_policy: {enabled: false}"
             )
         quota = effective_quota(env, team)
         if quantity(quota.requests_cpu) > capacity_cpu:

@@ -159,3 +159,24 @@ def test_karpenter_node_pool_limits_count_as_capacity(tmp_path: Path) -> None:
     assert parse_environment(path).teams["payments"].quota.requests_cpu == str(groups_cpu + pools_cpu)
     [problem] = problems(tmp_path, quota(groups_cpu + pools_cpu + 1), base="staging")
     assert problem.startswith("environments/staging.yaml: teams.payments.quota.requests_cpu: ") and f"({groups_cpu + pools_cpu} vCPUs" in problem
+
+
+def test_the_vpc_cni_network_policy_agent_counts_as_an_enforcer(tmp_path: Path) -> None:
+    """Team NetworkPolicies need something to enforce them: Calico (addons.tigera-operator) or the
+    VPC CNI's agent (enableNetworkPolicy on the managed add-on)."""
+    dev = SHIPPED["dev"]
+    assert "tigera-operator" not in dev["addons"] and not web(dev)["network_policy"]["enabled"]
+
+    def enforced(data: dict[str, Any]) -> None:
+        web(data).update(network_policy={"enabled": True})
+        data["cluster"].setdefault("managed_addons", {}).setdefault("vpc-cni", {})["network_policy"] = True
+
+    data = copy.deepcopy(dev)
+    enforced(data)
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    env = parse_environment(path)
+    assert env.teams["web"].network_policy.enabled and env.cluster.managed_addons.vpc_cni.network_policy
+    # ... and without the agent the same file is refused, naming both ways out.
+    [problem] = problems(tmp_path, lambda d: web(d).update(network_policy={"enabled": True}))
+    assert "teams.web.network_policy.enabled" in problem and "cluster.managed_addons.vpc-cni.network_policy: true" in problem
