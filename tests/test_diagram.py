@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import Synth
+from conftest import ROOT, Synth
 from tools.cli import UserError
 from tools.diagram import build, load, render
 
@@ -35,6 +36,17 @@ def test_dev_shows_its_single_nat_spot_group_and_fargate(synth: Synth) -> None:
     assert source.count('label="NAT gateway"') == 1 and "one NAT gateway for every zone" in source
     assert "SPOT" in source and "Fargate batch" in source and "from 203.0.113.0/24" in source
     assert "local file terraform.dev-state.tfstate" in source  # dev's state stack is not migrated yet
+
+
+def test_staging_shows_its_karpenter_pools_with_their_limits(synth: Synth) -> None:
+    raw = yaml.safe_load((ROOT / "environments" / "staging.yaml").read_text())
+    pools = raw["karpenter"]["node_pools"]
+    assert pools, "staging must use Karpenter for this test"
+    source = build(load("staging", synth.outdir)).source
+    for name, pool in pools.items():
+        assert f"Karpenter pool {name}" in source
+        assert f"up to {pool['limits']['cpu']} cpu" in source
+    assert "Karpenter pool" not in build(load("prod", synth.outdir)).source  # prod scales node groups
 
 
 def test_renders_an_svg_into_cdktf_out_diagrams(synth: Synth, tmp_path: Path) -> None:

@@ -105,3 +105,13 @@ def test_without_pod_network_nothing_changes(synth: Synth) -> None:
 def test_pod_network_errors_name_file_and_field(tmp_path: Path, mutate: Callable[[dict[str, Any]], None], field: str, fragment: str) -> None:
     problems = problems_for(tmp_path, mutate)
     assert any(p.startswith(f"environments/dev.yaml: {field}") and fragment in p for p in problems), problems
+
+
+def test_the_diagram_draws_the_pod_subnets_and_the_karpenter_pools(synth_pods: Synth) -> None:
+    from tools.diagram import build, load
+
+    source = build(load("dev", synth_pods.outdir)).source
+    assert source.count("pod subnet") == len(POD_NETWORK["subnets"])
+    for cidr in POD_NETWORK["subnets"]:
+        assert cidr in source
+    assert "Karpenter pool" in source

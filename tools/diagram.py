@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _REF = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}$")
 
 FONT = "Helvetica"
-COLORS = {"public": "#e8f4fd", "private": "#eef7ee", "cluster": "#fff7e6", "addons": "#f5f0ff", "state": "#f4f4f4", "storage": "#fdeeee"}
+COLORS = {"public": "#e8f4fd", "private": "#eef7ee", "pod": "#f3f9e4", "cluster": "#fff7e6", "addons": "#f5f0ff", "state": "#f4f4f4", "storage": "#fdeeee"}
 
 
 @dataclass
@@ -79,6 +79,28 @@ def _label(title: str, *lines: str) -> str:
     return f"<<B>{esc[0]}</B>{rows}>"
 
 
+def karpenter_pools(env: Environment) -> list[dict[str, Any]]:
+    """The NodePools of the ``karpenter-nodepools`` release (Helm values are one JSON document)."""
+    pools: list[dict[str, Any]] = []
+    for release in env.resources("addons", "helm_release").values():
+        if release.get("name") == "karpenter-nodepools":
+            for values in release.get("values", []):
+                pools += [m for m in json.loads(values).get("manifests", []) if m.get("kind") == "NodePool"]
+    return sorted(pools, key=lambda m: m["metadata"]["name"])
+
+
+def _pool_lines(pool: dict[str, Any]) -> list[str]:
+    spec = pool.get("spec", {})
+    template = spec.get("template", {}).get("spec", {})
+    reqs = {r["key"]: r.get("values", []) for r in template.get("requirements", [])}
+    short = {"karpenter.sh/capacity-type": "", "karpenter.k8s.aws/instance-category": "categories ", "karpenter.k8s.aws/instance-family": "families ", "node.kubernetes.io/instance-type": ""}
+    lines = [f"{label}{', '.join(reqs[key])}" for key, label in short.items() if key in reqs]
+    limits = spec.get("limits", {})
+    lines.append("up to " + " / ".join(f"{v} {k}" for k, v in sorted(limits.items())))
+    lines += [f"taint {t['key']}={t.get('value', '')}:{t['effect']}" for t in template.get("taints", [])]
+    return lines
+
+
 def build(env: Environment) -> Any:
     import graphviz
 
@@ -104,6 +126,10 @@ def build(env: Environment) -> Any:
                         continue
                     public = "kubernetes.io/role/elb" in s.get("tags", {})
                     node = _id("subnet", logical)
+                    if "aws_vpc_ipv4_cidr_block_association" in str(s.get("vpc_id", "")):
+                        # network.pod_network: pods' addresses come from the secondary CIDR (custom networking)
+                        z.node(node, _label("pod subnet", s["cidr_block"], "secondary CIDR, pods only"), fillcolor=COLORS["pod"])
+                        continue
                     kind = "public" if public else "private"
                     z.node(node, _label(f"{kind} subnet", s["cidr_block"]), fillcolor=COLORS[kind])
                     if public:
@@ -161,6 +187,10 @@ def build(env: Environment) -> Any:
                 ]
                 c.node(_id("fp", logical), _label(f"Fargate {fp['fargate_profile_name']}", *sel), shape="box3d", fillcolor="white")
                 c.edge("endpoint", _id("fp", logical), style="invis")
+            for pool in karpenter_pools(env):
+                name = pool["metadata"]["name"]
+                c.node(_id("pool", name), _label(f"Karpenter pool {name}", *_pool_lines(pool)), shape="box3d", fillcolor="white")
+                c.edge("endpoint", _id("pool", name), style="invis")
             entries = env.resources("cluster", "aws_eks_access_entry")
             if entries:
                 names = sorted(str(e.get("principal_arn", "")).rsplit("/", 1)[-1] for e in entries.values())
