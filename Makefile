@@ -40,8 +40,11 @@ checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security g
 synth: venv ## Synthesize every environment into cdktf.out/ and print a table of stacks
 	$(PY) main.py
 
-test: venv checkov-venv $(HELM_DEP) ## Unit, synth, terraform validate and checkov tests
-	$(PY) -m pytest
+# The fast suite runs in parallel workers (pytest-xdist), one test file per worker at a time
+# (--dist loadfile keeps a file's module fixtures in one process); TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= auto
+test: venv checkov-venv $(HELM_DEP) ## Unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 validate: synth ## terraform validate every AWS-only stack with the mirrored provider
 	$(PY) -m tools.validate

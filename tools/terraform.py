@@ -83,14 +83,19 @@ def terraform_env() -> dict[str, str] | None:
     if mirror is None or shutil.which("terraform") is None:
         return None
     WORK.mkdir(exist_ok=True)
-    rc = WORK / "terraformrc"
+    # `make test` runs pytest in parallel workers (pytest-xdist): Terraform's plugin cache is not safe
+    # for concurrent inits (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache),
+    # so each worker gets its own cache and CLI config.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    suffix = f"-{worker}" if worker else ""
+    rc = WORK / f"terraformrc{suffix}"
     rc.write_text(
         "provider_installation {\n"
         f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}\n'
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         "}\n"
     )
-    cache = WORK / "plugin-cache"
+    cache = WORK / f"plugin-cache{suffix}"
     cache.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.update(
