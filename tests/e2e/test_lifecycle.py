@@ -262,9 +262,9 @@ def test_the_clusters_access_entries_exist_with_their_access_policies(deployment
     # The CI plan role: its group (bound by <env>-teams' RBAC) applies with the entry (issue 10.3).
     from environments.ci import PLAN_GROUP, role_arns
 
-    if role_arns(d.env) is not None:
+    if role_arns(d.env) is not None and d.env.teams:  # (localwide has neither add-ons nor teams: no plan entry)
         plan = eks.describe_access_entry(clusterName=d.env.cluster_name, principalArn=role_arns(d.env)[0])["accessEntry"]
-        assert plan["kubernetesGroups"] == ([PLAN_GROUP] if d.env.teams else []), plan
+        assert plan["kubernetesGroups"] == [PLAN_GROUP], plan
 
 
 def _efs_file_system(d: Deployment) -> dict:
