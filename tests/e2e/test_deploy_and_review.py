@@ -339,6 +339,8 @@ def test_protected_state_bucket_blocks_the_plan_and_the_hardening_rules_speak_pl
 
 def grow_system_disks(raw: dict[str, Any]) -> None:
     raw["cluster"]["node_groups"]["system"]["disk_size_gib"] = 80
+    # ... and let clients mount EFS without an access point: the file system policy loses a Deny.
+    raw["storage"]["efs_require_access_point"] = False
 
 
 def rename_state_bucket(outdir: Path) -> None:
@@ -352,9 +354,10 @@ def rename_state_bucket(outdir: Path) -> None:
 
 
 def test_node_group_roll_and_state_bucket_replacement_on_real_plans(deployed: Deployed) -> None:
-    """The two rules the other scenarios leave out, on Terraform's own plan of the emulator: a bigger
+    """The rules the other scenarios leave out, on Terraform's own plan of the emulator: a bigger
     disk is a new launch template version, which EKS rolls out node by node (medium); a renamed
-    state bucket is a replacement of the bucket every stack keeps its state in (high)."""
+    state bucket is a replacement of the bucket every stack keeps its state in (high); an EFS policy
+    that drops its access-point Deny is loosened (medium)."""
     code, report, _ = review(deployed, "roll", grow_system_disks, edit_json=rename_state_bucket)
     assert code == EXIT_HIGH_RISK, report
     lines = report.splitlines()
@@ -367,3 +370,5 @@ def test_node_group_roll_and_state_bucket_replacement_on_real_plans(deployed: De
         "every stack of the environment keeps its state there."
     ) in lines, report
     assert f"| {ENV}-cluster | 0 | 2 | 0 | 0 |" in report  # the launch template and the node group, in place
+    [efs] = [line for line in lines if line.startswith(f"- medium `{ENV}-storage` `aws_efs_file_system_policy.")]
+    assert "The EFS file system policy is loosened (Deny statements dropped or changed: DenyWithoutAccessPoint)" in efs, efs
