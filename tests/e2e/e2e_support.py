@@ -27,8 +27,8 @@ def phase(name: str) -> Iterator[None]:
 
 
 def wide_environment(directory: Path) -> Path:
-    """The second shape: environments/local.yaml widened to three AZs, a NAT gateway per AZ and
-    two node groups, under another name and bucket, without add-ons. Written to ``directory``;
+    """The second shape: environments/local.yaml widened to three AZs, a NAT gateway per AZ, two
+    node groups and a secondary pod CIDR, under another name and bucket, without add-ons. Written to ``directory``;
     returns it.
 
     The add-ons' AWS side (roles, buckets, queue) does not depend on the network or node group
@@ -59,6 +59,9 @@ def wide_environment(directory: Path) -> Path:
         "labels": {"node.kubernetes.io/capacity": "spot"},
         "taints": [{"key": "capacity", "value": "spot", "effect": "NO_SCHEDULE"}],
     }
+    # Pods in a secondary CIDR (network.pod_network, VPC CNI custom networking): applied, planned
+    # and destroyed here; the ENIConfigs are on the Kubernetes side (<env>-addons), not applied.
+    raw["network"]["pod_network"] = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"]}
     raw["state_backend"]["bucket"] = "platform-localwide-tfstate"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "localwide.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))

@@ -291,6 +291,34 @@ def test_efs_admits_nfs_from_the_cluster_security_group_only_under_its_policy(de
     assert applied == {"Version": "2012-10-17", "Statement": expected}, applied
 
 
+def test_the_pod_network_is_a_secondary_cidr_with_a_routed_pod_subnet_per_zone(deployment: Deployment) -> None:
+    """network.pod_network as applied (localwide): the block associated with the VPC, one pod subnet
+    per zone inside it routed through that zone's private route table, and vpc-cni told to use
+    custom networking. Expectations from the environment file (written by wide_environment)."""
+    d = deployment
+    pods = d.env.network.pod_network
+    if pods is None:
+        pytest.skip(f"{d.env.name} has no pod network (the localwide shape has one)")
+    ec2, eks = d.client("ec2"), d.client("eks")
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [d.env.name]}])["Vpcs"]
+    blocks = {b["CidrBlock"]: b["CidrBlockState"]["State"] for b in vpc["CidrBlockAssociationSet"]}
+    assert blocks == {d.env.network.vpc_cidr: "associated", pods.cidr: "associated"}, blocks
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    pod_subnets = {s["CidrBlock"]: s for s in subnets if s["CidrBlock"] in pods.subnets}
+    assert sorted(pod_subnets) == sorted(pods.subnets)
+    assert sorted(s["AvailabilityZone"] for s in pod_subnets.values()) == sorted(d.env.network.availability_zones)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["RouteTables"]
+    by_subnet = {a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
+    private = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets if s["CidrBlock"] in d.env.network.private_subnets}
+    for subnet in pod_subnets.values():
+        table = by_subnet[subnet["SubnetId"]]
+        assert table is by_subnet[private[subnet["AvailabilityZone"]]], "a pod subnet shares its zone's private route table"
+        assert any(r.get("NatGatewayId") and r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in table["Routes"]), table["Routes"]
+    cni = eks.describe_addon(clusterName=d.env.cluster_name, addonName="vpc-cni")["addon"]
+    values = json.loads(cni["configurationValues"])
+    assert values["env"]["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true" and values["env"]["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
+
+
 def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> None:
     d = deployment
     with phase(f"plan {d.env.name}"):
