@@ -193,3 +193,16 @@ def test_subjects_of_every_statement_and_operator_are_read() -> None:
     doc = json.loads(trust("system:serviceaccount:a:b").replace(ISSUER, "ISSUER"))
     doc["Statement"].append({"Effect": "Allow", "Condition": {"StringLike": {"x:sub": ["system:serviceaccount:a:c"]}, "StringEquals": {"y:sub": "system:serviceaccount:a:d"}}})
     assert irsa.trusted_subjects(json.dumps(doc)) == ["system:serviceaccount:a:b", "system:serviceaccount:a:c", "system:serviceaccount:a:d"]
+
+
+def test_a_used_role_without_a_name_attribute_is_not_reported_as_unused(tmp_path: Path) -> None:
+    """A role Terraform names itself (no ``name``) is the same role to both halves of the check:
+    the one an annotation leads to, and the one listed from ``<env>-addons-aws``."""
+    doc = {"output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
+           "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:external-dns:external-dns")}}}}
+    (tmp_path / "stacks" / STACK).mkdir(parents=True)
+    (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
+    pods = workload("Deployment", "external-dns", serviceAccountName="external-dns")
+    assert run(Synthesized(tmp_path), service_account("external-dns", f"APPLY-TIME({STACK}:arn)"), pods) == []
+    [unused] = irsa.check(context(ENV, release("other", "apps"), synth=Synthesized(tmp_path)))
+    assert unused.message == "IRSA role generated exists, but no rendered ServiceAccount carries it"

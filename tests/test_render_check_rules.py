@@ -370,6 +370,9 @@ def test_statefulset_templates_and_custom_resources_claim_too() -> None:
         "spec.storage.volumeClaimTemplate: StorageClass 'fast' is not rendered in this environment (have: gp3)",
         "spec.shards[0].volumeClaimTemplate: claim names no StorageClass and the environment renders no default one",
     ]
+    sts["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "static"}, "spec": {"storageClassName": ""}},
+                                           {"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}}]
+    assert _storage(_class("gp3", "true"), sts) == ["volumeClaimTemplates[1] wal: StorageClass 'gp2' is not rendered in this environment (have: gp3)"]
     # A built-in kind other than a claim or StatefulSet makes no claim, whatever its spec holds.
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"volumeClaimTemplate": {"spec": {"storageClassName": "gp2"}}}}
     assert _storage(_class("gp3", "true"), pod) == []

@@ -65,10 +65,10 @@ def _roles_in_addons_aws(ctx: Context) -> dict[str, str]:
         return {}
     stack = ctx.synth.stack(f"{ctx.env.name}-addons-aws")
     out = {}
-    for body in stack.get("resource", {}).get("aws_iam_role", {}).values():
+    for logical_id, body in stack.get("resource", {}).get("aws_iam_role", {}).items():
         subs = trusted_subjects(body.get("assume_role_policy", ""))
         if subs:
-            out[body.get("name", "")] = subs[0]
+            out[body.get("name", logical_id)] = subs[0]  # as _role names it
     return out
 
 
