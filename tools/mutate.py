@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".work" / "mutate"
 
 CONFIG_TESTS = ("tests/test_config.py", "tests/test_config_rules.py", "tests/test_loader_errors.py", "tests/test_config_layering.py", "tests/test_addons_config.py")
-ADDON_TESTS = ("tests/test_addons_config.py", "tests/test_addon_specs.py", "tests/test_addon_registry.py")
+ADDON_TESTS = ("tests/test_addons_config.py", "tests/test_addon_specs.py", "tests/test_addon_registry.py", "tests/test_headlamp_values.py")
 PLAN_TESTS = ("tests/test_plan_report.py", "tests/test_plan_report_rules.py", "tests/test_plan_report_format.py")
 # The render checks on hand-built manifests (their runs over real renders need synth + Helm).
 RENDER_CHECK_TESTS = ("tests/test_render_check_fit.py", "tests/test_render_check_irsa.py", "tests/test_render_check_rules.py")
