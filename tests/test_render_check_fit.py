@@ -376,3 +376,19 @@ def test_node_pools_without_candidates_are_skipped_and_limits_round_down() -> No
     both_archs = _pools(p=_pool(instance_families=["m5"], instance_sizes=["large"], architectures=["amd64", "arm64"]))
     [place] = fit.karpenter_places(both_archs)
     assert (place.instance_type, place.labels["kubernetes.io/arch"]) == ("m5.large", "amd64")
+
+
+def test_groups_of_unknown_instance_types_are_no_place_to_run() -> None:
+    """The schema accepts any instance type name; one the EC2 data does not know gives no capacity."""
+    def unknown(*groups: str) -> Any:
+        def change(d: dict[str, Any]) -> None:
+            _dev(d)
+            for name in groups:
+                d["cluster"]["node_groups"][name]["instance_types"] = ["x9.huge"]
+            d.pop("teams", None)  # their quotas need node groups of known size
+        return environment("dev", change)
+
+    assert [p.name for p in fit.places(unknown("system"))] == ["spot"]
+    assert findings(deployment("100m", "64Mi"), env=unknown("system", "spot")) == [
+        "requests 100m CPU, 64Mi memory; fits no node group or pool (none configured) and no Fargate profile selects it"
+    ]
