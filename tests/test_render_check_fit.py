@@ -16,6 +16,7 @@ allocatable figures are EKS's (amazon-eks-ami nodeadm ``internal/kubelet/config.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ TOLERATE_SPOT = [{"key": "capacity", "operator": "Equal", "value": "spot", "effe
 
 
 def _dev(d: dict[str, Any]) -> None:
-    d["cluster"]["node_groups"] = GROUPS
+    d["cluster"]["node_groups"] = copy.deepcopy(GROUPS)  # tests change them
     d["cluster"]["fargate_profiles"] = {"batch": {"selectors": [{"namespace": "batch", "labels": {"compute": "fargate"}}]}}
     d["network"].update(availability_zones=ZONES, public_subnets=["10.10.0.0/22", "10.10.4.0/22"], private_subnets=["10.10.32.0/19", "10.10.64.0/19"])
 

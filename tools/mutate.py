@@ -119,11 +119,15 @@ def run(modules: list[str], max_children: int) -> list[dict[str, object]]:
     started = time.monotonic()
     proc = _mutmut(work, "run", "--max-children", str(max_children))
     seconds = time.monotonic() - started
+    log = work / "mutmut-run.log"
+    log.write_text(proc.stdout + proc.stderr)
     if not (work / "mutants").is_dir():
         raise SystemExit(f"mutate: mutmut did not run for {modules}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     results = []
     for module in modules:
         codes = _module_results(work, module)
+        if codes and all(c is None for c in codes.values()):  # e.g. its clean test run failed: no verdict, not 100%
+            raise SystemExit(f"mutate: mutmut judged none of the {len(codes)} mutants of {module} (exit {proc.returncode}); its output: {log}\n{proc.stderr[-3000:] or proc.stdout[-3000:]}")
         killed = sum(1 for c in codes.values() if c in KILLED or c in TIMEOUT)
         survived = sorted(k for k, c in codes.items() if c in SURVIVED or c in NO_TESTS)
         other = len(codes) - killed - len(survived)
