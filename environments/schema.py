@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Protocol, Self
 from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, model_validator
 
 # Shared with the section modules (teams.py); re-exported here, where they were first defined.
+from environments.instance_types import node_group_problem
 from environments.karpenter import KarpenterConfig
 from environments.karpenter import problems as karpenter_problems
 from environments.schema_base import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
@@ -111,6 +112,13 @@ class NodeGroup(Strict):
     ami_release_version: str | None = Field(default=None, pattern=r"^\d+\.\d+\.\d+-\d{8}$")
     """Pin the EKS-optimized AMI release (e.g. ``1.34.2-20261104``); unset, a version bump takes the
     latest release of the new minor. Its Kubernetes minor must be the cluster's."""
+
+    @model_validator(mode="after")
+    def _instance_types_exist_for_the_ami(self) -> Self:
+        problem = node_group_problem(self.instance_types, self.ami_type)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:

@@ -14,6 +14,10 @@ from typing import Any
 
 import pytest
 
+import yaml
+
+from conftest import ROOT
+from environments import load_environments
 from test_config import problems_for
 
 CLOUD = {
@@ -97,6 +101,9 @@ CASES = [
     ("label-key-invalid", group("system", labels={"-bad": "x"}), f"{NG}.system.labels.-bad.[key]", "not a valid Kubernetes label key"),
     ("label-key-prefix-invalid", group("system", labels={"Example.COM/x": "y"}), f"{NG}.system.labels.Example.COM/x.[key]", "not a valid Kubernetes label key"),
     ("label-value-invalid", group("system", labels={"workload": "has space"}), f"{NG}.system.labels.workload", "should match pattern"),
+    # EC2's instance-type data (moto's copy of DescribeInstanceTypes): a typo, and a Graviton (arm64) type under an x86_64 AMI.
+    ("instance-type-unknown", group("system", instance_types=["m6i.large", "m6i.larg"]), f"{NG}.system.instance_types.1", "'m6i.larg' is not an EC2 instance type"),
+    ("instance-type-architecture", group("system", instance_types=["m6g.large"]), f"{NG}.system.instance_types.0", "m6g.large runs arm64 only, but ami_type AL2023_x86_64_STANDARD needs x86_64"),
     ("label-value-too-long", group("system", labels={"workload": "a" * 64}), f"{NG}.system.labels.workload", "should match pattern"),
     ("taint-key-invalid", taint(key="bad key"), f"{NG}.spot.taints.0.key", "not a valid Kubernetes label key"),
     ("taint-value-invalid", taint(value="-spot"), f"{NG}.spot.taints.0.value", "should match pattern"),
@@ -179,3 +186,12 @@ def test_the_backend_discriminator_reads_dicts_and_models() -> None:
     cloud = CloudStateBackend.model_validate(CLOUD)
     assert (_backend_kind(s3), _backend_kind(cloud)) == ("s3", "cloud")
     assert _backend_kind(object()) == "s3"
+
+
+def test_arm_instance_types_load_with_an_arm_ami_type(tmp_path: Path) -> None:
+    """The architecture rule's other side: Graviton types with an ARM_64 AMI type are accepted."""
+    raw = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    raw["cluster"]["node_groups"]["system"].update(instance_types=["m6g.large", "t4g.large"], ami_type="AL2023_ARM_64_STANDARD")
+    (tmp_path / "dev.yaml").write_text(yaml.safe_dump(raw))
+    [env] = load_environments(tmp_path)
+    assert env.cluster.node_groups["system"].instance_types == ("m6g.large", "t4g.large")
