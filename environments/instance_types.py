@@ -50,6 +50,15 @@ def instance_size(instance_type: str) -> InstanceSize | None:
     return _table().get(instance_type)
 
 
+def _moto_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("moto")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def ami_architecture(ami_type: str) -> str | None:
     """The architecture an EKS AMI type runs on (``AL2023_ARM_64_STANDARD`` -> ``arm64``)."""
     return next((arch for marker, arch in AMI_ARCHITECTURE.items() if marker in ami_type), None)
@@ -62,7 +71,10 @@ def node_group_problem(instance_types: tuple[str, ...], ami_type: str) -> str | 
     for i, name in enumerate(instance_types):
         size = instance_size(name)
         if size is None:
-            return f"instance_types.{i}: {name!r} is not an EC2 instance type (EC2's instance-type data)"
+            return (
+                f"instance_types.{i}: {name!r} is not an EC2 instance type (EC2's instance-type data, as moto "
+                f"{_moto_version()} ships it; a type newer than that data needs a newer moto pin in requirements.txt)"
+            )
         if wanted is not None and size.architectures and wanted not in size.architectures:
             return (
                 f"instance_types.{i}: {name} runs {'/'.join(size.architectures)} only, but ami_type {ami_type} needs {wanted} "
