@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -63,7 +62,6 @@ def validate_together(stacks: list[Path], env: dict[str, str]) -> bool:
         if terraform(["init", "-backend=false", "-input=false", "-no-color"], root, env).returncode != 0:
             return False
         out = terraform(["validate", "-json", "-no-color"], root, env)
-        shutil.rmtree(root / ".terraform", ignore_errors=True)
     try:
         report = json.loads(out.stdout or "{}")
     except json.JSONDecodeError:
