@@ -26,8 +26,8 @@ from cdktf_cdktf_provider_kubernetes.role_binding_v1 import RoleBindingV1, RoleB
 from constructs import Construct
 
 from environments.ci import PLAN_GROUP
+from modules.team_k8s import RBAC_GROUP
 
-RBAC_GROUP = "rbac.authorization.k8s.io"
 NAMESPACED_ROLE = "platform:ci-plan-team-read"
 CLUSTER_ROLE = "platform:ci-plan-cluster-read"
 READ = ["get", "list", "watch"]
