@@ -185,15 +185,20 @@ def test_node_group_scaling_is_low_risk_and_exits_0(deployed: Deployed) -> None:
     assert "No change on the EKS risk list" in report
 
 
-def rename_cluster(outdir: Path) -> None:
-    """The cluster's name is derived from the environment's (``<env>-eks``): renaming it is a code
-    change, made here on the synthesized JSON exactly where such a change would land."""
-    path = outdir / "stacks" / f"{ENV}-cluster" / "cdk.tf.json"
+def rename_in_json(outdir: Path, layer: str, type_: str, attribute: str, current: str) -> None:
+    """Rename the one ``type_`` resource of ``<env>-<layer>`` (its ``attribute``, now ``current``) to
+    ``<current>-v2``: a code change to a derived name, made where it would land, the stack's JSON."""
+    path = outdir / "stacks" / f"{ENV}-{layer}" / "cdk.tf.json"
     doc = json.loads(path.read_text())
-    (cluster,) = doc["resource"]["aws_eks_cluster"].values()
-    assert cluster["name"] == CLUSTER
-    cluster["name"] = f"{CLUSTER}-v2"
+    (body,) = doc["resource"][type_].values()
+    assert body[attribute] == current
+    body[attribute] = f"{current}-v2"
     path.write_text(json.dumps(doc, indent=2))
+
+
+def rename_cluster(outdir: Path) -> None:
+    """The cluster's name is derived from the environment's (``<env>-eks``): renaming it is a code change."""
+    rename_in_json(outdir, "cluster", "aws_eks_cluster", "name", CLUSTER)
 
 
 def drop_flow_logs(raw: dict[str, Any]) -> None:
@@ -344,13 +349,8 @@ def grow_system_disks(raw: dict[str, Any]) -> None:
 
 
 def rename_state_bucket(outdir: Path) -> None:
-    """A state bucket rename (a code change to its name) made where it would land: the state stack's JSON."""
-    path = outdir / "stacks" / f"{ENV}-state" / "cdk.tf.json"
-    doc = json.loads(path.read_text())
-    (bucket,) = doc["resource"]["aws_s3_bucket"].values()
-    assert bucket["bucket"] == BUCKET
-    bucket["bucket"] = f"{BUCKET}-v2"
-    path.write_text(json.dumps(doc, indent=2))
+    """A state bucket rename (a code change to its name)."""
+    rename_in_json(outdir, "state", "aws_s3_bucket", "bucket", BUCKET)
 
 
 def test_node_group_roll_and_state_bucket_replacement_on_real_plans(deployed: Deployed) -> None:
