@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# Namespaces the cluster and tigera-operator own (calico-node runs privileged on every node).
-SYSTEM_NAMESPACES = ("calico-apiserver", "calico-system", "kube-node-lease", "kube-public", "kube-system")
+from catalog.addons.registry import ADDONS
+from catalog.namespaces import CLUSTER_SYSTEM
 
 
 def platform_namespaces() -> tuple[str, ...]:
     """kube-system (and the other kube-*) plus the namespace of every add-on the platform offers,
     enabled or not: enabling one later must not widen an existing entry's reach."""
-    from modules.addons.registry import ADDONS  # pure Python; late to keep the schema import light
-
-    return tuple(sorted({*SYSTEM_NAMESPACES, *(a.namespace for a in ADDONS)}))
+    return tuple(sorted({*CLUSTER_SYSTEM, *(a.namespace for a in ADDONS)}))
 
 
 def scope_problem(entry: Any) -> str | None:
@@ -57,11 +55,11 @@ def admin_problem(env: Any) -> tuple[str, str] | None:
     for i, entry in enumerate(cluster.access_entries):
         for kind, arn in ci_roles.items():
             if entry.role_arn == arn:
-                return (f"cluster.access_entries.{i}.role_arn", f"{arn} is the CI {kind} role, whose access comes from ci: (modules/cluster_access.py); remove this entry")
+                return (f"cluster.access_entries.{i}.role_arn", f"{arn} is the CI {kind} role, whose access comes from ci: (modules/cluster/grants.py); remove this entry")
     if any(e.access == "admin" and not e.namespaces for e in cluster.access_entries):
         return None
     if getattr(env, "ci", None) is not None:
-        return None  # the CI apply role gets cluster-admin (modules/cluster_access.py)
+        return None  # the CI apply role gets cluster-admin (modules/cluster/grants.py)
     return (
         "cluster.access_entries",
         "no cluster-admin entry (access: admin without namespaces) and no ci: apply role: the cluster creator gets no "

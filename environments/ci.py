@@ -1,7 +1,7 @@
 """``ci:``: how GitHub Actions reaches an environment: the repository and branch its roles trust,
 the runner its jobs run on, and the environments it is promoted after.
 
-The state stack creates the GitHub OIDC provider and two roles from this (modules/github_ci.py):
+The state stack creates the GitHub OIDC provider and two roles from this (modules/state/github_ci.py):
 ``<env>-github-plan`` (read-only, plans pull requests and the deploy's saved plan) and
 ``<env>-github-apply`` (applies, only from ``branch`` in the GitHub environment ``<env>``). Their ARNs
 follow from the account and the names, so the workflows and the cluster's access entries derive
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from environments.schema_base import Strict
+from catalog import names
+from catalog.fields import Strict
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
@@ -45,14 +46,14 @@ class CiConfig(Strict):
 
 
 # The Kubernetes group the plan role's access entry carries when the environment has teams: the
-# RBAC of modules/ci_plan_reader.py lets it read what ``<env>-teams`` refreshes (no Secrets).
+# RBAC of modules/teams/ci_plan_reader.py lets it read what ``<env>-teams`` refreshes (no Secrets).
 # EKS refuses groups starting with ``system:`` (CreateAccessEntry).
 PLAN_GROUP = "platform:ci-plan"
 
 
 def role_names(env_name: str) -> tuple[str, str]:
     """(plan, apply) role names of an environment."""
-    return f"{env_name}-github-plan", f"{env_name}-github-apply"
+    return names.ci_roles(env_name)
 
 
 def role_arns(env: EnvironmentConfig) -> tuple[str, str] | None:

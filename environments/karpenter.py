@@ -17,19 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from environments.schema_base import K8sName, LabelKey, LabelValue, Strict, Taint
+from catalog.karpenter import KARPENTER_VERSION, SUPPORTED_KUBERNETES
+from catalog.fields import K8sName, LabelKey, LabelValue, Strict, Taint
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
-
-# The pinned controller. Charts, IAM policy and the compatibility range below move together.
-KARPENTER_VERSION = "1.14.1"
-
-# Karpenter's compatibility matrix at the pinned version: hack/docs/compatibilitymatrix_gen/
-# compatibility.yaml @ v1.14.1 (aws/karpenter-provider-aws, commit bde00654) has
-# ``appVersion: 1.14.x, minK8sVersion: 1.26, maxK8sVersion: 1.36``; the rendered table is
-# website/content/en/docs/upgrading/compatibility.md at the same tag.
-SUPPORTED_KUBERNETES = ("1.26", "1.36")
 
 # Durations as the v1.14.1 NodePool CRD accepts them (karpenter.sh_nodepools.yaml patterns).
 _DURATION = r"^([0-9]+(s|m|h))+$"

@@ -6,7 +6,6 @@ builds a single construct, so a bad file never leaves a half-written ``cdktf.out
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,12 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from environments.schema import ADDON_CATALOG, AddonCatalog, EnvironmentConfig
-
-# The loader composes the schema with the add-on catalog; the schema imports nothing above
-# environments/, and the catalog (which refers to the schema's models) is found by name here,
-# the one place that joins them. Callers may pass another catalog (``addons=``).
-DEFAULT_ADDON_CATALOG = "modules.addons.registry"
+from environments.schema import EnvironmentConfig
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent
 
@@ -75,12 +69,7 @@ def _format(file: str, error: dict[str, Any]) -> str:
     return f"{file}: {field}: {message}"
 
 
-def addon_catalog() -> AddonCatalog:
-    """The platform's add-on catalog (pure Python, no cdktf)."""
-    return importlib.import_module(DEFAULT_ADDON_CATALOG)  # type: ignore[return-value]
-
-
-def parse_environment(path: Path, display: str | None = None, *, addons: AddonCatalog | None = None) -> EnvironmentConfig:
+def parse_environment(path: Path, display: str | None = None) -> EnvironmentConfig:
     """Parse one file. Raises ConfigError naming ``display`` (defaults to the path) and the field."""
     shown = display or str(path)
     try:
@@ -92,7 +81,7 @@ def parse_environment(path: Path, display: str | None = None, *, addons: AddonCa
     if not isinstance(raw, dict):
         raise ConfigError([f"{shown}: (top level): expected a mapping of settings, got {type(raw).__name__}"])
     try:
-        return EnvironmentConfig.model_validate(raw, context={ADDON_CATALOG: addons or addon_catalog()})
+        return EnvironmentConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError([_format(shown, e) for e in exc.errors(include_url=False)]) from None
 
@@ -102,7 +91,6 @@ def load_environments(
     *,
     only: Iterable[str] | None = None,
     extra_checks: Iterable[ExtraCheck] = (),
-    addons: AddonCatalog | None = None,
 ) -> list[EnvironmentConfig]:
     """Every ``*.yaml`` in ``directory``, validated, sorted by name.
 
@@ -117,7 +105,7 @@ def load_environments(
     for path in files:
         shown = _display(path)
         try:
-            env = parse_environment(path, shown, addons=addons)
+            env = parse_environment(path, shown)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
@@ -131,6 +119,9 @@ def load_environments(
         else:
             first_file[env.name] = shown
     from environments.ci import promotion_problems
+    from environments.physical_names import problems as name_problems
+
+    problems.extend(name_problems([(shown, env) for shown, env in loaded if first_file.get(env.name) == shown]))
 
     problems.extend(promotion_problems({env.name: (shown, env) for shown, env in loaded if first_file.get(env.name) == shown}))
     environments = sorted((env for _, env in loaded), key=lambda e: e.name)

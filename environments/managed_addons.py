@@ -1,11 +1,11 @@
 """``cluster.managed_addons``: the EKS managed core add-ons every cluster runs, with typed options.
 
 vpc-cni, coredns, kube-proxy and eks-pod-identity-agent are always installed as EKS managed
-add-ons; a file only tunes them. Versions come from ``environments/eks_versions.py`` for the
+add-ons; a file only tunes them. Versions come from ``catalog/eks_versions.py`` for the
 cluster's minor; ``version`` overrides one (only where the table has no confirmed build for the
 minor, or to repeat the table's build explicitly: anything else fails at load time). Options
 are typed here and become the add-on's ``configuration_values`` as sorted JSON in
-``modules/managed_addons.py``; no file ever holds a JSON or YAML string for them.
+``modules/cluster/managed_addons.py``; no file ever holds a JSON or YAML string for them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from environments.eks_versions import ADDON_VERSIONS
-from environments.schema_base import Strict
+from catalog.eks_versions import ADDON_VERSIONS
+from catalog.fields import Strict
 
 _VERSION = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"
 AddonVersion = Annotated[str, Field(pattern=_VERSION)]
@@ -70,12 +70,12 @@ def resolve_versions(addons: ManagedAddons, cluster_version: str) -> tuple[dict[
         where = f"managed_addons.{name}.version"
         if settings.version is None and pinned is None:
             problems.append(
-                f"{where}: no {name} build is confirmed for Kubernetes {cluster_version} in environments/eks_versions.py; "
+                f"{where}: no {name} build is confirmed for Kubernetes {cluster_version} in catalog/eks_versions.py; "
                 f"pin one (aws eks describe-addon-versions --kubernetes-version {cluster_version} --addon-name {name})"
             )
         elif settings.version is not None and pinned is not None and settings.version != pinned:
             problems.append(
-                f"{where}: {settings.version} is not the build pinned for Kubernetes {cluster_version} ({pinned}, environments/eks_versions.py); "
+                f"{where}: {settings.version} is not the build pinned for Kubernetes {cluster_version} ({pinned}, catalog/eks_versions.py); "
                 "remove the override or update the table from its source"
             )
         else:

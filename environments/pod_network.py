@@ -14,7 +14,7 @@ from typing import Self
 
 from pydantic import model_validator
 
-from environments.schema_base import Cidr, Strict
+from catalog.fields import Cidr, Strict
 
 ALLOWED_RANGES = (ipaddress.IPv4Network("100.64.0.0/10"), ipaddress.IPv4Network("198.19.0.0/16"))
 

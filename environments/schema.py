@@ -9,37 +9,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal, Protocol, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 # Shared with the section modules (teams.py); re-exported here, where they were first defined.
 from environments.instance_types import node_group_problem
 from environments.karpenter import KarpenterConfig
 from environments.karpenter import problems as karpenter_problems
-from environments.schema_base import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
+from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
 from environments.ci import CiConfig
 from environments.teams import Teams, check_teams
-from environments.eks_versions import CLUSTER_VERSIONS
+from catalog import names
+from catalog.addons import registry
+from catalog.eks_versions import CLUSTER_VERSIONS
 from environments.managed_addons import ManagedAddons, resolve_versions
 from environments.pod_network import PodNetwork, layout_problems
-
-ADDON_CATALOG = "addon_catalog"  # the key of the validation context holding the add-on catalog
-
-
-class AddonCatalog(Protocol):
-    """What the schema needs from the add-on catalog (modules/addons/registry.py is one)."""
-
-    def parse_options(self, raw: Any) -> dict[str, Any]: ...
-
-    def check_environment(self, env: Any) -> list[str]: ...
-
-
-def _catalog(info: ValidationInfo) -> AddonCatalog:
-    catalog = (info.context or {}).get(ADDON_CATALOG)
-    if catalog is None:
-        raise ValueError(f"addons: validated without an add-on catalog (pass context={{{ADDON_CATALOG!r}: ...}}; environments.loader does)")
-    return catalog
 
 # 2-24 characters: two-letter names like ``qa`` are common. Names derived from it (``<env>-eks``,
 # ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.
@@ -101,7 +86,7 @@ class NodeGroup(Strict):
     capacity: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
     min_size: int = Field(ge=0, le=450)
     desired_size: int = Field(ge=0, le=450)
-    """Nodes at creation only: later changes are ignored (cluster-autoscaler owns the count; modules/node_groups.py)."""
+    """Nodes at creation only: later changes are ignored (cluster-autoscaler owns the count; modules/cluster/node_groups.py)."""
     max_size: int = Field(ge=1, le=450)
     disk_size_gib: int = Field(default=50, ge=20, le=16384)
     ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"] = (
@@ -168,7 +153,7 @@ class AccessEntry(Strict):
 
 class ClusterConfig(Strict):
     version: Literal[CLUSTER_VERSIONS]  # type: ignore[valid-type]
-    """Kubernetes minor (environments/eks_versions.py: EKS standard or extended support in 2026-11).
+    """Kubernetes minor (catalog/eks_versions.py: EKS standard or extended support in 2026-11).
     Raise it one minor at a time: node groups and managed add-ons follow in the same deploy."""
     upgrade_policy: Literal["STANDARD", "EXTENDED"] | None = None
     """EKS support type: ``STANDARD`` lets EKS upgrade the cluster when standard support ends
@@ -210,7 +195,7 @@ class ClusterConfig(Strict):
 
 def _not_root(value: int) -> int:
     # EFS applies an access point's identity only with ClientRootAccess when it is 0, which the
-    # file system policy (modules/efs_policy.py) grants to nobody:
+    # file system policy (modules/storage/efs_policy.py) grants to nobody:
     # https://docs.aws.amazon.com/efs/latest/ug/enforce-identity-access-points.html
     if value == 0:
         raise ValueError("0 is root; EFS would refuse it (the file system policy grants no ClientRootAccess): use a non-root identity")
@@ -375,10 +360,10 @@ class EnvironmentConfig(Strict):
     dns: DnsConfig | None = None
     state_backend: StateBackend
     addons: dict[str, Any] = Field(default_factory=dict)
-    """Enabled add-ons by name, each with its typed options (``modules/addons/<name>.py``); others are off."""
+    """Enabled add-ons by name, each with its typed options (``catalog/addons/<name>.py``); others are off."""
     tags: dict[str, str] = Field(default_factory=dict)
     protect: bool = False
-    """``prevent_destroy`` on the state bucket, KMS keys, EFS and add-on buckets (modules/protect.py)."""
+    """``prevent_destroy`` on the state bucket, KMS keys, EFS and add-on buckets (modules/shared/protect.py)."""
     emulator: Emulator | None = None
     production: bool = True
     """Whether the environment serves production. ``false`` permits conveniences refused in
@@ -392,21 +377,20 @@ class EnvironmentConfig(Strict):
 
     @property
     def cluster_name(self) -> str:
-        return f"{self.name}-eks"
+        return names.cluster(self.name)
 
     @model_validator(mode="before")
     @classmethod
-    def _addon_options(cls, data: Any, info: ValidationInfo) -> Any:
-        # The add-on catalog (modules/addons/registry.py) arrives in the validation context from
-        # the loader, which composes the two: this module imports nothing above environments/.
+    def _addon_options(cls, data: Any) -> Any:
+        # The add-on catalog (catalog/addons/registry.py) sits on the floor below the config layer.
         # Runs before field validation so messages can name ``addons.<add-on>`` (names contain hyphens).
         if isinstance(data, dict) and isinstance(data.get("addons"), dict) and data["addons"]:
-            data = {**data, "addons": _catalog(info).parse_options(data["addons"])}
+            data = {**data, "addons": registry.parse_options(data["addons"])}
         return data
 
     @model_validator(mode="after")
-    def _addons_fit(self, info: ValidationInfo) -> Self:
-        problems = _catalog(info).check_environment(self) if self.addons or self.teams else []
+    def _addons_fit(self) -> Self:
+        problems = registry.check_environment(self) if self.addons or self.teams else []
         if problems:
             raise ValueError(problems[0])
         return self

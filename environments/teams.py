@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from catalog import names
+from catalog.namespaces import KUBERNETES_BUILT_IN
 from environments.instance_types import instance_size
-from environments.schema_base import Cidr, K8sName, PolicyArn, RoleArn, Strict
+from catalog.fields import Cidr, K8sName, PolicyArn, RoleArn, Strict
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig, FargateProfile
 
 # Namespaces every cluster has; no team may own one.
-SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 # The add-on that serves each team's SecretStore, and the one that enforces NetworkPolicy.
 SECRETS_ADDON = "external-secrets"
 NETWORK_POLICY_ADDONS = ("tigera-operator",)
@@ -191,16 +192,16 @@ def team_group(team: str, access: str) -> str:
 
 def workload_role_name(env: EnvironmentConfig, team: str, service_account: str) -> str:
     """``<cluster>-<team>-<service account>``."""
-    return f"{env.cluster_name}-{team}-{service_account}"
+    return names.team_workload_role(env.cluster_name, team, service_account)
 
 
 def secrets_role_name(env: EnvironmentConfig, team: str) -> str:
     """The role the team's SecretStores use: ``<cluster>-<team>-secrets``."""
-    return f"{env.cluster_name}-{team}-secrets"
+    return names.team_secrets_role(env.cluster_name, team)
 
 
 def fargate_profile_name(team: str, namespace: str) -> str:
-    return f"team-{team}-{namespace}"
+    return names.team_fargate_profile(team, namespace)
 
 
 def team_fargate_profiles(env: EnvironmentConfig) -> dict[str, FargateProfile]:
@@ -305,7 +306,7 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
     for name, team in env.teams.items():
         where = f"teams.{name}"
         for ns, spec in team.namespaces.items():
-            if ns in SYSTEM_NAMESPACES:
+            if ns in KUBERNETES_BUILT_IN:
                 problems.append(f"{where}.namespaces.{ns}: {ns!r} is a system namespace; a team cannot own it")
             elif ns in owner:
                 problems.append(f"{where}.namespaces.{ns}: namespace {ns!r} is already claimed by team {owner[ns]!r}")

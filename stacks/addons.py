@@ -18,15 +18,15 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.addon_release import AddonRelease
-from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from modules.addons.base import AddonContext
-from modules.karpenter_charts import Karpenter, KarpenterCrd
-from modules.addons.registry import BY_CLASS, enabled
-from modules.cluster import ClusterOutputs
-from modules.eni_configs import EniConfigs
-from modules.efs import EfsOutputs
-from modules.network import NetworkOutputs
+from modules.shared.release import AddonRelease
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import AddonContext
+from catalog.karpenter.addon import Karpenter, KarpenterCrd
+from catalog.addons.registry import BY_CLASS, enabled
+from modules.cluster.eks import ClusterOutputs
+from modules.addons.eni_configs import EniConfigs
+from modules.storage.efs import EfsOutputs
+from modules.network.vpc import NetworkOutputs
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
 

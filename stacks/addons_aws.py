@@ -1,5 +1,5 @@
 """``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue)
-and of Karpenter when it is the node autoscaler (modules/karpenter_aws.py).
+and of Karpenter when it is the node autoscaler (modules/addons/karpenter.py).
 
 Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack.
 Nothing is created for a disabled add-on.
@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.addon_bucket import AddonBucket
-from modules.addon_iam import IrsaRole
-from modules.addons.base import AddonContext
-from modules.addons.registry import bucket_name, enabled, queue_name, role_name
-from modules.cluster import ClusterOutputs
-from modules.efs import EfsOutputs
-from modules.interruption_queue import InterruptionQueue
-from modules.karpenter_aws import KarpenterAws, KarpenterAwsOutputs
-from modules.network import NetworkOutputs
+from modules.addons.bucket import AddonBucket
+from modules.shared.irsa import IrsaRole
+from catalog.addons.base import AddonContext
+from catalog.addons.registry import bucket_name, enabled, queue_name, role_name
+from modules.cluster.eks import ClusterOutputs
+from modules.storage.efs import EfsOutputs
+from modules.addons.interruption_queue import InterruptionQueue
+from modules.addons.karpenter import KarpenterAws, KarpenterAwsOutputs
+from modules.network.vpc import NetworkOutputs
 from stacks.base import AwsStack
 
 

@@ -78,7 +78,7 @@ class PlatformStack(TerraformStack):
             # every write, overriding the bucket's SSE-KMS default; `kms_key_id` only takes a literal
             # key ARN or ID (not an alias), unknown until the state stack has run. Sending no
             # header, every state and lock object gets the bucket default: SSE-KMS with the state
-            # key, which the bucket policy enforces (modules/state_bucket.py).
+            # key, which the bucket policy enforces (modules/state/bucket.py).
             access_key=emulator.access_key if emulator else None,
             secret_key=emulator.secret_key if emulator else None,
             skip_credentials_validation=True if emulator else None,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.access_entries import AccessEntries
-from modules.cluster_access import cluster_grants
-from modules.cluster import Cluster, ClusterOutputs
-from modules.fargate import FargateProfiles
-from modules.managed_addons import ManagedAddons
-from modules.network import NetworkOutputs
-from modules.node_groups import NodeGroups
+from modules.cluster.access_entries import AccessEntries
+from modules.cluster.grants import cluster_grants
+from modules.cluster.eks import Cluster, ClusterOutputs
+from modules.shared.fargate import FargateProfiles
+from modules.cluster.managed_addons import ManagedAddons
+from modules.network.vpc import NetworkOutputs
+from modules.cluster.node_groups import NodeGroups
 from stacks.base import AwsStack
 
 
@@ -29,7 +29,7 @@ class ClusterStack(AwsStack):
         )
         self.outputs: ClusterOutputs = cluster.outputs
         # Node groups, profiles, add-ons and entries name the cluster through its resource, so
-        # Terraform orders them after it; the upgrade order is modules/managed_addons.py's.
+        # Terraform orders them after it; the upgrade order is modules/cluster/managed_addons.py's.
         addons = ManagedAddons(
             self,
             "managed-addons",

@@ -8,7 +8,7 @@ from cdktf import TerraformStack
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.protect import protect_stack
+from modules.shared.protect import protect_stack
 from stacks.addons import AddonsStack
 from stacks.addons_aws import AddonsAwsOutputs, AddonsAwsStack, needs_aws_side
 from stacks.cluster import ClusterStack

@@ -9,9 +9,9 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import CloudStateBackend, EnvironmentConfig
-from modules.github_ci import GithubCi
-from modules.state_bucket import StateBucket
-from modules.tfc_trust import TfcTrust
+from modules.state.github_ci import GithubCi
+from modules.state.bucket import StateBucket
+from modules.state.tfc_trust import TfcTrust
 from stacks.base import AwsStack, workspace_name
 
 

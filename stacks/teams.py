@@ -1,4 +1,4 @@
-"""``<env>-teams``: the Kubernetes side of the environment's teams (modules/team_k8s.py), with
+"""``<env>-teams``: the Kubernetes side of the environment's teams (modules/teams/kubernetes.py), with
 the kubernetes provider, and the helm provider for the SecretStores (CRD objects, applied the
 way the project applies every CRD object: charts/manifests as a release).
 
@@ -18,9 +18,9 @@ from constructs import Construct
 
 from environments.schema import EnvironmentConfig
 from environments.ci import role_arns
-from modules.ci_plan_reader import CiPlanReader
-from modules.cluster import ClusterOutputs
-from modules.team_k8s import TeamKubernetes
+from modules.teams.ci_plan_reader import CiPlanReader
+from modules.cluster.eks import ClusterOutputs
+from modules.teams.kubernetes import TeamKubernetes
 from stacks.base import PlatformStack
 from stacks.teams_aws import TeamsAwsOutputs
 

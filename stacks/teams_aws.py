@@ -1,5 +1,5 @@
 """``<env>-teams-aws``: the AWS side of the environment's teams (IRSA roles, access entries,
-Fargate profiles), one :class:`modules.team_aws.TeamAws` per team.
+Fargate profiles), one :class:`modules.teams.aws.TeamAws` per team.
 
 Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack
 (the emulator too). Built only when the environment declares teams.
@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from catalog import names
 from environments.schema import EnvironmentConfig
 from environments.teams import team_fargate_profiles
-from modules.cluster import ClusterOutputs
-from modules.fargate import FargateProfiles
-from modules.network import NetworkOutputs
-from modules.team_aws import TeamAws
+from modules.cluster.eks import ClusterOutputs
+from modules.shared.fargate import FargateProfiles
+from modules.network.vpc import NetworkOutputs
+from modules.teams.aws import TeamAws
 from stacks.base import AwsStack
 
 
@@ -56,6 +57,6 @@ class TeamsAwsStack(AwsStack):
                 account_id=env.account_id,
                 region=env.region,
                 subnet_ids=network.private_subnet_ids,
-                role_name=f"{env.cluster_name}-teams-fargate-pods",
+                role_name=names.teams_fargate_pod_role(env.cluster_name),
             )
         self.outputs = TeamsAwsOutputs(role_arns=roles, secrets_role_arns=secrets)

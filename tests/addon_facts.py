@@ -1,4 +1,4 @@
-"""What each add-on needs, written down from the upstream projects — not from modules/addons.
+"""What each add-on needs, written down from the upstream projects — not from catalog/addons.
 
 Tests compare the synthesized JSON (and the emulator's resources) with these facts, so a spec that
 stops asking for its role, bucket or queue turns the suite red instead of changing the expectation

@@ -13,8 +13,6 @@ from typing import Any
 import yaml
 
 from environments import ENVIRONMENTS_DIR, EnvironmentConfig
-from environments.loader import addon_catalog
-from environments.schema import ADDON_CATALOG
 from tools.render.checks.base import Context
 from tools.render.releases import Release, Synthesized
 from tools.render.render import Rendered
@@ -26,7 +24,7 @@ def environment(base: str, change: Callable[[dict[str, Any]], None] = lambda d: 
     """``environments/<base>.yaml`` with ``change`` applied, validated as the loader does."""
     raw = copy.deepcopy(yaml.safe_load((ENVIRONMENTS_DIR / f"{base}.yaml").read_text()))
     change(raw)
-    return EnvironmentConfig.model_validate(raw, context={ADDON_CATALOG: addon_catalog()})
+    return EnvironmentConfig.model_validate(raw)
 
 
 def release(name: str, namespace: str, *objects: Obj, depends_on: tuple[str, ...] = ()) -> Rendered:

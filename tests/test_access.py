@@ -163,5 +163,5 @@ def test_a_ci_role_listed_as_an_access_entry_is_refused(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.endswith(
         "dev.yaml: cluster.access_entries.2.role_arn: arn:aws:iam::111111111111:role/dev-github-apply is the CI apply role, "
-        "whose access comes from ci: (modules/cluster_access.py); remove this entry"
+        "whose access comes from ci: (modules/cluster/grants.py); remove this entry"
     ), problem

@@ -1,4 +1,4 @@
-"""The add-on registry's own rules (modules/addons/registry.py), each on its message: options given
+"""The add-on registry's own rules (catalog/addons/registry.py), each on its message: options given
 already typed, a missing option, a team namespace that belongs to an add-on, a dependency cycle.
 
 Pure config, no synth. Expectations come from the environment file (dev.yaml read as YAML) and the
@@ -15,10 +15,10 @@ import pytest
 from pydantic import Field
 
 from addon_facts import RELEASES
-from environments.teams import SYSTEM_NAMESPACES
-from modules.addons import registry
-from modules.addons.base import Addon, Options
-from modules.addons.metrics_server import MetricsServerOptions
+from catalog.namespaces import KUBERNETES_BUILT_IN
+from catalog.addons import registry
+from catalog.addons.base import Addon, Options
+from catalog.addons.metrics_server import MetricsServerOptions
 from test_config import DEV, problems_for
 
 # -- parse_options ---------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def _team(namespace: str) -> Any:
     return team, lambda d: d["teams"][team]["namespaces"].update({namespace: {}})
 
 
-@pytest.mark.parametrize("addon", sorted(n for n, (_, ns) in RELEASES.items() if ns not in SYSTEM_NAMESPACES))
+@pytest.mark.parametrize("addon", sorted(n for n, (_, ns) in RELEASES.items() if ns not in KUBERNETES_BUILT_IN))
 def test_a_team_namespace_that_is_an_addons_is_refused_enabled_or_not(tmp_path: Path, addon: str) -> None:
     """Each add-on's upstream namespace (its install instructions), whether dev enables it or not."""
     namespace = RELEASES[addon][1]

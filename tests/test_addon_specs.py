@@ -1,7 +1,7 @@
 """The add-on specs as pure functions (no synth, no cdktf): policies and values for two shapes of
 the environment, judged against the upstream documents — the official IAM policies in
 ../shared/reference/iam, each chart's values.yaml and values.schema.json — and the meaning of
-each option. Milliseconds; what ``make mutate`` runs against modules/addons/.
+each option. Milliseconds; what ``make mutate`` runs against catalog/addons/.
 
 Apply-time values (role ARN, key, buckets, queue, file system) are placeholders here, as the
 cdktf tokens are opaque to the specs.
@@ -21,8 +21,8 @@ import yaml
 import addon_facts
 from conftest import ROOT, require_reference
 from environments import EnvironmentConfig, load_environments
-from modules.addons.base import AddonContext
-from modules.addons.registry import ADDONS, BY_NAME
+from catalog.addons.base import AddonContext
+from catalog.addons.registry import ADDONS, BY_NAME
 
 # Non-default options for the second shape; every value differs from its default.
 ALT_OPTIONS: dict[str, dict[str, Any]] = {

@@ -20,7 +20,7 @@ import yaml
 import addon_facts
 from conftest import REFERENCE, ROOT, Synth, require, require_reference, run_main
 from environments import EnvironmentConfig, load_environments
-from modules.addons.registry import ADDONS, BY_CLASS, BY_NAME
+from catalog.addons.registry import ADDONS, BY_CLASS, BY_NAME
 
 CHARTS = REFERENCE / "charts"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -341,7 +341,7 @@ def test_policies_are_scoped_to_this_environments_resources(all_envs) -> None:
 
 
 def official_policy(file: str) -> list[dict[str, Any]]:
-    """The official document: the project's verbatim copy in modules/addons/policies (compared
+    """The official document: the project's verbatim copy in catalog/addons/policies (compared
     with ../shared/reference/iam by test_addons_config), read as a file, not through the spec."""
     return json.loads((ROOT / "modules" / "addons" / "policies" / file).read_text())["Statement"]
 

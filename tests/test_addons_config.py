@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from environments import ConfigError, load_environments  # noqa: E402
-from modules.addons import registry  # noqa: E402
-from modules.addons.base import Addon  # noqa: E402
+from catalog.addons import registry  # noqa: E402
+from catalog.addons.base import Addon  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference"
 ADDON_FILES = sorted(
@@ -104,7 +104,7 @@ def test_load_balancer_policy_is_the_official_document_for_the_pinned_version() 
     from conftest import require_reference
 
     reference = require_reference("iam", "aws-load-balancer-controller_iam_policy_v3.5.0.json")
-    from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController, official_statements
+    from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController, official_statements
 
     assert AwsLoadBalancerController.chart.version == "3.5.0"  # the file name's version
     assert list(official_statements()) == json.loads(reference.read_text())["Statement"]

@@ -1,6 +1,6 @@
 """The checkov gate's own logic, without checkov or a synth: a stand-in ``checkov`` prints the
 JSON report shape checkov 3 writes (``-o json``: one report, or a list with one per framework), and
-hand-written stacks carry ``checkov_skip`` annotations the way modules/checkov.py writes them.
+hand-written stacks carry ``checkov_skip`` annotations the way modules/shared/checkov.py writes them.
 The real checkov over real stacks: tests/test_checkov.py.
 """
 

@@ -7,7 +7,7 @@ shipped environment takes (``efs_require_access_point: false``) and the schema's
 from __future__ import annotations
 
 from environments.schema import StorageConfig
-from modules.efs_policy import statements
+from modules.storage.efs_policy import statements
 
 FS = "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-0123"
 

@@ -19,8 +19,8 @@ from botocore import xform_name  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from model_shapes import ShapeRecorder  # noqa: E402
-from modules.efs_policy import statements  # noqa: E402
-from modules.iam import document  # noqa: E402
+from modules.storage.efs_policy import statements  # noqa: E402
+from modules.shared.iam import document  # noqa: E402
 from tools.emulator import efs as extension  # noqa: E402
 
 REGION = "eu-west-1"

@@ -1,5 +1,5 @@
 """``ci:``: the GitHub OIDC provider and plan/apply roles the state stack creates, the runner rule,
-and the promotion order (environments/ci.py, modules/github_ci.py)."""
+and the promotion order (environments/ci.py, modules/state/github_ci.py)."""
 
 from __future__ import annotations
 

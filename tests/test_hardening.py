@@ -6,7 +6,7 @@ import pytest
 
 from conftest import Synth
 from environments import EnvironmentConfig
-from modules.protect import PROTECTED_TYPES
+from modules.shared.protect import PROTECTED_TYPES
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import Synth
 from environments import ConfigError, EnvironmentConfig
-from modules.addons.base import AddonContext
-from modules.addons.headlamp import Headlamp, HeadlampOptions
+from catalog.addons.base import AddonContext
+from catalog.addons.headlamp import Headlamp, HeadlampOptions
 from render_support import helm, rendered  # noqa: F401 (fixtures)
 from test_addons_config import _problems
 from tools.render.charts import search_dirs

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from modules.addons.base import AddonContext
-from modules.addons.headlamp import Headlamp, HeadlampOptions
+from catalog.addons.base import AddonContext
+from catalog.addons.headlamp import Headlamp, HeadlampOptions
 from render_check_support import environment
 from test_config import DEV
 

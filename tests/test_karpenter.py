@@ -18,9 +18,9 @@ import yaml
 from conftest import ROOT, Synth, missing_prerequisite
 from environments import EnvironmentConfig
 from environments.karpenter import KARPENTER_VERSION
-from modules import karpenter_charts as spec
-from modules.addons.base import AddonContext
-from modules.karpenter_policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
+from catalog.karpenter import addon as spec
+from catalog.addons.base import AddonContext
+from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
 from test_addons import remote_value, statements, values_of
 
 REFERENCE = ROOT.parent / "shared" / "reference"

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from environments.eks_versions import ADDON_VERSIONS, CLUSTER_VERSIONS
+from catalog.eks_versions import ADDON_VERSIONS, CLUSTER_VERSIONS
 from environments.schema import EnvironmentConfig
-from modules.addon_kube_versions import CHART_KUBE_VERSION, satisfies
+from catalog.addons.kube_versions import CHART_KUBE_VERSION, satisfies
 from tests.conftest import ROOT, Synth
 from tests.test_config import problems_for
 
@@ -84,7 +84,7 @@ def test_node_groups_replace_safely_and_roll(synth: Synth, environments: dict[st
 
 def test_typed_options_become_sorted_configuration_values(tmp_path: Path) -> None:
     from environments import parse_environment
-    from modules.managed_addons import configuration_values
+    from modules.cluster.managed_addons import configuration_values
 
     from tests.test_config import write_env
 

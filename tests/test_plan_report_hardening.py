@@ -84,8 +84,8 @@ FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-0123"
 
 
 def _efs_policy(require_access_point: bool = True, **edits: dict) -> dict:
-    from modules.efs_policy import statements
-    from modules.iam import document
+    from modules.storage.efs_policy import statements
+    from modules.shared.iam import document
 
     listed = [{**s, **edits.get(s["Sid"], {})} for s in statements(FS_ARN, require_access_point=require_access_point)]
     return {"file_system_id": "fs-0123", "policy": document(*listed)}

@@ -272,7 +272,7 @@ def test_fit_catches_stagings_loki_chunks_cache_on_the_chart_default_size(helm: 
 
 
 def test_loki_chunks_cache_is_sized_from_the_environments_node_types(rendered: dict[str, EnvironmentRender]) -> None:
-    from modules.addons.loki import chunks_cache_mib
+    from catalog.addons.loki import chunks_cache_mib
 
     for result in rendered.values():
         item = result.of("loki")

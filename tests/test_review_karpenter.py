@@ -1,7 +1,7 @@
 """Plan review names NodePool/EC2NodeClass changes that make Karpenter replace nodes, and only those.
 
 The before/after values are the real ``karpenter-nodepools`` release values built from staging's
-config (modules/karpenter_charts.py), changed the way an environment file would change them.
+config (catalog/karpenter/addon.py), changed the way an environment file would change them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from environments import load_environments
-from modules.karpenter_charts import node_class, node_pools
+from catalog.karpenter.addon import node_class, node_pools
 from test_plan_report import plan_file, rc, risks_of
 from tools.plan_report import main
 

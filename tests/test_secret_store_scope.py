@@ -20,10 +20,10 @@ import yaml
 
 from conftest import ROOT
 from environments import ConfigError, load_environments
-from modules.addons.base import AddonContext
-from modules.addons.registry import ADDONS, BY_NAME
+from catalog.addons.base import AddonContext
+from catalog.addons.registry import ADDONS, BY_NAME
 
-TEAM_LABEL = "platform.example.com/team"  # what modules/team_k8s.py puts on every team namespace
+TEAM_LABEL = "platform.example.com/team"  # what modules/teams/kubernetes.py puts on every team namespace
 SHIPPED = sorted(p.stem for p in (ROOT / "environments").glob("*.yaml"))
 
 

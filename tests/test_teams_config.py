@@ -123,7 +123,7 @@ def test_short_environment_names_and_their_derived_names(tmp_path: Path, name: s
     (tmp_path / "env.yaml").write_text(yaml.safe_dump(data))
     [env] = load_environments(tmp_path)
     from environments.teams import secrets_role_name, workload_role_name
-    from modules.addons.registry import bucket_name, enabled, queue_name, role_name
+    from catalog.addons.registry import bucket_name, enabled, queue_name, role_name
 
     assert env.cluster_name == f"{name}-eks"
     for addon, options in enabled(env):

@@ -118,7 +118,7 @@ def test_merge_deploys_in_promotion_waves_with_no_job_per_environment() -> None:
         (["environments/staging.yaml"], ["staging"]),
         (["environments/local.yaml"], []),
         (["docs/delivery.md", "tests/test_x.py", "README.md"], []),
-        (["modules/cluster.py"], ["dev", "staging", "prod"]),
+        (["modules/cluster/eks.py"], ["dev", "staging", "prod"]),
         (["environments/prod.yaml", "environments/dev.yaml"], ["dev", "prod"]),
     ],
 )

@@ -1,7 +1,7 @@
 """Security gate: checkov over synthesized stacks; a failure passes only with a reason in code.
 
 checkov's ``terraform_json`` framework ignores inline skip comments, so exceptions are recorded by
-``modules.checkov.skip`` on the resource itself (``"//": {"checkov_skip": {id: reason}}``) and this
+``modules.shared.checkov.skip`` on the resource itself (``"//": {"checkov_skip": {id: reason}}``) and this
 gate applies them: every failed check must be accepted *on the failing resource*, with a reason.
 
     python -m tools.checkov_gate [cdktf.out/stacks/<stack> ...]   # default: every stack

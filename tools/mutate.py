@@ -40,12 +40,12 @@ RENDER_CHECK_TESTS = ("tests/test_render_check_fit.py", "tests/test_render_check
 # module -> the fast tests (no synth) that judge it.
 TARGETS: dict[str, tuple[str, ...]] = {
     "environments/schema.py": CONFIG_TESTS,
-    "environments/schema_base.py": CONFIG_TESTS,
+    "catalog/fields.py": CONFIG_TESTS,
     "environments/loader.py": CONFIG_TESTS,
     "tools/plan_report.py": PLAN_TESTS,
     "tools/checkov_gate.py": ("tests/test_checkov_gate.py",),
     **{
-        f"modules/addons/{p.name}": ADDON_TESTS
+        f"catalog/addons/{p.name}": ADDON_TESTS
         for p in sorted((ROOT / "modules" / "addons").glob("*.py"))
         if p.name != "__init__.py"
     },

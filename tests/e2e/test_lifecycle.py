@@ -19,12 +19,12 @@ import pytest
 from environments import load_environments
 from environments.schema import EnvironmentConfig
 from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, team_group, workload_role_name
-from modules import karpenter_charts
-from environments.eks_versions import ADDON_VERSIONS
-from modules.access_entries import access_policy_arn
-from modules.efs_policy import statements as efs_policy_statements
-from modules.karpenter_policy import EVENT_PATTERNS as KARPENTER_EVENTS
-from modules.karpenter_policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
+from catalog.karpenter import addon as karpenter_charts
+from catalog.eks_versions import ADDON_VERSIONS
+from modules.cluster.access_entries import access_policy_arn
+from modules.storage.efs_policy import statements as efs_policy_statements
+from catalog.karpenter.policy import EVENT_PATTERNS as KARPENTER_EVENTS
+from catalog.karpenter.policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 import addon_facts
 from e2e.e2e_support import copy_stacks, phase, wide_environment
 from e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy

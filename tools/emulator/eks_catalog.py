@@ -1,6 +1,6 @@
 """What the emulator's ``DescribeAddonVersions`` answers, and the access policies it knows.
 
-The add-on catalog is the project's own version table (``environments/eks_versions.py``): every
+The add-on catalog is the project's own version table (``catalog/eks_versions.py``): every
 version in it is listed as compatible with the cluster minors whose row names it, and is the
 default version for those minors. The emulator therefore proves that the stacks and the table
 agree with each other and with EKS's API shapes, not that AWS publishes these builds (that is
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from environments.eks_versions import ADDON_VERSIONS
+from catalog.eks_versions import ADDON_VERSIONS
 
 # Add-on type as DescribeAddonVersions reports it.
 _TYPE = {"vpc-cni": "networking", "coredns": "networking", "kube-proxy": "networking", "eks-pod-identity-agent": "security"}

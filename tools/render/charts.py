@@ -55,7 +55,7 @@ def archive_metadata(path: Path) -> dict:
 
 def pull_all(dest: Path = CACHE) -> int:
     """``helm pull`` each add-on's pinned chart (name, repository, version from the registry)."""
-    from modules.addons.registry import ADDONS
+    from catalog.addons.registry import ADDONS
     from tools.render.helm import HelmMissing, find_helm
 
     try:

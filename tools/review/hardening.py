@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from modules.protect import PROTECTED_TYPES
+from modules.shared.protect import PROTECTED_TYPES
 from tools.plan_report import Change, Risk, StackPlan
 
 _LOSS = ("replace", "destroy")
@@ -106,7 +106,7 @@ def _content(statement: dict[str, Any]) -> str:
 
 
 def _efs_policy(change: Change) -> Iterator[Risk]:
-    """The file system policy (modules/efs_policy.py) removed, or an update that drops or changes
+    """The file system policy (modules/storage/efs_policy.py) removed, or an update that drops or changes
     a Deny or adds or changes an Allow. Without a policy EFS applies its default one: full access,
     root included, to any client that reaches a mount target, TLS or not
     (https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html)."""

@@ -8,7 +8,7 @@ nodes that no longer satisfy them; limits, weight and the disruption settings dr
 (website/content/en/docs/concepts/disruption.md, "Drift", aws/karpenter-provider-aws v1.14.1).
 
 The objects reach the cluster as the values of the ``karpenter-nodepools`` Helm release
-(modules/karpenter_charts.py), so the rule reads that release's values before and after.
+(catalog/karpenter/addon.py), so the rule reads that release's values before and after.
 Pure Python; ``tools/plan_report.py`` turns each finding into a risk.
 """
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.schema import EnvironmentConfig, NodeGroup
-from modules.node_capacity import all_types, capacity, known
+from catalog.instances import all_types, capacity, known
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
 from tools.render.checks.quantity import mib, millicores, parse
 

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from modules.addons.base import IRSA_ANNOTATION
+from catalog.addons.base import IRSA_ANNOTATION
 from tools.render.checks.base import Context, Finding, name_of, pod_spec
 from tools.render.releases import PLACEHOLDER
 

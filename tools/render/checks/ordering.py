@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from modules.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec
 from tools.render.render import Rendered
 

@@ -1,0 +1,60 @@
+"""EBS CSI driver and the cluster's default StorageClass (gp3, encrypted with the environment's key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement
+
+DEFAULT_STORAGE_CLASS = "gp3"
+
+
+class AwsEbsCsiDriver(Addon):
+    name = "aws-ebs-csi-driver"
+    chart = Chart(
+        repository="https://kubernetes-sigs.github.io/aws-ebs-csi-driver", name="aws-ebs-csi-driver", version="2.64.0"
+    )
+    namespace = "kube-system"
+    service_account = ServiceAccount(name="ebs-csi-controller-sa", values_path=("controller", "serviceAccount"))
+    # AWS's own policy (= docs/example-iam-policy.json): volume and snapshot writes are conditioned
+    # on the tags the driver puts on what it creates.
+    managed_policy_arns = ("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",)
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        # Volumes encrypted with a customer-managed key need these on that key (docs/install.md).
+        return [
+            {
+                "Sid": "UseEnvironmentKeyForVolumes",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncrypt*", "kms:DescribeKey"],
+                "Resource": ctx.kms_key_arn,
+            },
+            {
+                "Sid": "GrantEnvironmentKeyToEc2",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": ctx.kms_key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        # The chart's schema is strict (additionalProperties: false): only keys it declares. The
+        # chart creates the StorageClass itself, so it exists once the release is ready; EKS
+        # >= 1.30 marks no class as default, and the PVCs of Loki, Tempo and Prometheus need one.
+        return {
+            "controller": {"region": ctx.region},
+            # The chart's `helm test` pod (kubetest e2e, 2 CPU / 8 GiB requested) fits no node of a
+            # small group (render fit check); the releases are never tested with `helm test`.
+            "helmTester": {"enabled": False},
+            "storageClasses": [
+                {
+                    "name": DEFAULT_STORAGE_CLASS,
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                    "volumeBindingMode": "WaitForFirstConsumer",
+                    "reclaimPolicy": "Delete",
+                    "allowVolumeExpansion": True,
+                    "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": ctx.kms_key_arn},
+                }
+            ],
+        }

@@ -1,0 +1,58 @@
+"""ExternalDNS writing Route53 records for Services and Ingresses, only in the environment's zones."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
+
+
+class ExternalDnsOptions(Options):
+    """``policy: sync`` also deletes records whose owners are gone; ``upsert-only`` (default) never deletes."""
+
+    policy: Literal["sync", "upsert-only"] = "upsert-only"
+    interval: str = "1m"
+
+
+class ExternalDns(Addon):
+    name = "external-dns"
+    chart = Chart(repository="https://kubernetes-sigs.github.io/external-dns/", name="external-dns", version="1.21.1")
+    namespace = "external-dns"
+    service_account = ServiceAccount(name="external-dns", values_path=("serviceAccount",))
+    options_model = ExternalDnsOptions
+    # Its chart renders a Service: the load balancer controller's Service webhook (failurePolicy
+    # Fail) must be serving first, or the create fails on a fresh cluster (render ordering check).
+    after = (AwsLoadBalancerController,)
+
+    def check(self, env: Any, options: Any) -> list[str]:
+        if env.dns is None:
+            return ["needs dns (domain and hosted_zone_ids) in the environment file"]
+        return []
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        zones = [f"arn:aws:route53:::hostedzone/{z}" for z in ctx.env.dns.hosted_zone_ids]
+        return [
+            {
+                "Sid": "ChangeRecordsInEnvironmentZones",
+                "Effect": "Allow",
+                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"],
+                "Resource": zones,
+            },
+            # ListHostedZones supports no resource-level scoping (docs/tutorials/aws.md).
+            {"Sid": "DiscoverZones", "Effect": "Allow", "Action": "route53:ListHostedZones", "Resource": "*"},
+        ]
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        opts: ExternalDnsOptions = ctx.options
+        dns = ctx.env.dns
+        return {
+            "provider": {"name": "aws"},
+            "domainFilters": [dns.domain],
+            "txtOwnerId": ctx.cluster_name,
+            "policy": opts.policy,
+            "interval": opts.interval,
+            "env": [{"name": "AWS_DEFAULT_REGION", "value": ctx.region}],
+            # Only the zones this role may write to, so ExternalDNS never tries (and fails) elsewhere.
+            "extraArgs": [f"--zone-id-filter={z}" for z in dns.hosted_zone_ids],
+        }

@@ -1,0 +1,108 @@
+"""External Secrets Operator with a ClusterSecretStore for this environment's SSM parameters,
+served only to the namespaces the environment file lists (issue 10.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from catalog.fields import K8sName
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import AddonContext, Addon, Chart, CustomResources, Options, ServiceAccount, Statement
+
+STORE_NAME = "aws-parameter-store"
+
+
+def ssm_path(env_name: str) -> str:
+    """The parameter path the environment's secrets live under (``/<env>``)."""
+    return f"/{env_name}"
+
+
+def parameter_read_statements(*, sid: str, region: str, account_id: str, path: str, kms_key_arn: str) -> list[Statement]:
+    """Read of the SSM parameters under ``path`` (and of SecureStrings under ``kms_key_arn``, through
+    SSM only): what External Secrets' parameter store provider calls, for the operator's own role and
+    for each team's SecretStore role (modules/teams/aws.py)."""
+    prefix = f"arn:aws:ssm:{region}:{account_id}:parameter{path}"
+    # Calls made by the provider (providers/v1/aws/parameterstore): GetParameter(s),
+    # GetParametersByPath for find-by-path, ListTagsForResource for metadataPolicy Fetch.
+    # DescribeParameters (find by name/tags) supports no resource scoping, so it is left out.
+    return [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"],
+            "Resource": [prefix, f"{prefix}/*"],
+        },
+        {
+            "Sid": "DecryptSecureStrings",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+        },
+    ]
+
+
+class ExternalSecretsOptions(Options):
+    store_namespaces: tuple[K8sName, ...] = Field(default=(), max_length=50)
+    """Namespaces that may use the environment-wide ClusterSecretStore, which reads every parameter
+    under ``/<env>``: anyone who can create an ExternalSecret in one of them reads all of it. Empty
+    (the default): no ClusterSecretStore. Team namespaces cannot be listed: a team reads only its own
+    path, through its own SecretStore (docs/teams.md)."""
+
+
+class ExternalSecrets(Addon):
+    name = "external-secrets"
+    chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0")
+    namespace = "external-secrets"
+    service_account = ServiceAccount(name="external-secrets", values_path=("serviceAccount",))
+    # Its webhook Service is created while the controller's Service mutator webhook would reject it.
+    after = (AwsLoadBalancerController,)
+    options_model = ExternalSecretsOptions
+
+    def check(self, env: Any, options: Any) -> list[str]:
+        opts: ExternalSecretsOptions = options
+        problems: list[str] = []
+        team_of = {ns: team for team, spec in env.teams.items() for ns in spec.namespaces}
+        seen: set[str] = set()
+        for i, namespace in enumerate(opts.store_namespaces):
+            where = f"store_namespaces.{i}"
+            if namespace in seen:
+                problems.append(f"{where}: {namespace!r} is listed twice")
+            elif namespace in team_of:
+                problems.append(
+                    f"{where}: {namespace!r} belongs to team {team_of[namespace]!r}, which reads only its own path "
+                    f"through its own SecretStore; the environment-wide store reads all of /{env.name}"
+                )
+            seen.add(namespace)
+        return problems
+
+    def policy(self, ctx: AddonContext) -> list[Statement]:
+        return parameter_read_statements(
+            sid="ReadEnvironmentParameters",
+            region=ctx.region,
+            account_id=ctx.account_id,
+            path=ssm_path(ctx.env.name),
+            kms_key_arn=ctx.kms_key_arn,
+        )
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        # CRDs are rendered from templates, so they upgrade with the release; v1beta1 is no longer served.
+        return {"installCRDs": True, "crds": {"createClusterSecretStore": True, "unsafeServeV1Beta1": False}}
+
+    def custom_resources(self, ctx: AddonContext) -> CustomResources | None:
+        opts: ExternalSecretsOptions = ctx.options
+        if not opts.store_namespaces:
+            return None  # no namespace may use it: no store to misuse
+        # No auth block: the controller's own credentials (IRSA) are used. A ClusterSecretStore
+        # without conditions serves every namespace; with conditions, a namespace is served when any
+        # condition's selector, name or regex matches it (external-secrets
+        # pkg/controllers/secretstore/client_manager.go, validateNamespaceConditions). One condition
+        # naming the namespaces: nothing else matches, and a team or add-on namespace never does.
+        spec: dict[str, Any] = {
+            "provider": {"aws": {"service": "ParameterStore", "region": ctx.region}},
+            "conditions": [{"namespaces": sorted(opts.store_namespaces)}],
+        }
+        store = {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore", "metadata": {"name": STORE_NAME}, "spec": spec}
+        return CustomResources(release="cluster-secret-store", manifests=(store,))

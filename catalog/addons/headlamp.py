@@ -1,0 +1,77 @@
+"""Headlamp: the cluster dashboard (the successor kubernetes/dashboard recommends since its archival
+in January 2026). Users sign in with their own Kubernetes identity (a token of their own or OIDC):
+the dashboard's service account is bound to nothing, so it can show nothing on its own.
+
+ClusterIP by default (``kubectl -n headlamp port-forward svc/headlamp 8080:80``); ``ingress: true``
+puts it behind an internal ALB on ``headlamp.<dns.domain>`` (or ``host``), HTTPS only with
+``certificate_arn``: sign-in tokens never cross the network in clear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import Addon, AddonContext, Chart, Options
+
+_DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+_CERTIFICATE = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$"
+
+
+class HeadlampOptions(Options):
+    """``ingress`` (default false): an internal ALB in front of the ClusterIP Service."""
+
+    ingress: bool = False
+    host: str | None = Field(default=None, pattern=_DOMAIN)
+    """Left out: ``headlamp.<dns.domain>``."""
+    certificate_arn: str | None = Field(default=None, pattern=_CERTIFICATE)
+
+
+class Headlamp(Addon):
+    name = "headlamp"
+    chart = Chart(repository="https://kubernetes-sigs.github.io/headlamp/", name="headlamp", version="0.45.0")
+    namespace = "headlamp"
+    options_model = HeadlampOptions
+    # Its Service is intercepted by the load balancer controller's Service webhook (failurePolicy Fail).
+    after = (AwsLoadBalancerController,)
+
+    def check(self, env: Any, options: HeadlampOptions) -> list[str]:
+        if not options.ingress:
+            return []
+        problems = []
+        if "aws-load-balancer-controller" not in env.addons:
+            problems.append("ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)")
+        if options.host is None and env.dns is None:
+            problems.append("ingress: needs host, or dns.domain in the environment file")
+        if options.certificate_arn is None:
+            problems.append("certificate_arn: required with ingress (users sign in with their own tokens: HTTPS only)")
+        return problems
+
+    def host(self, ctx: AddonContext) -> str:
+        opts: HeadlampOptions = ctx.options
+        return opts.host or f"headlamp.{ctx.env.dns.domain}"
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        opts: HeadlampOptions = ctx.options
+        values: dict[str, Any] = {
+            # The chart binds its own service account to cluster-admin by default: anyone reaching
+            # the UI would act as cluster-admin. Off: every request carries the user's identity.
+            "clusterRoleBinding": {"create": False},
+            "service": {"type": "ClusterIP"},
+        }
+        if opts.ingress:
+            values["ingress"] = {
+                "enabled": True,
+                "ingressClassName": "alb",
+                "annotations": {
+                    "alb.ingress.kubernetes.io/scheme": "internal",
+                    "alb.ingress.kubernetes.io/target-type": "ip",
+                    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                    "alb.ingress.kubernetes.io/certificate-arn": opts.certificate_arn,
+                    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                },
+                "hosts": [{"host": self.host(ctx), "paths": [{"path": "/", "type": "Prefix"}]}],
+            }
+        return values

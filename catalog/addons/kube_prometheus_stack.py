@@ -1,0 +1,56 @@
+"""Prometheus, Alertmanager and Grafana (kube-prometheus-stack), picking up monitors from every release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDriver
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import AddonContext, Addon, Chart, Options
+
+
+class KubePrometheusStackOptions(Options):
+    retention_days: int = Field(default=10, ge=1, le=90)
+    storage_gib: int = Field(default=50, ge=10, le=4096)
+
+
+class KubePrometheusStack(Addon):
+    name = "kube-prometheus-stack"
+    chart = Chart(
+        repository="https://prometheus-community.github.io/helm-charts", name="kube-prometheus-stack", version="88.5.3"
+    )
+    namespace = "monitoring"
+    options_model = KubePrometheusStackOptions
+    requires = (AwsEbsCsiDriver,)  # Prometheus' volume needs the gp3 StorageClass
+    after = (AwsEbsCsiDriver, AwsLoadBalancerController)
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        opts: KubePrometheusStackOptions = ctx.options
+        return {
+            "prometheus": {
+                "prometheusSpec": {
+                    # Select ServiceMonitors/PodMonitors/rules of every release, not only this one.
+                    "serviceMonitorSelectorNilUsesHelmValues": False,
+                    "podMonitorSelectorNilUsesHelmValues": False,
+                    "ruleSelectorNilUsesHelmValues": False,
+                    "retention": f"{opts.retention_days}d",
+                    "storageSpec": {
+                        "volumeClaimTemplate": {
+                            "spec": {
+                                "storageClassName": DEFAULT_STORAGE_CLASS,
+                                "accessModes": ["ReadWriteOnce"],
+                                "resources": {"requests": {"storage": f"{opts.storage_gib}Gi"}},
+                            }
+                        }
+                    },
+                }
+            },
+            # EKS does not expose these control-plane components for scraping; kube-proxy binds
+            # its metrics to 127.0.0.1. Left on they only raise "target down" alerts.
+            "kubeControllerManager": {"enabled": False},
+            "kubeScheduler": {"enabled": False},
+            "kubeEtcd": {"enabled": False},
+            "kubeProxy": {"enabled": False},
+        }

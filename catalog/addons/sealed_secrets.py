@@ -1,0 +1,19 @@
+"""Sealed Secrets controller, under the name and namespace ``kubeseal`` looks for by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import AddonContext, Addon, Chart
+
+
+class SealedSecrets(Addon):
+    name = "sealed-secrets"
+    chart = Chart(repository="https://bitnami-labs.github.io/sealed-secrets", name="sealed-secrets", version="2.18.5")
+    namespace = "kube-system"
+    after = (AwsLoadBalancerController,)
+
+    def values(self, ctx: AddonContext) -> dict[str, Any]:
+        # kubeseal defaults to controller "sealed-secrets-controller" in kube-system (chart README).
+        return {"fullnameOverride": "sealed-secrets-controller"}

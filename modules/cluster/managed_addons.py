@@ -1,0 +1,124 @@
+"""EKS managed core add-ons: vpc-cni and eks-pod-identity-agent before compute, coredns and kube-proxy after.
+
+Order within one deploy (also on a version bump, because each step references the one before):
+control plane -> vpc-cni, eks-pod-identity-agent -> node groups and Fargate profiles -> coredns,
+kube-proxy. vpc-cni comes first so nodes start with its configuration (prefix delegation, custom
+networking) instead of racing it (terraform-aws-eks v20 only waits a fixed ``dataplane_wait_duration``
+for that); the pod identity agent is a node daemon pods need for credentials as soon as they start.
+coredns is a Deployment that stays DEGRADED without somewhere to run, and kube-proxy must never be
+newer than the kubelets, so both follow the node groups (which carry the new version first).
+
+Adopting what EKS bootstrapped: EKS installs self-managed vpc-cni, coredns and kube-proxy in
+every cluster created with ``bootstrap_self_managed_addons`` true (the provider's default). That
+argument is ForceNew in hashicorp/aws 5.x, so it is left unset: setting it to false would
+replace every existing cluster. ``resolve_conflicts_on_create = OVERWRITE`` makes the managed
+add-on take over the bootstrapped objects (as terraform-aws-eks v20.37.2 does while
+``bootstrap_self_managed_addons`` is true), ``resolve_conflicts_on_update = OVERWRITE`` keeps them
+ours, and ``preserve = true`` leaves the workload running if an add-on is ever removed here.
+
+vpc-cni runs with its own IRSA role (``AmazonEKS_CNI_Policy``) instead of the node role's
+permissions; the node role keeps the policy until every cluster's aws-node uses the IRSA role
+(removing it in the same deploy would race the add-on update).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
+from constructs import Construct
+
+from catalog import names
+from environments.managed_addons import resolve_versions
+from environments.schema import ClusterConfig
+from modules.shared.irsa import IrsaRole
+from modules.shared.iam import managed_policy_arn
+
+BEFORE_COMPUTE = ("vpc-cni", "eks-pod-identity-agent")
+AFTER_COMPUTE = ("coredns", "kube-proxy")
+
+
+def configuration_values(name: str, config: ClusterConfig, *, custom_networking: bool = False) -> str | None:
+    """The add-on's ``configuration_values``: sorted JSON from typed options, None when all default."""
+    values: dict[str, Any] = {}
+    if name == "vpc-cni":
+        cni = config.managed_addons.vpc_cni
+        env: dict[str, str] = {}
+        if cni.prefix_delegation:
+            env["ENABLE_PREFIX_DELEGATION"] = "true"
+            env["WARM_PREFIX_TARGET"] = str(cni.warm_prefix_target or 1)
+        if custom_networking:
+            # One ENIConfig per zone, named after it; nodes pick theirs by their zone label.
+            env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] = "true"
+            env["ENI_CONFIG_LABEL_DEF"] = "topology.kubernetes.io/zone"
+        if env:
+            values["env"] = env
+        if cni.network_policy:
+            values["enableNetworkPolicy"] = "true"
+    elif name == "coredns" and config.managed_addons.coredns.replicas:
+        values["replicaCount"] = config.managed_addons.coredns.replicas
+    return json.dumps(values, sort_keys=True) if values else None
+
+
+class ManagedAddons(Construct):
+    """The four core add-ons. ``before_compute`` exists after construction; ``after_compute(...)``
+    adds the rest once the compute they wait for is known."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: ClusterConfig,
+        cluster_name: str,
+        cluster_ref: str,
+        oidc_provider_arn: str,
+        oidc_issuer: str,
+        custom_networking: bool = False,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._config = config
+        self._cluster_ref = cluster_ref
+        self._custom_networking = custom_networking
+        self.versions, problems = resolve_versions(config.managed_addons, config.version)
+        if problems:  # the schema already refused this file; never synthesize a half-pinned cluster
+            raise ValueError(problems[0])
+        cni_role = IrsaRole(
+            self,
+            "vpc-cni-role",
+            name=names.vpc_cni_role(cluster_name),
+            oidc_provider_arn=oidc_provider_arn,
+            oidc_issuer=oidc_issuer,
+            namespace="kube-system",
+            service_account="aws-node",
+            statements=[],
+            managed_policy_arns=(managed_policy_arn("aws", "AmazonEKS_CNI_Policy"),),
+        )
+        self.addons: dict[str, EksAddon] = {}
+        self.before_compute: list[ITerraformDependable] = [
+            self._addon("vpc-cni", service_account_role_arn=cni_role.arn),
+            self._addon("eks-pod-identity-agent"),
+        ]
+
+    def after_compute(self, compute: list[ITerraformDependable]) -> None:
+        for name in AFTER_COMPUTE:
+            self._addon(name, depends_on=compute)
+
+    def _addon(self, name: str, *, service_account_role_arn: str | None = None, depends_on: list[ITerraformDependable] | None = None) -> EksAddon:
+        addon = EksAddon(
+            self,
+            name,
+            cluster_name=self._cluster_ref,
+            addon_name=name,
+            addon_version=self.versions[name],
+            configuration_values=configuration_values(name, self._config, custom_networking=self._custom_networking),
+            service_account_role_arn=service_account_role_arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            preserve=True,
+            depends_on=depends_on or None,
+        )
+        self.addons[name] = addon
+        return addon

@@ -1,0 +1,74 @@
+"""One add-on on the cluster: its pinned Helm release, then the objects of its CRDs (if any)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cdktf import AssetType, ITerraformDependable, TerraformAsset
+from cdktf_cdktf_provider_helm.release import Release
+from constructs import Construct
+
+from catalog.addons.base import Addon, CustomResources
+from catalog.namespaces import KUBERNETES_BUILT_IN
+
+# A minimal chart that applies the manifests it is given: objects of a CRD cannot be planned with
+# kubernetes_manifest before the CRD exists, a second release after the first one can (ADDONS.md §2.5).
+MANIFESTS_CHART = Path(__file__).resolve().parents[2] / "charts" / "manifests"
+
+# Namespaces every cluster has: never created (or owned) by a release.
+
+
+def serialize(values: dict[str, Any]) -> str:
+    """Helm values as one JSON document, keys sorted: two synths give identical bytes."""
+    return json.dumps(values, sort_keys=True)
+
+
+class AddonRelease(Construct):
+    """``helm_release`` named after the add-on, waiting until its workloads are ready, so what
+    depends on it (``ready``) starts only after. The release creates its namespace unless it is a
+    system one (Helm leaves the namespace in place on uninstall)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        addon: Addon,
+        values: dict[str, Any],
+        custom_resources: CustomResources | None = None,
+        depends_on: list[ITerraformDependable] | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        chart = addon.chart
+        release = Release(
+            self,
+            "release",
+            name=addon.name,
+            repository=chart.repository,
+            chart=chart.name,
+            version=chart.version,
+            namespace=addon.namespace,
+            create_namespace=addon.namespace not in KUBERNETES_BUILT_IN,
+            values=[serialize(values)],
+            skip_crds=True if addon.skip_crds else None,
+            wait=True,
+            timeout=900,
+            depends_on=depends_on or None,
+        )
+        self.ready: list[ITerraformDependable] = [release]
+        if custom_resources is not None:
+            chart_asset = TerraformAsset(self, "manifests-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
+            self.ready.append(
+                Release(
+                    self,
+                    "custom-resources",
+                    name=custom_resources.release,
+                    chart=chart_asset.path,
+                    namespace=addon.namespace,
+                    values=[serialize({"manifests": [dict(m) for m in custom_resources.manifests]})],
+                    wait=True,
+                    depends_on=[release],
+                )
+            )

@@ -1,0 +1,91 @@
+"""The S3 bucket that holds the environment's Terraform state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from modules.shared.kms import Key, account_root_statement
+from modules.shared.private_bucket import private_bucket
+
+
+def state_key_alias(bucket: str) -> str:
+    """``alias/<bucket>-state``. The schema refuses bucket names with dots, which alias names reject."""
+    return f"alias/{bucket}-state"
+
+
+def deny_other_encryption(bucket_arn: str, key_arn: str) -> list[dict[str, Any]]:
+    """Bucket policy statements refusing any state write that is not SSE-KMS with ``key_arn``.
+
+    The S3 backends send no encryption header of their own (``stacks/base.py``), so the bucket's
+    default (SSE-KMS, this key) applies; a write asking for anything else is denied: AES256 (what
+    the backend's ``encrypt = true`` sends without ``kms_key_id``), another KMS key, or ``aws:kms``
+    without a key ID (S3 would use the ``aws/s3`` managed key). ``...IfExists``: a write with no
+    header is what the backends do, and gets the default.
+    """
+    objects = f"{bucket_arn}/*"
+    base = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": objects}
+    return [
+        {**base, "Sid": "DenyNonKmsEncryption", "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
+        {
+            **base,
+            "Sid": "DenyOtherKmsKeys",
+            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+        },
+        {
+            **base,
+            "Sid": "DenyKmsWithoutTheStateKey",
+            "Condition": {
+                "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "true"},
+            },
+        },
+    ]
+
+
+class StateBucket(Construct):
+    """Versioned, KMS-encrypted (its own key), private, TLS-only bucket for Terraform state.
+
+    Every state and lock object is encrypted with the bucket's key: the bucket policy denies writes
+    that ask for another encryption (``enforce_state_key``). Old state versions expire after
+    ``noncurrent_days`` (the newest ``keep_versions`` are always kept), incomplete uploads after 7
+    days, and the delete markers each released lock (``.tflock``) leaves once nothing is behind
+    them. Deleting a non-empty versioned bucket fails anyway (no ``force_destroy``); ``protect``
+    (``prevent_destroy``) is set by the stack.
+    """
+
+    def __init__(
+        self, scope: Construct, id_: str, *, bucket: str, account_id: str, noncurrent_days: int = 90, keep_versions: int | None = 10,
+        tls_only: bool = True, enforce_state_key: bool = True,
+    ) -> None:
+        super().__init__(scope, id_)
+        key = Key(
+            self,
+            "kms",
+            name=state_key_alias(bucket).removeprefix("alias/"),
+            description=f"Encrypts Terraform state in s3://{bucket}",
+            statements=[account_root_statement(account_id)],
+        )
+        b = private_bucket(
+            self,
+            bucket=bucket,
+            kms_key_arn=key.arn,
+            versioned=True,
+            rule_id="expire-old-state-versions",
+            abort_uploads_days=7,
+            noncurrent=(noncurrent_days, keep_versions),
+            tls_only=tls_only,
+            deny=(lambda arn: deny_other_encryption(arn, key.arn)) if enforce_state_key else None,
+            expire_delete_markers=True,
+            skips=(
+                ("CKV_AWS_18", "access logs would need a second bucket per environment; CloudTrail data events are the audit trail for state reads"),
+                ("CKV_AWS_144", "state is versioned and old versions kept; cross-region replication is an account-level DR decision, not per environment"),
+                ("CKV2_AWS_62", "nothing consumes events from the state bucket"),
+            ),
+        )
+        self.bucket = b.bucket
+        self.bucket_arn = b.arn
+        self.kms_key_arn = key.arn
+        self.key = key
+        self.resource = b
