@@ -47,17 +47,17 @@ test: venv checkov-venv $(HELM_DEP) ## Unit, synth, terraform validate and check
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 validate: synth ## terraform validate every AWS-only stack with the mirrored provider
-	$(PY) -m tools.validate
+	$(PY) -m tools.gates.validate
 
 checkov: synth checkov-venv ## checkov over every synthesized stack (skips only with reasons in code)
-	$(PY) -m tools.checkov_gate
+	$(PY) -m tools.gates.checkov
 
 bench: venv ## Median synth seconds and peak RSS, project vs normal provider imports
 	$(PY) bench/synth_bench.py
 
 MODULE ?=
 mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one worker; MODULE=tools/plan_report.py for one (docs/testing.md)
-	$(MUTATE_VENV)/bin/python -m tools.mutate $(MODULE)
+	$(MUTATE_VENV)/bin/python -m tools.gates.mutate $(MODULE)
 
 clean: ## Remove generated output (keeps the venvs)
 	rm -rf cdktf.out .work .pytest_cache
@@ -94,7 +94,7 @@ destroy: venv cdktf-install ## cdktf destroy every stack of one environment, dep
 
 bootstrap: venv ## New account: apply ENV's state stack (bucket, key, CI roles) locally, migrate it into the bucket, re-plan empty
 	$(CDKTF_ENV_GUARD)
-	$(PY) -m tools.bootstrap $(ENV)
+	$(PY) -m tools.delivery.bootstrap $(ENV)
 
 diagram: venv ## SVG picture of ENV from its synthesized JSON into cdktf.out/diagrams/ (needs Graphviz's dot: apt-get install graphviz)
 	$(CDKTF_ENV_GUARD)

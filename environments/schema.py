@@ -19,6 +19,7 @@ from environments.karpenter import KarpenterConfig
 from environments.karpenter import problems as karpenter_problems
 from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
 from environments.ci import CiConfig
+from environments.fargate import FargateProfile, FargateSelector  # noqa: F401  (re-exported: part of the schema)
 from environments.teams import Teams, check_teams
 from catalog import names
 from catalog.addons import registry
@@ -112,17 +113,6 @@ class NodeGroup(Strict):
                 f"need min_size <= desired_size <= max_size, got {self.min_size} <= {self.desired_size} <= {self.max_size}"
             )
         return self
-
-
-class FargateSelector(Strict):
-    namespace: K8sName
-    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
-
-
-class FargateProfile(Strict):
-    """Pods matching any selector run on Fargate in the private subnets."""
-
-    selectors: tuple[FargateSelector, ...] = Field(min_length=1, max_length=5)
 
 
 class AccessEntry(Strict):
@@ -239,7 +229,7 @@ class S3StateBackend(Strict):
     """Remote state in S3. The bucket is created by the environment's state stack.
 
     The state stack itself starts on local state; once its bucket exists set
-    ``state_stack_in_s3: true`` and migrate: ``make bootstrap ENV=<env>`` does both (tools/bootstrap.py).
+    ``state_stack_in_s3: true`` and migrate: ``make bootstrap ENV=<env>`` does both (tools/delivery/bootstrap.py).
     """
 
     kind: Literal["s3"] = "s3"

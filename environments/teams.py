@@ -17,11 +17,12 @@ from pydantic import AfterValidator, Field, model_validator
 
 from catalog import names
 from catalog.namespaces import KUBERNETES_BUILT_IN
+from environments.fargate import FargateProfile, FargateSelector
 from environments.instance_types import instance_size
 from catalog.fields import Cidr, K8sName, PolicyArn, RoleArn, Strict
 
 if TYPE_CHECKING:
-    from environments.schema import EnvironmentConfig, FargateProfile
+    from environments.schema import EnvironmentConfig
 
 # Namespaces every cluster has; no team may own one.
 # The add-on that serves each team's SecretStore, and the one that enforces NetworkPolicy.
@@ -206,8 +207,6 @@ def fargate_profile_name(team: str, namespace: str) -> str:
 
 def team_fargate_profiles(env: EnvironmentConfig) -> dict[str, FargateProfile]:
     """One profile per Fargate namespace of a team: ``team-<team>-<namespace>``."""
-    from environments.schema import FargateProfile, FargateSelector
-
     return {
         fargate_profile_name(team, ns): FargateProfile(selectors=(FargateSelector(namespace=ns),))
         for team, spec in env.teams.items()

@@ -7,7 +7,7 @@
 // require the submodule on first access (jsii's kernel finds a class by walking the package's
 // exports, which calls the getter). Nothing else is touched, and a line of any other shape is
 // left as it is (then it loads eagerly, as before). The synthesized JSON is byte-identical
-// (tests/test_fast_import.py compares it with a run without this hook).
+// (tests/stacks/test_fast_import.py compares it with a run without this hook).
 "use strict";
 const Module = require("module");
 const fs = require("fs");

@@ -9,7 +9,7 @@ The same holds on the Node side: jsii's ``load`` of a provider used to require e
 JavaScript (the package's ``lib/index.js``); ``_lazy_provider_index.cjs``, preloaded into jsii's
 Node, makes each one load on first use (~3 s and ~400 MB less per synth, measured with
 bench/synth_bench.py). The synthesized JSON is byte-identical to the normal import
-(tests/test_fast_import.py proves it).
+(tests/stacks/test_fast_import.py proves it).
 
 If a package was already imported the normal way (the benchmark's baseline does that), it is left
 alone. This module (with its Node hook) is the only place in the project that touches import machinery.

@@ -1,5 +1,5 @@
 """Strict checks of JSON request and response bodies against a botocore service model, shared by
-the tests of the emulator's extensions (tests/test_emulator_eks.py, tests/test_emulator_efs.py).
+the tests of the emulator's extensions (tests/emulator/test_emulator_eks.py, tests/emulator/test_emulator_efs.py).
 
 botocore's own parser silently drops members it does not know, so the raw JSON is checked: no
 member outside the shape, required members present, types and enums right.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Synth, missing_prerequisite
+from tests.conftest import Synth, missing_prerequisite
 from environments import EnvironmentConfig, load_environments
 from tools.render.charts import ChartMissing, search_dirs
 from tools.render.checks import Context

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.delivery import stack_order
+from tools.delivery.stacks import stack_order
 from tools.emulator import Emulator, EmulatorError
 from tools.terraform import ROOT, aws_only, terraform_env
 

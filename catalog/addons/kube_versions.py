@@ -4,7 +4,7 @@ Pure Python, called from ``registry.check_environment`` while a file is validate
 version an enabled add-on cannot run on fails at load time naming ``cluster.version``.
 
 Two sources per add-on:
-- the chart's own ``kubeVersion`` (Chart.yaml of the pinned archive; tests/test_lifecycle_config.py
+- the chart's own ``kubeVersion`` (Chart.yaml of the pinned archive; tests/config/test_lifecycle_config.py
   compares this table with ../shared/reference/packaged/ when the archives are present);
 - a documented range where the chart declares none or declares less than the project supports
   (``SUPPORTED``), each with its source.

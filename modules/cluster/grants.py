@@ -28,7 +28,7 @@ from modules.cluster.access_entries import Grant, grant
 
 def release_namespaces(env: EnvironmentConfig) -> tuple[str, ...]:
     """Namespaces of the Helm releases of ``<env>-addons`` (every enabled add-on, Karpenter's when it
-    is the autoscaler); tests/test_access.py holds this to the synthesized releases."""
+    is the autoscaler); tests/stacks/test_access.py holds this to the synthesized releases."""
     from catalog.addons.registry import enabled
 
     namespaces = {addon.namespace for addon, _ in enabled(env)}

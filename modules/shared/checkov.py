@@ -1,7 +1,7 @@
 """Record a checkov exception on the resource it applies to, with its reason, in the synthesized JSON.
 
 checkov's ``terraform_json`` framework reads no inline skip comments, so the project's gate
-(``tools/checkov_gate.py``) reads these annotations instead: a failed check counts as accepted only
+(``tools/gates/checkov.py``) reads these annotations instead: a failed check counts as accepted only
 when the failing resource itself carries ``"//": {"checkov_skip": {"<id>": "<reason>"}}``.
 """
 

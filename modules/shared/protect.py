@@ -5,18 +5,14 @@ the EFS file system, the add-on buckets): a change that would replace or destroy
 time ("Instance cannot be destroyed"), and ``tools.plan_report`` says which resource blocked the plan.
 To remove one deliberately, set ``protect: false`` in its own reviewed change first.
 
-Pure Python at import time: the plan report imports ``PROTECTED_TYPES`` without cdktf.
+The types are a fact of their own (``catalog/protected.py``): the plan report reads them without cdktf.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PROTECTED_TYPES: dict[str, str] = {
-    "aws_s3_bucket": "an S3 bucket (the Terraform state or an add-on's data)",
-    "aws_kms_key": "a KMS key (what it encrypts becomes unreadable once it is deleted)",
-    "aws_efs_file_system": "the EFS file system (its data)",
-}
+from catalog.protected import PROTECTED_TYPES
 
 
 def protect_stack(stack: Any) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import TIMINGS, copy_stacks, phase, wide_environment
+from tests.e2e.e2e_support import TIMINGS, copy_stacks, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace, synth
 from tools.terraform import ROOT

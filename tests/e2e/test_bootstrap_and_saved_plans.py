@@ -1,7 +1,7 @@
 """From an empty account to a migrated state stack with the CI roles, in one command, and the
 deploy's saved plans: applied exactly, refused when stale (issues 13.1, 10.2, 10.4).
 
-On the emulator: ``python -m tools.bootstrap local`` (what ``make bootstrap ENV=local`` runs)
+On the emulator: ``python -m tools.delivery.bootstrap local`` (what ``make bootstrap ENV=local`` runs)
 applies ``local-state`` on local state, flips ``state_stack_in_s3`` in the file, migrates the state
 into the bucket and re-plans it empty. Then ``tools.delivery plan
 --save`` / ``apply --plans``: a plan made stale by another apply is not applied, and nothing after
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from e2e.e2e_support import phase
+from tests.e2e.e2e_support import phase
 from tools.emulator import Emulator
 from tools.terraform import ROOT
 
@@ -59,7 +59,7 @@ def account(tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]) ->
         env = {**emulator.terraform_env(tf_env), "PLATFORM_ENVIRONMENTS_DIR": str(environments)}
         account = Account(emulator, environments, base / "cdktf.out", env, subprocess.CompletedProcess([], 0))
         with phase("bootstrap local"):
-            account.first = account.run("tools.bootstrap", ENV, "--environments", str(environments), "--outdir", str(account.outdir))
+            account.first = account.run("tools.delivery.bootstrap", ENV, "--environments", str(environments), "--outdir", str(account.outdir))
         yield account
     finally:
         emulator.stop()

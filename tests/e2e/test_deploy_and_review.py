@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from e2e.e2e_support import phase
+from tests.e2e.e2e_support import phase
 from tools.emulator import Emulator
 from tools.plan_report import EXIT_HIGH_RISK, NOT_SYNTHESIZED
 from tools.terraform import ROOT

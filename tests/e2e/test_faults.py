@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import phase
+from tests.e2e.e2e_support import phase
 from environments import load_environments
 from tools.local import Workspace, kill_group
 from tools.terraform import ROOT

@@ -25,9 +25,9 @@ from modules.cluster.access_entries import access_policy_arn
 from modules.storage.efs_policy import statements as efs_policy_statements
 from catalog.karpenter.policy import EVENT_PATTERNS as KARPENTER_EVENTS
 from catalog.karpenter.policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
-import addon_facts
-from e2e.e2e_support import copy_stacks, phase, wide_environment
-from e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
+from tests import addon_facts
+from tests.e2e.e2e_support import copy_stacks, phase, wide_environment
+from tests.e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
 from tools.plan_report import EXIT_HIGH_RISK
 from tools.plan_report import main as plan_report_main
 from tools.review.version_jump import jump_problem, recorded_version, state_pull

@@ -2,6 +2,6 @@
 
 import sys
 
-from tools.emulator import main
+from tools.emulator.server import main
 
 sys.exit(main(sys.argv[1:]))

@@ -20,7 +20,7 @@ treats ``FileSystemNotFound`` and ``PolicyNotFound`` as gone), and Delete on des
 - DeleteFileSystemPolicy: back to the default policy (also when none was set);
   ``FileSystemNotFound`` for an unknown file system.
 
-The shapes are botocore's EFS model's (``tests/test_emulator_efs.py`` checks every request and raw
+The shapes are botocore's EFS model's (``tests/emulator/test_emulator_efs.py`` checks every request and raw
 response against it). The policy is kept on moto's file system object, so it goes with it.
 """
 

@@ -13,7 +13,7 @@
 
 moto routes a request to an operation with botocore's EKS service model, parses its parameters
 with that model and serializes each answer through the operation's output shape, so the shapes
-here are the model's; ``tests/test_emulator_eks.py`` checks every handler's request and raw
+here are the model's; ``tests/emulator/test_emulator_eks.py`` checks every handler's request and raw
 response against it. Asynchronous operations complete at once: every update is ``Successful``
 and every add-on ``ACTIVE`` when the call returns (docs/emulator.md lists what else is simplified).
 State lives on moto's cluster objects, so it goes when the cluster is deleted.

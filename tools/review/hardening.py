@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from modules.shared.protect import PROTECTED_TYPES
-from tools.plan_report import Change, Risk, StackPlan
+from catalog.protected import PROTECTED_TYPES
+from tools.review.plan import Change, Risk, StackPlan
 
 _LOSS = ("replace", "destroy")
 

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from environments import load_environments
+from tools.cli import UserError, guarded
+from tools.delivery.cdktf import cdktf
+from tools.delivery.changes import (
+    OUTDIR,
+    REPO,
+    _changed_files,
+    _name_in_file,
+    affected,
+    ci_matrix,
+    deployable_environments,
+)
+from tools.delivery.runs import apply, apply_saved, plan
+from tools.delivery.stacks import stack_order
+from tools.delivery.state import outputs_markdown
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.delivery")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("affected")
+    p.add_argument("--base", required=True, help="git ref the change is compared with (three-dot diff)")
+    p = sub.add_parser("ci-matrix", help="GITHUB_OUTPUT lines: affected environments with runner, region, roles, promotion waves")
+    p.add_argument("--base", help="git ref the change is compared with (three-dot diff)")
+    p.add_argument("--environment", help="just this environment (a manual dispatch)")
+    sub.add_parser("stacks").add_argument("environment")
+    p = sub.add_parser("outputs", help="Markdown table of every stack's outputs (after a deploy)")
+    p.add_argument("environment")
+    p.add_argument("--outdir", type=Path, default=OUTDIR)
+    sub.add_parser("region").add_argument("environment")
+    p = sub.add_parser("plan")
+    p.add_argument("environment")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--lock", action="store_true", help="take the state lock while planning")
+    p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output to plan (default cdktf.out)")
+    p.add_argument("--save", action="store_true", help="keep each binary plan as <out>/<stack>.tfplan for apply --plans (implies --defer)")
+    p.add_argument("--defer", action="store_true", help="do not plan stacks whose upstream outputs this plan changes (out/deferred.txt)")
+    p = sub.add_parser("apply")
+    p.add_argument("environment")
+    p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
+    p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output the plans were made from (default cdktf.out)")
+    p = sub.add_parser("cdktf")
+    p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
+    p.add_argument("environment")
+    p.add_argument("--aws-only", action="store_true", help="leave out the helm/kubernetes stack")
+    p.add_argument("--include-state", action="store_true", help="destroy: also destroy the state stack (its bucket must be empty)")
+    p.add_argument("--outdir", type=Path, help="synthesis output directory (default cdktf.out.d/<env>)")
+    args = parser.parse_args(argv)
+
+    return guarded("tools.delivery", lambda: _dispatch(args))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "affected":
+        changed = _changed_files(args.base)
+        environments = deployable_environments()
+        if changed is None:
+            print(f"tools.delivery: no git base ({args.base}): every environment is affected", file=sys.stderr)
+            print(json.dumps(environments))
+        else:
+            print(json.dumps(affected(changed, environments, lambda p: _name_in_file(p, args.base))))
+    elif args.command == "ci-matrix":
+        if args.environment:
+            names = load_environments(REPO / "environments", only=[args.environment]) and [args.environment]
+        else:
+            if not args.base:
+                raise UserError("ci-matrix needs --base <git ref> or --environment <name>")
+            changed = _changed_files(args.base)
+            deployable = deployable_environments()
+            names = deployable if changed is None else affected(changed, deployable, lambda p: _name_in_file(p, args.base))
+        for key, value in ci_matrix(names).items():
+            print(f"{key}={json.dumps(value, separators=(',', ':'))}")
+    elif args.command == "outputs":
+        print(outputs_markdown(args.environment, args.outdir), end="")
+    elif args.command == "stacks":
+        print("\n".join(stack_order(args.environment)))
+    elif args.command == "region":
+        print(next(e.region for e in load_environments(only=[args.environment])))
+    elif args.command == "plan":
+        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer):
+            print(path)
+    elif args.command == "apply":
+        if args.plans is not None:
+            return apply_saved(args.environment, args.plans, args.outdir)
+        apply(args.environment, args.outdir)
+    elif args.command == "cdktf":
+        return cdktf(args.command_, args.environment, aws_only=args.aws_only, include_state=args.include_state, outdir=args.outdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Terraform over one environment's synthesized stacks, in dependency order: plan (saved or not,
+with deferral of stacks whose upstream outputs change) and apply."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from tools.cli import UserError
+from tools.delivery.changes import OUTDIR
+from tools.delivery.stacks import (
+    _refuse_local_backends,
+    run_terraform,
+    stack_order,
+    terraform_env,
+)
+from tools.delivery.state import stacks_not_synthesized
+from tools.review.plan import NOT_SYNTHESIZED
+from tools.review.version_jump import refuse_version_jump
+
+DEFERRED = "deferred.txt"
+
+
+def _dependencies(outdir: Path) -> dict[str, list[str]]:
+    return {name: list(s["dependencies"]) for name, s in json.loads((outdir / "manifest.json").read_text())["stacks"].items()}
+
+
+def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
+    """Whether an apply of this plan changes an output another stack reads (cdktf names those
+    ``cross-stack-output-*``): a dependent planned now would be planned against the old value."""
+    changes = shown.get("output_changes") or {}
+    return any(
+        name.startswith("cross-stack-output-") and (change.get("actions") or ["no-op"]) != ["no-op"]  # type: ignore[union-attr]
+        for name, change in changes.items()  # type: ignore[union-attr]
+    )
+
+
+def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False) -> list[Path]:
+    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan, and
+    ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses. With
+    ``save`` the binary plan is kept too (``out/<stack>.tfplan``) for ``apply --plans``.
+
+    With ``defer`` (implied by ``save``), a stack whose upstream stack's plan changes an output it
+    reads (first deploy, a replaced VPC) is not planned, since its plan would not be the one
+    applied: it is listed in ``out/deferred.txt`` instead and planned by the next run, after the
+    upstream was applied. Without it such a stack is planned against the current outputs (or
+    fails when they do not exist yet).
+
+    Plans run without taking the state lock by default: the PR plan role is read-only and a
+    review must never block an apply.
+    """
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
+    env = terraform_env()
+    out.mkdir(parents=True, exist_ok=True)
+    deps = _dependencies(outdir)
+    moving: set[str] = set()
+    deferred: dict[str, str] = {}
+    written = []
+    for stack in stacks:
+        blocked = [d for d in deps.get(stack, []) if d in moving or d in deferred] if (defer or save) else []
+        if blocked:
+            deferred[stack] = f"planned after {blocked[0]} is applied (its outputs change)"
+            print(f"{stack}: deferred: {deferred[stack]}", file=sys.stderr)
+            continue
+        workdir = outdir / "stacks" / stack
+        run_terraform(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
+        (workdir / "tfplan").unlink(missing_ok=True)
+        planned = run_terraform(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False)
+        if planned.returncode and not (workdir / "tfplan").is_file():
+            raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
+        # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
+        # resource) is kept: the report says what blocked it, and exits 3.
+        shown = run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True)
+        if _cross_stack_outputs_change(json.loads(shown.stdout)):
+            moving.add(stack)
+        target = out / f"{stack}.json"
+        target.write_bytes(shown.stdout)
+        written.append(target)
+        if save:
+            shutil.copy2(workdir / "tfplan", out / f"{stack}.tfplan")
+    (out / DEFERRED).write_text("".join(f"{s}\t{why}\n" for s, why in deferred.items()))
+    target = out / NOT_SYNTHESIZED
+    target.write_text(json.dumps(stacks_not_synthesized(env_name, outdir), indent=2) + "\n")
+    written.append(target)
+    return written
+
+
+EXIT_DEFERRED = 4
+
+
+def apply_saved(env_name: str, plans: Path, outdir: Path = OUTDIR) -> int:
+    """Apply exactly the plans ``plan --save`` wrote to ``plans``, stack by stack in order.
+
+    Terraform refuses a saved plan whose stack's state changed since it was planned ("Saved plan
+    is stale"): that stack and the ones after it are not applied, exit 1. A stack without changes
+    is skipped. Deferred stacks (``deferred.txt``) are not applied: exit 4 says "run the deploy
+    again" (it plans them against the outputs this run applied).
+    """
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
+    deferred = [line.split("\t", 1)[0] for line in (plans / DEFERRED).read_text().splitlines()] if (plans / DEFERRED).exists() else []
+    missing = [s for s in stacks if s not in deferred and not (plans / f"{s}.tfplan").is_file()]
+    if missing:
+        raise UserError(f"no saved plan for {', '.join(missing)} in {plans}: run `python -m tools.delivery plan {env_name} --save --out {plans}` first")
+    env = terraform_env()
+    for stack in stacks:
+        if stack in deferred:
+            continue
+        shown = json.loads((plans / f"{stack}.json").read_text())
+        changes = [rc for rc in shown.get("resource_changes") or [] if rc["change"]["actions"] not in (["no-op"], ["read"])]
+        if not changes and not any((c.get("actions") or ["no-op"]) != ["no-op"] for c in (shown.get("output_changes") or {}).values()):
+            print(f"{stack}: no changes", file=sys.stderr)
+            continue
+        workdir = outdir / "stacks" / stack
+        run_terraform(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
+        try:
+            run_terraform(["apply", "-input=false", "-no-color", str((plans / f"{stack}.tfplan").resolve())], workdir, env, stdout=sys.stderr)
+        except UserError:
+            raise UserError(
+                f"{stack}: the saved plan was not applied (stale: the stack changed since it was planned, or Terraform failed: above); "
+                "this stack and the ones after it are unchanged by this run: plan and approve again", 1,
+            ) from None
+    if deferred:
+        print(f"tools.delivery: applied; not yet planned: {', '.join(deferred)}: run the deploy again", file=sys.stderr)
+        return EXIT_DEFERRED
+    return 0
+
+
+def apply(env_name: str, outdir: Path = OUTDIR) -> None:
+    """Plan and apply every stack in order (``terraform apply -auto-approve``): a workstation's
+    path. CI applies saved, reviewed plans instead (``apply --plans``)."""
+    stacks = stack_order(env_name, outdir)
+    _refuse_local_backends(env_name, stacks, outdir)
+    env = terraform_env()
+    for stack in stacks:
+        workdir = outdir / "stacks" / stack
+        run_terraform(["init", "-input=false", "-no-color"], workdir, env)
+        refuse_version_jump(workdir, env)
+        run_terraform(["apply", "-input=false", "-no-color", "-auto-approve"], workdir, env)

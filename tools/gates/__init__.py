@@ -1,0 +1,1 @@
+"""Gates over the synthesized stacks and the code: terraform validate, checkov, mutation testing."""
