@@ -16,29 +16,33 @@ def state_key_alias(bucket: str) -> str:
 
 
 def deny_other_encryption(bucket_arn: str, key_arn: str) -> list[dict[str, Any]]:
-    """Bucket policy statements refusing any state write that is not SSE-KMS with ``key_arn``.
+    """Bucket policy statements refusing any state write that asks for an encryption other than
+    SSE-KMS with ``key_arn``.
 
     The S3 backends send no encryption header of their own (``stacks/base.py``), so the bucket's
     default (SSE-KMS, this key) applies; a write asking for anything else is denied: AES256 (what
     the backend's ``encrypt = true`` sends without ``kms_key_id``), another KMS key, or ``aws:kms``
-    without a key ID (S3 would use the ``aws/s3`` managed key). ``...IfExists``: a write with no
-    header is what the backends do, and gets the default.
+    without a key ID (S3 would use the ``aws/s3`` managed key).
+
+    A headerless write must not match any Deny. IAM User Guide, "IAM JSON policy elements:
+    Condition operators": a key absent from the request makes ``...IfExists`` true, and makes a
+    negated operator (``StringNotEquals``) true as well; only the ``Null`` check tests presence.
+    So each "other value" Deny pairs ``StringNotEquals`` with ``Null: false`` (same page, "Condition
+    operator to check existence of condition keys": the header is present).
+    ``tests/test_state_bucket_policy_semantics.py`` checks this with an independent IAM evaluator.
     """
     objects = f"{bucket_arn}/*"
     base = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": objects}
+    sse, sse_key = "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id"
     return [
-        {**base, "Sid": "DenyNonKmsEncryption", "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
-        {
-            **base,
-            "Sid": "DenyOtherKmsKeys",
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
-        },
+        {**base, "Sid": "DenyNonKmsEncryption", "Condition": {"StringNotEquals": {sse: "aws:kms"}, "Null": {sse: "false"}}},
+        {**base, "Sid": "DenyOtherKmsKeys", "Condition": {"StringNotEquals": {sse_key: key_arn}, "Null": {sse_key: "false"}}},
         {
             **base,
             "Sid": "DenyKmsWithoutTheStateKey",
             "Condition": {
-                "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
-                "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "true"},
+                "StringEquals": {sse: "aws:kms"},
+                "Null": {sse_key: "true"},
             },
         },
     ]
