@@ -241,12 +241,12 @@ class S3StateBackend(Strict):
     """Old state versions always kept, however old (the rest expire after 90 days). ``null``
     expires by age alone: only for an emulator that drops ``NewerNoncurrentVersions`` (moto)."""
     tls_only_policy: bool = True
-    """Bucket policy denying plain-HTTP access. ``false`` only for an emulator that applies a
-    conditioned Deny unconditionally (moto) and is reached over plain HTTP on loopback."""
+    """Bucket policy denying plain-HTTP access. ``false`` only for an emulator reached over plain
+    HTTP on loopback, where the Deny (rightly) refuses every request."""
     enforce_state_key: bool = True
     """Bucket policy denying any state write that asks for an encryption other than the bucket's
-    default (SSE-KMS with the state key). ``false`` only for an emulator that applies a conditioned
-    Deny unconditionally (moto)."""
+    default (SSE-KMS with the state key). Writes without an encryption header (the S3 backends')
+    are allowed; on in every shipped environment, the emulator's included."""
 
     @model_validator(mode="after")
     def _alias_safe(self) -> Self:

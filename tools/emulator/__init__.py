@@ -12,8 +12,8 @@ Moto's state lives in the server's memory: stopping the emulator forgets everyth
 This package: the client that starts and stops the server (``client``), the server with moto's
 corrections (``server``), ``eks`` (the EKS operations moto lacks,
 registered when the server starts), ``eks_catalog`` (what DescribeAddonVersions answers),
-``cluster_security_group`` (the security group EKS creates per cluster) and ``efs`` (the EFS file
-system policy operations).
+``cluster_security_group`` (the security group EKS creates per cluster), ``efs`` (the EFS file
+system policy operations) and ``s3_policy`` (bucket policy conditions evaluated per request).
 """
 
 from tools.emulator.client import ACCESS_KEY, HOST, SECRET_KEY, Emulator, EmulatorError

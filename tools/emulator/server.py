@@ -72,8 +72,10 @@ def serve(port: int) -> None:
     if os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES", "").lower() != "true":
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _correct_moto()
-    from tools.emulator import cluster_security_group, efs
+    from tools.emulator import cluster_security_group, efs, s3_policy
     from tools.emulator.eks import register
+
+    s3_policy.install()  # bucket policy conditions evaluated against the request, as AWS does
 
     cluster_security_group.install()  # the security group EKS creates per cluster
 
