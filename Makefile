@@ -35,6 +35,11 @@ $(MUTATE_VENV)/.installed: requirements-mutate.txt $(VENV)/.installed
 
 venv: $(VENV)/.installed ## Create .venv with the pinned dependencies
 
+# An IAM policy evaluator independent of the project's code, for the bucket policy tests (pinned).
+tests/iam/node_modules/.installed: tests/iam/package.json tests/iam/package-lock.json
+	npm ci --prefix tests/iam --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security gate's own venv)
 
 synth: venv ## Synthesize every environment into cdktf.out/ and print a table of stacks
@@ -43,7 +48,7 @@ synth: venv ## Synthesize every environment into cdktf.out/ and print a table of
 # The fast suite runs in parallel workers (pytest-xdist), one test file per worker at a time
 # (--dist loadfile keeps a file's module fixtures in one process); TEST_WORKERS=0 runs it serially.
 TEST_WORKERS ?= auto
-test: venv checkov-venv $(HELM_DEP) ## Unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
+test: venv checkov-venv $(HELM_DEP) tests/iam/node_modules/.installed ## Unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 validate: synth ## terraform validate every AWS-only stack with the mirrored provider
