@@ -2,7 +2,8 @@
 and storage classes, secret stores), via the helm provider.
 
 The provider authenticates from the cluster stack's endpoint and CA (cross-stack references) and
-a token from ``data.aws_eks_cluster_auth``: no kubeconfig, no AWS CLI, so it runs in Terraform
+a token from the ephemeral ``aws_eks_cluster_auth`` (modules/cluster_token.py: opened again when
+a saved plan is applied, as the applying role): no kubeconfig, no AWS CLI, so it runs in Terraform
 Cloud as well. The aws provider is here only for that token.
 
 No kubernetes provider: the only Kubernetes objects besides releases were namespaces (Helm's
@@ -13,7 +14,6 @@ loading that provider's bindings alone added ~1.2 s to every synth.
 from __future__ import annotations
 
 from cdktf import Fn, ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
@@ -27,6 +27,7 @@ from modules.cluster.eks import ClusterOutputs
 from modules.addons.eni_configs import EniConfigs
 from modules.storage.efs import EfsOutputs
 from modules.network.vpc import NetworkOutputs
+from modules.cluster_token import cluster_token
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
 
@@ -42,14 +43,14 @@ class AddonsStack(PlatformStack):
         aws: AddonsAwsOutputs,
     ) -> None:
         super().__init__(scope, env, "addons")
-        auth = DataAwsEksClusterAuth(self, "cluster-auth", name=cluster.name)
+        token = cluster_token(self, "cluster_auth", cluster.name)  # opened at apply as the applying role
         HelmProvider(
             self,
             "helm",
             kubernetes={
                 "host": cluster.endpoint,
                 "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
-                "token": auth.token,
+                "token": token,
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}

@@ -4,14 +4,13 @@ way the project applies every CRD object: charts/manifests as a release).
 
 Applied after ``<env>-addons`` (External Secrets' CRDs, the NetworkPolicy enforcer) and
 ``<env>-teams-aws`` (the role ARNs the service accounts carry). The providers authenticate like
-the add-ons stack's: endpoint and CA from the cluster stack, a token from
-``data.aws_eks_cluster_auth``.
+the add-ons stack's: endpoint and CA from the cluster stack, a token from the ephemeral
+``aws_eks_cluster_auth`` (modules/cluster_token.py).
 """
 
 from __future__ import annotations
 
 from cdktf import Fn
-from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
@@ -21,6 +20,7 @@ from environments.ci import role_arns
 from modules.teams.ci_plan_reader import CiPlanReader
 from modules.cluster.eks import ClusterOutputs
 from modules.teams.kubernetes import TeamKubernetes
+from modules.cluster_token import cluster_token
 from stacks.base import PlatformStack
 from stacks.teams_aws import TeamsAwsOutputs
 
@@ -28,11 +28,11 @@ from stacks.teams_aws import TeamsAwsOutputs
 class TeamsStack(PlatformStack):
     def __init__(self, scope: Construct, env: EnvironmentConfig, *, cluster: ClusterOutputs, aws: TeamsAwsOutputs) -> None:
         super().__init__(scope, env, "teams")
-        auth = DataAwsEksClusterAuth(self, "cluster-auth", name=cluster.name)
+        token = cluster_token(self, "cluster_auth", cluster.name)  # opened at apply as the applying role
         connection = {
             "host": cluster.endpoint,
             "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
-            "token": auth.token,
+            "token": token,
         }
         KubernetesProvider(self, "kubernetes", **connection)
         HelmProvider(self, "helm", kubernetes=connection)

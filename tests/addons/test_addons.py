@@ -475,15 +475,16 @@ def test_provider_authenticates_from_the_cluster_stack_without_kubeconfig(all_en
     for s, env in all_envs:
         stack = s.stack(f"{env.name}-addons")
         assert set(stack["provider"]) == {"aws", "helm"}
-        [auth_key] = stack["data"]["aws_eks_cluster_auth"]
+        [auth_key] = stack["ephemeral"]["aws_eks_cluster_auth"]  # opened at apply (test_cluster_token.py)
         [cluster_key] = s.stack(f"{env.name}-cluster")["resource"]["aws_eks_cluster"]
-        assert remote_value(s, stack["data"]["aws_eks_cluster_auth"][auth_key]["name"]) == f"${{aws_eks_cluster.{cluster_key}.name}}"
+        local = stack["ephemeral"]["aws_eks_cluster_auth"][auth_key]["name"].removeprefix("${local.").removesuffix("}")
+        assert remote_value(s, stack["locals"][local]) == f"${{aws_eks_cluster.{cluster_key}.name}}"
         connection = stack["provider"]["helm"][0]["kubernetes"]
         assert set(connection) == {"host", "cluster_ca_certificate", "token"}
         assert remote_value(s, connection["host"]) == f"${{aws_eks_cluster.{cluster_key}.endpoint}}"
         ca = re.fullmatch(r"\$\{base64decode\((.+)\)\}", connection["cluster_ca_certificate"]).group(1)
         assert remote_value(s, "${" + ca + "}") == f"${{aws_eks_cluster.{cluster_key}.certificate_authority[0].data}}"
-        assert connection["token"] == f"${{data.aws_eks_cluster_auth.{auth_key}.token}}"
+        assert connection["token"] == f"${{ephemeral.aws_eks_cluster_auth.{auth_key}.token}}"
 
 
 def test_csi_drivers_create_their_storage_classes_bound_to_env_resources(all_envs) -> None:

@@ -87,7 +87,7 @@ def test_teams_aws_is_aws_only_and_teams_uses_the_kubernetes_provider(synth: Syn
     assert set(providers) == {"aws", "kubernetes", "helm"}
     [kubernetes] = providers["kubernetes"]
     assert f"cross-stack-reference-input-{env.name}-cluster" in kubernetes["host"]
-    assert kubernetes["token"].startswith("${data.aws_eks_cluster_auth.")
+    assert kubernetes["token"].startswith("${ephemeral.aws_eks_cluster_auth.")
 
 
 def test_namespaces_with_pod_security_labels(synth: Synth, env: EnvironmentConfig) -> None:
