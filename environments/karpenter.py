@@ -38,6 +38,20 @@ _AMI_ALIAS = re.compile(r"^al2023@(v\d{8}|latest)$")
 _RESERVED_LABEL_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
 
 
+# The label the controller's managed node group puts on its own nodes (its ``labels`` argument:
+# EKS applies a node group's labels to every node of it), and the controller's nodeSelector. Not
+# EKS's ``eks.amazonaws.com/nodegroup``: that label holds the node group's name (Amazon EKS User
+# Guide, "Simplify node lifecycle with managed node groups"), which Terraform generates at apply
+# from ``node_group_name_prefix`` (``general-<suffix>``, modules/node_groups.py), so no value
+# written here could ever match it and the controller would stay Pending.
+CONTROLLER_NODE_LABEL = "platform.example.com/node-group"
+
+
+def controller_node_labels(k: KarpenterConfig) -> dict[str, str]:
+    """The labels the controller's node group adds to its nodes, and the controller selects."""
+    return {CONTROLLER_NODE_LABEL: k.controller_node_group}
+
+
 def _minor(version: str) -> tuple[int, int]:
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
@@ -133,7 +147,7 @@ class KarpenterConfig(Strict):
 
     ami_alias: str
     controller_node_group: K8sName
-    """The managed node group the controller runs on (nodeSelector on its EKS node group label)."""
+    """The managed node group the controller runs on (it labels its nodes ``controller_node_labels``, the controller selects them)."""
     interruption_handling: bool = True
     replicas: int = Field(default=2, ge=1, le=3)
     disk_size_gib: int = Field(default=50, ge=20, le=16384)

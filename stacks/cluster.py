@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from environments.karpenter import controller_node_labels
 from environments.schema import EnvironmentConfig
 from modules.cluster.access_entries import AccessEntries
 from modules.cluster.grants import cluster_grants
@@ -49,6 +50,8 @@ class ClusterStack(AwsStack):
             cluster_version_ref=cluster.outputs.version,
             subnet_ids=network.private_subnet_ids,
             depends_on=addons.before_compute,
+            # Karpenter's controller selects its group by a label the group sets (environments/karpenter.py).
+            extra_labels={env.karpenter.controller_node_group: controller_node_labels(env.karpenter)} if env.karpenter else None,
         )
         compute: list = list(node_groups.groups)
         if env.cluster.fargate_profiles:

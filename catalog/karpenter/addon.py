@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from catalog import names
 from catalog.karpenter import KARPENTER_VERSION
 from catalog.addons.base import Addon, AddonContext, Chart, CustomResources, ServiceAccount
+from environments.karpenter import KARPENTER_VERSION, KarpenterConfig, NodePool, controller_node_labels
 
 if TYPE_CHECKING:
     from environments.karpenter import KarpenterConfig, NodePool
@@ -70,8 +71,9 @@ class Karpenter(Addon):
         return {
             "settings": settings,
             "replicas": k.replicas,
-            # On the managed node group, never on nodes it launches (it could consolidate itself away).
-            "nodeSelector": {"eks.amazonaws.com/nodegroup": k.controller_node_group},
+            # On the managed node group, never on nodes it launches (it could consolidate itself away):
+            # a label that group sets on its nodes (stacks/cluster.py), not its generated name.
+            "nodeSelector": controller_node_labels(k),
             # Karpenter's docs: 1 CPU / 1 GiB, requests equal to limits.
             "controller": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
         }

@@ -33,14 +33,14 @@ NODE_POLICIES = (
 )
 
 
-def autoscaler_tags(cluster_name: str, group: NodeGroup) -> dict[str, str]:
+def autoscaler_tags(cluster_name: str, group: NodeGroup, labels: dict[str, str] | None = None) -> dict[str, str]:
     """Tags cluster-autoscaler's auto-discovery looks for, plus node-template hints so it can
     scale a group up from zero knowing its labels and taints."""
     tags = {
         "k8s.io/cluster-autoscaler/enabled": "true",
         f"k8s.io/cluster-autoscaler/{cluster_name}": "owned",
     }
-    for key, value in sorted(group.labels.items()):
+    for key, value in sorted((group.labels if labels is None else labels).items()):
         tags[f"k8s.io/cluster-autoscaler/node-template/label/{key}"] = value
     effects = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
     for taint in group.taints:
@@ -79,10 +79,13 @@ class NodeGroups(Construct):
         cluster_version_ref: str,
         subnet_ids: list[str],
         depends_on: list[ITerraformDependable] = (),  # type: ignore[assignment]
+        extra_labels: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """``cluster_name`` names things; ``cluster_ref`` (the cluster resource's name attribute)
         is what the node groups point at, so Terraform creates them after the cluster; ``depends_on``
-        holds what must exist before any node starts (the before-compute managed add-ons)."""
+        holds what must exist before any node starts (the before-compute managed add-ons);
+        ``extra_labels``: group key -> labels the platform adds to that group's nodes (something
+        must select that group, and its generated name cannot be selected on)."""
         super().__init__(scope, id_)
         role = IamRole(
             self,
@@ -98,6 +101,7 @@ class NodeGroups(Construct):
         self.node_group_names: dict[str, str] = {}
         self.groups: list[EksNodeGroup] = []
         for key, group in sorted(groups.items()):
+            labels = {**group.labels, **(extra_labels or {}).get(key, {})}
             template = LaunchTemplate(
                 self,
                 f"{key}-lt",
@@ -135,10 +139,10 @@ class NodeGroups(Construct):
                     min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
                 ),
                 update_config=EksNodeGroupUpdateConfig(max_unavailable_percentage=33),
-                labels=dict(sorted(group.labels.items())) or None,
+                labels=dict(sorted(labels.items())) or None,
                 taint=[EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.effect) for t in group.taints] or None,
                 launch_template=EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
-                tags=autoscaler_tags(cluster_name, group),
+                tags=autoscaler_tags(cluster_name, group, labels),
                 lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),
                 depends_on=[*attachments, *depends_on],
             )

@@ -203,7 +203,12 @@ def test_settings_come_from_the_stacks(synth: Synth, staging: EnvironmentConfig)
     assert values["settings"] == {"clusterName": "staging-eks", "interruptionQueue": queue["name"]}
     assert synth.stack("staging-cluster")["resource"]["aws_eks_cluster"]
     assert [c["name"] for c in synth.stack("staging-cluster")["resource"]["aws_eks_cluster"].values()] == ["staging-eks"]
-    assert values["nodeSelector"] == {"eks.amazonaws.com/nodegroup": staging.karpenter.controller_node_group}
+    # EKS's eks.amazonaws.com/nodegroup label holds the group's name (Amazon EKS User Guide, managed
+    # node groups), generated at apply from node_group_name_prefix: the controller must select a
+    # label its node group sets on its nodes itself.
+    [group] = [g for g in synth.resources("staging-cluster", "aws_eks_node_group").values() if g.get("node_group_name_prefix") == f"{staging.karpenter.controller_node_group}-"]
+    assert "node_group_name" not in group and "eks.amazonaws.com/nodegroup" not in values["nodeSelector"]
+    assert values["nodeSelector"] and values["nodeSelector"].items() <= (group.get("labels") or {}).items()
     assert staging.karpenter.controller_node_group in staging.cluster.node_groups
     assert values["replicas"] == staging.karpenter.replicas
 
