@@ -67,7 +67,20 @@ def test_places_are_the_groups_smallest_instance_type_with_eks_labels() -> None:
     system, spot = fit.places(ENV)
     assert system == fit.Place(
         "system",
-        {"workload": "system", "eks.amazonaws.com/nodegroup": "system", "eks.amazonaws.com/capacityType": "ON_DEMAND", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
+        {
+            "workload": "system",
+            # EKS's labels (managed-node-groups.html): the group's name is generated at apply (node_group_name_prefix)
+            "eks.amazonaws.com/nodegroup": fit.AFTER_APPLY,
+            "eks.amazonaws.com/capacityType": "ON_DEMAND",
+            "eks.amazonaws.com/nodegroup-image": fit.AFTER_APPLY,
+            "eks.amazonaws.com/sourceLaunchTemplateId": fit.AFTER_APPLY,
+            "eks.amazonaws.com/sourceLaunchTemplateVersion": fit.AFTER_APPLY,
+            # the kubelet's (kubernetes.io/docs/reference/labels-annotations-taints/)
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "node.kubernetes.io/instance-type": "t3.large",
+            "topology.kubernetes.io/region": "eu-west-1",
+        },
         (),
         1.93,
         7452 * 2**20,
@@ -273,7 +286,19 @@ def test_a_node_pool_is_its_largest_allowed_instance_type_with_karpenters_labels
     [place] = fit.karpenter_places(env)
     assert place == fit.Place(
         "node pool small",
-        {"tier": "small", "karpenter.sh/nodepool": "small", "karpenter.sh/capacity-type": "spot", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
+        {
+            "tier": "small",
+            # Karpenter's well-known labels (karpenter.sh/docs/concepts/scheduling/)
+            "karpenter.sh/nodepool": "small",
+            "karpenter.sh/capacity-type": "spot",
+            "karpenter.k8s.aws/instance-category": "t",
+            "karpenter.k8s.aws/instance-family": "t3",
+            "karpenter.k8s.aws/instance-size": "medium",
+            "node.kubernetes.io/instance-type": "t3.medium",
+            "topology.kubernetes.io/region": "eu-west-1",
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+        },
         (("tier", "small", "NoExecute"),),
         1.93,
         3554 * 2**20,

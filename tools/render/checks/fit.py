@@ -1,7 +1,7 @@
 """Fit: every pod template can be placed somewhere it is allowed to run.
 
 A place is a Karpenter NodePool (the largest instance type it may launch) or a managed node group whose nodes the pod accepts (nodeSelector and required node
-affinity against the group's labels, the labels EKS adds and the instance type's; its tolerations
+affinity against the labels its nodes will carry, see ``node_group_labels``; its tolerations
 against the group's NoSchedule/NoExecute taints), with allocatable = the instance type's capacity
 minus EKS's kube-reserved and eviction threshold (``modules/node_capacity``), checked against the
 smallest instance type the group may launch; or a Fargate profile selecting the pod (namespace and
@@ -14,15 +14,25 @@ largest init container's if larger; a container without a request but with a lim
 limit. Required pod anti-affinity on the node (zone) topology limits replicas to the nodes (zones)
 that could hold them. A DaemonSet with no node selection must tolerate every taint the environment
 configures, or it misses those nodes.
+
+Node labels are what EKS, the kubelet and Karpenter document they put on a node, not the
+environment file's keys. A label whose value is generated at apply (the managed node group's name
+with ``node_group_name_prefix``, the AMI and launch template IDs) can never be selected on by a
+value written before apply: a nodeSelector or a required node affinity In/NotIn/Gt/Lt on it is a
+finding of its own (the pods would stay Pending, or match by luck).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from environments.schema import EnvironmentConfig, NodeGroup
 from catalog.instances import all_types, capacity, known
+from catalog.instances import NodeCapacity, all_types, capacity, known
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
+from tools.render.releases import Synthesized
 from tools.render.checks.quantity import mib, millicores, parse
 
 FARGATE_MAX_CPU = 16.0
@@ -30,6 +40,21 @@ FARGATE_MAX_MEMORY = 120 * 2**30
 FARGATE_OVERHEAD_MEMORY = 256 * 2**20
 _EFFECT = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
 _HOST, _ZONE = "kubernetes.io/hostname", "topology.kubernetes.io/zone"
+_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
+
+# The value of a label that exists on the node but is only known once AWS has created it.
+AFTER_APPLY = "<known only after apply>"
+# Labels EKS puts on every node of a managed node group (Amazon EKS User Guide, "Simplify node
+# lifecycle with managed node groups": "Amazon EKS adds Kubernetes labels to managed node group
+# instances", prefixed eks.amazonaws.com; https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html):
+# the node group's name, its capacity type, the AMI and the launch template it was started from.
+# With a launch template of our own, EKS reports its ID and version (the API's ``launchTemplate``).
+EKS_NODEGROUP = "eks.amazonaws.com/nodegroup"
+EKS_CAPACITY_TYPE = "eks.amazonaws.com/capacityType"
+EKS_AFTER_APPLY = ("eks.amazonaws.com/nodegroup-image", "eks.amazonaws.com/sourceLaunchTemplateId", "eks.amazonaws.com/sourceLaunchTemplateVersion")
+# What every kubelet sets from the cloud provider (https://kubernetes.io/docs/reference/labels-annotations-taints/):
+# os, arch, instance type, region (zone differs node by node; hostname too, after apply).
+_REGION, _INSTANCE_TYPE = "topology.kubernetes.io/region", "node.kubernetes.io/instance-type"
 
 
 @dataclass(frozen=True)
@@ -43,16 +68,58 @@ class Place:
     max_nodes: int
 
 
-def places(env: EnvironmentConfig) -> list[Place]:
+def places(env: EnvironmentConfig, synth: Synthesized | None = None) -> list[Place]:
+    """The managed node groups (with ``synth``, their labels and name as the synthesized
+    ``<env>-cluster`` stack gives them to EKS) and the Karpenter node pools."""
     out = []
+    resources = _node_group_resources(env, synth)
     for name, group in env.cluster.node_groups.items():
         types = [t for t in group.instance_types if known(t)]
         if not types:
             continue
         smallest = min((capacity(t) for t in types), key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
-        out.append(Place(name, _labels(name, group, smallest.architectures), tuple((t.key, t.value, _EFFECT[t.effect]) for t in group.taints),
+        labels = node_group_labels(env, name, group, smallest, resources.get(name))
+        out.append(Place(name, labels, tuple((t.key, t.value, _EFFECT[t.effect]) for t in group.taints),
                          smallest.allocatable_cpu_millis / 1000, smallest.allocatable_memory_mib * 2**20, smallest.instance_type, group.max_size))
     return out + karpenter_places(env)
+
+
+def _node_group_resources(env: EnvironmentConfig, synth: Synthesized | None) -> dict[str, dict[str, Any]]:
+    """Config key -> the synthesized ``aws_eks_node_group`` body (named ``key`` or ``key-<suffix>``)."""
+    if synth is None:
+        return {}
+    bodies = list((synth.stack(f"{env.name}-cluster").get("resource") or {}).get("aws_eks_node_group", {}).values())
+    found = {}
+    for key in env.cluster.node_groups:
+        for body in bodies:
+            if body.get("node_group_name") == key or body.get("node_group_name_prefix") == f"{key}-":
+                found[key] = body
+    return found
+
+
+def node_group_labels(env: EnvironmentConfig, name: str, group: NodeGroup, cap: NodeCapacity, resource: dict[str, Any] | None = None) -> dict[str, str]:
+    """The labels a node of the group carries: the group's own ``labels`` (EKS applies the node
+    group's labels to its nodes), EKS's and the kubelet's documented ones. ``resource``: the
+    synthesized node group, whose arguments are what EKS gets; without it, the environment file.
+    The group's name is fixed only with ``node_group_name``; ``node_group_name_prefix`` (what
+    modules/node_groups.py uses, and the file alone implies) has Terraform add a suffix at apply."""
+    arch = "arm64" if "arm64" in cap.architectures and "ARM" in group.ami_type else "amd64"
+    if resource is not None:
+        own = dict(resource.get("labels") or {})
+        node_group_name = resource.get("node_group_name") or AFTER_APPLY
+        capacity_type = resource.get("capacity_type") or "ON_DEMAND"
+    else:
+        own, node_group_name, capacity_type = dict(group.labels), AFTER_APPLY, group.capacity
+    return {
+        **own,
+        EKS_NODEGROUP: node_group_name,
+        EKS_CAPACITY_TYPE: capacity_type,
+        **dict.fromkeys(EKS_AFTER_APPLY, AFTER_APPLY),
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": arch,
+        _INSTANCE_TYPE: cap.instance_type,
+        _REGION: env.region,
+    }
 
 
 def karpenter_places(env: EnvironmentConfig) -> list[Place]:
@@ -75,31 +142,24 @@ def karpenter_places(env: EnvironmentConfig) -> list[Place]:
             if pool.instance_sizes and size not in pool.instance_sizes:
                 continue
             cap = capacity(instance_type)
-            archs = {"x86_64": "amd64", "arm64": "arm64"}
-            if not {archs.get(a, a) for a in cap.architectures} & set(pool.architectures) or cap.vcpus > pool.limits.cpu:
+            if not {_ARCH.get(a, a) for a in cap.architectures} & set(pool.architectures) or cap.vcpus > pool.limits.cpu:
                 continue
             candidates.append(cap)
         if not candidates:
             continue
         largest = max(candidates, key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
         arch = "arm64" if "arm64" in largest.architectures and "arm64" in pool.architectures else "amd64"
+        # Karpenter's well-known labels on the nodes it launches (https://karpenter.sh/docs/concepts/scheduling/,
+        # "Well-Known Labels"): its pool, capacity type and the instance's category, family and size.
+        family, _, size = largest.instance_type.partition(".")
         labels = {**pool.labels, "karpenter.sh/nodepool": name, "karpenter.sh/capacity-type": pool.capacity_types[0],
+                  "karpenter.k8s.aws/instance-category": family[0], "karpenter.k8s.aws/instance-family": family,
+                  "karpenter.k8s.aws/instance-size": size, _INSTANCE_TYPE: largest.instance_type, _REGION: env.region,
                   "kubernetes.io/os": "linux", "kubernetes.io/arch": arch}
         out.append(Place(f"node pool {name}", labels, tuple((t.key, t.value, _EFFECT[t.effect]) for t in pool.taints),
                          largest.allocatable_cpu_millis / 1000, largest.allocatable_memory_mib * 2**20, largest.instance_type,
                          max(1, pool.limits.cpu // largest.vcpus)))
     return out
-
-
-def _labels(name: str, group: NodeGroup, architectures: tuple[str, ...]) -> dict[str, str]:
-    arch = "arm64" if "arm64" in architectures and "ARM" in group.ami_type else "amd64"
-    return {
-        **group.labels,
-        "eks.amazonaws.com/nodegroup": name,
-        "eks.amazonaws.com/capacityType": group.capacity,
-        "kubernetes.io/os": "linux",
-        "kubernetes.io/arch": arch,
-    }
 
 
 def requests(spec: Obj) -> tuple[float, float]:
@@ -140,6 +200,18 @@ def node_selection(spec: Obj) -> tuple[dict[str, str], list[Obj]]:
     return spec.get("nodeSelector") or {}, terms
 
 
+def after_apply_selections(spec: Obj, spots: list[Place]) -> list[str]:
+    """The node labels this pod selects by a value although their value is known only after apply."""
+    unknowable = {k for p in spots for k, v in p.labels.items() if v == AFTER_APPLY}
+    selector, terms = node_selection(spec)
+    keys = [k for k in selector if k in unknowable]
+    for term in terms:
+        for expr in term.get("matchExpressions") or []:
+            if expr.get("key") in unknowable and expr.get("operator") in ("In", "NotIn", "Gt", "Lt") and expr["key"] not in keys:
+                keys.append(expr["key"])
+    return keys
+
+
 def accepts(spec: Obj, place: Place) -> str | None:
     """Why a pod of this spec may not run on the place (None: it may)."""
     selector, terms = node_selection(spec)
@@ -173,7 +245,7 @@ def _anti_affinity_limit(spec: Obj, labels: dict[str, str]) -> str | None:
 
 def check(ctx: Context) -> list[Finding]:
     env = ctx.env
-    spots = places(env)
+    spots = places(env, ctx.synth)
     findings: list[Finding] = []
     all_taints = {t for p in spots for t in _blocking(p)}
     for item, obj in ctx.objects():
@@ -182,6 +254,11 @@ def check(ctx: Context) -> list[Finding]:
             continue
         namespace = ctx.namespace_of(item, obj)
         labels = pod_labels(obj)
+        unknowable = after_apply_selections(spec, spots)
+        if unknowable:
+            findings.append(ctx.finding(item, obj, f"selects nodes on {', '.join(unknowable)}, whose value is known only after apply "
+                                        "(generated by AWS when the node group is created): no selector written before apply can match it"))
+            continue
         cpu, mem = requests(spec)
         want = f"requests {millicores(cpu)} CPU, {mib(mem)} memory"
         is_ds = obj.get("kind") == "DaemonSet"
