@@ -54,14 +54,8 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
-        # Custom networking: nodes give pods addresses only once their zone's ENIConfig exists.
-        first: list[ITerraformDependable] = []
-        if env.network.pod_network is not None:
-            first = [
-                EniConfigs(
-                    self, "eni-configs", zones=env.network.availability_zones, subnet_ids=network.pod_subnet_ids, security_group_id=cluster.cluster_security_group_id
-                ).release
-            ]
+        # With custom networking the ENIConfigs exist before any node: the cluster stack's vpc-cni
+        # add-on creates them (modules/managed_addons.py), so no release here waits for them.
         for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,
@@ -75,7 +69,7 @@ class AddonsStack(PlatformStack):
                 bucket_names=aws.bucket_names.get(addon.name, {}),
                 queue_url=aws.queue_url,
             )
-            after = [*first, *(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
+            after = [*(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
             release = AddonRelease(
                 self,
                 addon.name,
@@ -99,6 +93,5 @@ class AddonsStack(PlatformStack):
                 addon=karpenter,
                 values=karpenter.release_values(ctx),
                 custom_resources=karpenter.custom_resources(ctx),
-                # ``first``: with custom networking, its nodes give pods addresses only once their zone's ENIConfig exists.
-                depends_on=[*first, *crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
+                depends_on=[*crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
             )

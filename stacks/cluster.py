@@ -13,6 +13,7 @@ from modules.shared.fargate import FargateProfiles
 from modules.cluster.managed_addons import ManagedAddons
 from modules.network.vpc import NetworkOutputs
 from modules.cluster.node_groups import NodeGroups
+from modules.cluster.managed_addons import ManagedAddons, eni_config_values
 from stacks.base import AwsStack
 
 
@@ -40,6 +41,10 @@ class ClusterStack(AwsStack):
             oidc_provider_arn=cluster.outputs.oidc_provider_arn,
             oidc_issuer=cluster.outputs.oidc_issuer,
             custom_networking=env.network.pod_network is not None,
+            # The ENIConfigs come with vpc-cni, before any node (modules/managed_addons.py says why).
+            eni_config=eni_config_values(env.region, env.network.availability_zones, network.pod_subnet_ids, cluster.outputs.cluster_security_group_id)
+            if env.network.pod_network is not None
+            else None,
         )
         node_groups = NodeGroups(
             self,

@@ -16,6 +16,20 @@ add-on take over the bootstrapped objects (as terraform-aws-eks v20.37.2 does wh
 ``bootstrap_self_managed_addons`` is true), ``resolve_conflicts_on_update = OVERWRITE`` keeps them
 ours, and ``preserve = true`` leaves the workload running if an add-on is ever removed here.
 
+Custom networking (``network.pod_network``): the vpc-cni add-on also creates the ENIConfigs, one
+per zone, so they exist before the first node. A node under custom networking gives pods no
+address until the ENIConfig its zone label names exists (amazon-vpc-cni-k8s #264, #611): created
+any later (they were a Helm release in ``<env>-addons``, two stacks on), CoreDNS never starts, the
+coredns add-on stays DEGRADED and this stack's first apply fails before that stack is reached.
+The add-on's configuration schema has ``eniConfig`` {create, region, subnets: {<name>: {id,
+securityGroups}}} (``aws eks describe-addon-configuration --addon-name vpc-cni``, quoted for
+v1.18.6-eksbuild.1 in amazon-vpc-cni-k8s #3059); the add-on renders it with the chart's
+``templates/eniconfig.yaml``, one ENIConfig named after each key. Chosen over a Helm or Kubernetes
+provider in this stack, which would break its rule of aws as the only provider (validated and
+applied on the emulator as it is), and over a separate stack between cluster and node groups,
+which would split the node groups from the cluster they follow; the add-on is already ordered
+before compute.
+
 vpc-cni runs with its own IRSA role (``AmazonEKS_CNI_Policy``) instead of the node role's
 permissions; the node role keeps the policy until every cluster's aws-node uses the IRSA role
 (removing it in the same deploy would race the add-on update).
@@ -40,8 +54,9 @@ BEFORE_COMPUTE = ("vpc-cni", "eks-pod-identity-agent")
 AFTER_COMPUTE = ("coredns", "kube-proxy")
 
 
-def configuration_values(name: str, config: ClusterConfig, *, custom_networking: bool = False) -> str | None:
-    """The add-on's ``configuration_values``: sorted JSON from typed options, None when all default."""
+def configuration_values(name: str, config: ClusterConfig, *, custom_networking: bool = False, eni_config: dict[str, Any] | None = None) -> str | None:
+    """The add-on's ``configuration_values``: sorted JSON from typed options, None when all default.
+    ``eni_config``: vpc-cni's ``eniConfig`` section (the ENIConfigs it creates), with custom networking."""
     values: dict[str, Any] = {}
     if name == "vpc-cni":
         cni = config.managed_addons.vpc_cni
@@ -57,9 +72,21 @@ def configuration_values(name: str, config: ClusterConfig, *, custom_networking:
             values["env"] = env
         if cni.network_policy:
             values["enableNetworkPolicy"] = "true"
+        if custom_networking and eni_config:
+            values["eniConfig"] = eni_config
     elif name == "coredns" and config.managed_addons.coredns.replicas:
         values["replicaCount"] = config.managed_addons.coredns.replicas
     return json.dumps(values, sort_keys=True) if values else None
+
+
+def eni_config_values(region: str, zones: tuple[str, ...], subnet_ids: list[str], security_group_id: str) -> dict[str, Any]:
+    """vpc-cni's ``eniConfig``: one ENIConfig per zone, named after it (``ENI_CONFIG_LABEL_DEF`` is the
+    zone label), putting pod ENIs in that zone's pod subnet with the cluster security group."""
+    return {
+        "create": True,
+        "region": region,
+        "subnets": {zone: {"id": subnet, "securityGroups": [security_group_id]} for zone, subnet in zip(zones, subnet_ids, strict=True)},
+    }
 
 
 class ManagedAddons(Construct):
@@ -77,11 +104,14 @@ class ManagedAddons(Construct):
         oidc_provider_arn: str,
         oidc_issuer: str,
         custom_networking: bool = False,
+        eni_config: dict[str, Any] | None = None,
     ) -> None:
+        """``eni_config``: with ``custom_networking``, the ENIConfigs vpc-cni creates (``eni_config_values``)."""
         super().__init__(scope, id_)
         self._config = config
         self._cluster_ref = cluster_ref
         self._custom_networking = custom_networking
+        self._eni_config = eni_config
         self.versions, problems = resolve_versions(config.managed_addons, config.version)
         if problems:  # the schema already refused this file; never synthesize a half-pinned cluster
             raise ValueError(problems[0])
@@ -113,7 +143,7 @@ class ManagedAddons(Construct):
             cluster_name=self._cluster_ref,
             addon_name=name,
             addon_version=self.versions[name],
-            configuration_values=configuration_values(name, self._config, custom_networking=self._custom_networking),
+            configuration_values=configuration_values(name, self._config, custom_networking=self._custom_networking, eni_config=self._eni_config),
             service_account_role_arn=service_account_role_arn,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

@@ -31,7 +31,7 @@ def synth_pods(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         d["cluster"]["autoscaler"] = "karpenter"
         d["karpenter"] = {**staging["karpenter"], "controller_node_group": "system"}
         d["addons"].pop("cluster-autoscaler", None)
-        # Without the load balancer controller, which Karpenter would otherwise wait for (and it for the ENIConfigs).
+        # Without the load balancer controller, which Karpenter would otherwise wait for.
         d["addons"].pop("aws-load-balancer-controller", None)
 
     write_env(directory, pods_and_karpenter)
@@ -58,32 +58,22 @@ def test_secondary_cidr_and_a_pod_subnet_per_zone_routed_like_the_private_subnet
 
 def test_vpc_cni_custom_networking_and_one_eni_config_per_zone(synth_pods: Synth) -> None:
     [cni] = [a for a in synth_pods.resources("dev-cluster", "aws_eks_addon").values() if a["addon_name"] == "vpc-cni"]
-    env = json.loads(cni["configuration_values"])["env"]
+    values = json.loads(cni["configuration_values"])
+    env = values["env"]
     assert env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true" and env["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
-    releases = synth_pods.resources("dev-addons", "helm_release")
-    [(key, eni)] = [(k, r) for k, r in releases.items() if r["name"] == "eni-configs"]
-    manifests = json.loads(eni["values"][0])["manifests"]
-    assert [m["metadata"]["name"] for m in manifests] == ["eu-west-1a", "eu-west-1b"]
-    for m in manifests:
-        assert (m["apiVersion"], m["kind"]) == ("crd.k8s.amazonaws.com/v1alpha1", "ENIConfig")
-        assert m["spec"]["subnet"].startswith("${") and "network_pods_subnet" in m["spec"]["subnet"], m["spec"]["subnet"]  # the network stack's pod subnet output
-        assert len(m["spec"]["securityGroups"]) == 1
-    # every other release waits for the ENIConfigs, directly or through the release it follows
-    def waits(name: str, seen: frozenset[str] = frozenset()) -> bool:
-        deps = releases[name].get("depends_on", [])
-        return f"helm_release.{key}" in deps or any(
-            waits(d.removeprefix("helm_release."), seen | {name}) for d in deps if d.startswith("helm_release.") and d.removeprefix("helm_release.") not in seen
-        )
-
-    assert {"karpenter", "karpenter-nodepools"} & {r["name"] for r in releases.values()}, "the fixture must use Karpenter"
-    for other_key, other in releases.items():
-        if other_key != key and other["name"] not in ("karpenter-crd",):  # CRDs start no pod
-            assert waits(other_key), other["name"]
+    # The add-on creates them (before any node: tests/test_pod_network_first_deploy.py), one per zone named after it.
+    subnets = values["eniConfig"]["subnets"]
+    assert list(subnets) == ["eu-west-1a", "eu-west-1b"]
+    for subnet in subnets.values():
+        assert subnet["id"].startswith("${") and "network_pods_subnet" in subnet["id"], subnet["id"]  # the network stack's pod subnet output
+        assert len(subnet["securityGroups"]) == 1
+    assert {"karpenter", "karpenter-nodepools"} & {r["name"] for r in synth_pods.resources("dev-addons", "helm_release").values()}, "the fixture must use Karpenter"
 
 
 def test_without_pod_network_nothing_changes(synth: Synth) -> None:
     assert not synth.resources("dev-network", "aws_vpc_ipv4_cidr_block_association")
-    assert not [r for r in synth.resources("dev-addons", "helm_release").values() if r["name"] == "eni-configs"]
+    [cni] = [a for a in synth.resources("dev-cluster", "aws_eks_addon").values() if a["addon_name"] == "vpc-cni"]
+    assert "eniConfig" not in (cni.get("configuration_values") or "")
 
 
 @pytest.mark.parametrize(

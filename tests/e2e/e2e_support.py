@@ -60,7 +60,7 @@ def wide_environment(directory: Path) -> Path:
         "taints": [{"key": "capacity", "value": "spot", "effect": "NO_SCHEDULE"}],
     }
     # Pods in a secondary CIDR (network.pod_network, VPC CNI custom networking): applied, planned
-    # and destroyed here; the ENIConfigs are on the Kubernetes side (<env>-addons), not applied.
+    # and destroyed here; the ENIConfigs are part of the vpc-cni add-on's configuration (<env>-cluster).
     raw["network"]["pod_network"] = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"]}
     raw["state_backend"]["bucket"] = "platform-localwide-tfstate"
     directory.mkdir(parents=True, exist_ok=True)

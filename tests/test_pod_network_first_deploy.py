@@ -1,0 +1,76 @@
+"""``network.pod_network`` on a first deploy, with Karpenter and interface endpoints: what the
+documentation of the VPC CNI, EKS and Karpenter says must hold, checked on the synthesized JSON.
+
+- A node under custom networking gives pods no address until the ENIConfig its
+  ``ENI_CONFIG_LABEL_DEF`` label names exists (amazon-vpc-cni-k8s README, "ENI_CONFIG_LABEL_DEF";
+  issues #264, #611: pods stuck in ContainerCreating, CoreDNS never ready). EKS then keeps the
+  coredns add-on DEGRADED and the ``<env>-cluster`` apply fails on it, so the ENIConfigs have to
+  exist before the first node starts: in the cluster stack, before the node groups.
+- With custom networking a pod's packets to an interface endpoint in the VPC leave with the pod's
+  own secondary-range address (SNAT applies only to traffic leaving the VPC: amazon-vpc-cni-k8s
+  README, ``AWS_VPC_K8S_CNI_EXTERNALSNAT``; EKS User Guide, "Pod networking / custom networking":
+  pods get addresses from the ENIConfig's subnet), so the endpoints' security group must admit it.
+- Karpenter's ``reservedENIs`` "is most often used in the VPC CNI custom networking setup" (its
+  chart's values.yaml at 1.14.1; aws/amazon-vpc-cni-k8s#3238): with custom networking the primary
+  ENI holds no pod addresses, so one ENI is reserved.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT, Synth, run_main
+from test_addons import values_of
+from test_config import write_env
+
+POD_NETWORK = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/17", "100.64.128.0/17"]}  # dev has two zones
+ZONES = ("eu-west-1a", "eu-west-1b")
+
+
+@pytest.fixture(scope="module")
+def pods(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    directory = tmp_path_factory.mktemp("envs")
+    staging = yaml.safe_load((ROOT / "environments" / "staging.yaml").read_text())
+
+    def change(d: dict[str, Any]) -> None:
+        d["network"].update(pod_network=POD_NETWORK, interface_endpoints=["ecr.api", "ecr.dkr", "sts", "logs"])
+        d["cluster"]["autoscaler"] = "karpenter"
+        d["karpenter"] = {**staging["karpenter"], "controller_node_group": "system"}
+        d["addons"].pop("cluster-autoscaler", None)
+
+    write_env(directory, change)
+    outdir = tmp_path_factory.mktemp("out") / "cdktf.out"
+    proc = run_main(outdir, env_dir=directory, only="dev")
+    assert proc.returncode == 0, proc.stderr
+    return Synth(outdir)
+
+
+def _vpc_cni(s: Synth) -> tuple[str, dict[str, Any]]:
+    [(key, cni)] = [(k, a) for k, a in s.resources("dev-cluster", "aws_eks_addon").items() if a["addon_name"] == "vpc-cni"]
+    return key, cni
+
+
+def test_the_eni_configs_exist_before_the_first_node(pods: Synth) -> None:
+    key, cni = _vpc_cni(pods)
+    values = json.loads(cni["configuration_values"])
+    assert values["env"]["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
+    # An ENIConfig per zone, named as the zone label its nodes carry: the vpc-cni add-on creates them
+    # (its configuration schema's eniConfig {create, region, subnets: {<name>: {id, securityGroups}}}).
+    eni = values.get("eniConfig")
+    assert eni, "no ENIConfig is created in the cluster stack"
+    assert eni["create"] is True and eni["region"] == "eu-west-1"
+    assert sorted(eni["subnets"]) == list(ZONES)
+    for zone, subnet in eni["subnets"].items():
+        assert "network_pods_subnet" in subnet["id"], subnet  # the network stack's pod subnet of that zone
+        assert subnet["securityGroups"] and "cluster_security_group_id" in subnet["securityGroups"][0]
+    # ...and every node group waits for that add-on.
+    for group in pods.resources("dev-cluster", "aws_eks_node_group").values():
+        assert f"aws_eks_addon.{key}" in group["depends_on"]
+    # Nothing later creates them again (two owners of one object).
+    later = [r["name"] for r in pods.resources("dev-addons", "helm_release").values() if "ENIConfig" in json.dumps(r.get("values", []))]
+    assert later == []
