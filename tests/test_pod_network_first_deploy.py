@@ -74,3 +74,12 @@ def test_the_eni_configs_exist_before_the_first_node(pods: Synth) -> None:
     # Nothing later creates them again (two owners of one object).
     later = [r["name"] for r in pods.resources("dev-addons", "helm_release").values() if "ENIConfig" in json.dumps(r.get("values", []))]
     assert later == []
+
+
+def test_the_endpoints_admit_https_from_the_pods_secondary_range(pods: Synth) -> None:
+    groups = {k: g for k, g in pods.resources("dev-network", "aws_security_group").items() if g["name"].endswith("-vpc-endpoints")}
+    [sg_key] = groups
+    rules = [r for r in pods.resources("dev-network", "aws_vpc_security_group_ingress_rule").values() if f"aws_security_group.{sg_key}." in r["security_group_id"]]
+    admitted = [ipaddress.IPv4Network(r["cidr_ipv4"]) for r in rules if r["from_port"] <= 443 <= r["to_port"] and r.get("cidr_ipv4")]
+    for source in (POD_NETWORK["cidr"], "10.10.0.0/16"):  # pods (their own address), nodes (the VPC's primary CIDR)
+        assert any(ipaddress.IPv4Network(source).subnet_of(a) for a in admitted), (source, admitted)

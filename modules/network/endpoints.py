@@ -4,6 +4,7 @@ endpoints so private nodes reach ECR, STS and CloudWatch Logs without the NAT ga
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from catalog import names
@@ -14,7 +15,12 @@ class VpcEndpoints(Construct):
     """The S3 gateway endpoint on the private route tables (Loki/Tempo chunks, ECR image layers,
     which ECR serves from S3, stop paying NAT data processing) and one interface endpoint per name
     in ``interface`` (``ecr.api``, ``ecr.dkr``, ``sts``, ``logs``) in the private subnets with
-    private DNS, behind a security group admitting HTTPS from the VPC only.
+    private DNS, behind a security group admitting HTTPS from the VPC only: its primary CIDR and,
+    with ``network.pod_network``, the pods' secondary CIDR. Under VPC CNI custom networking a pod
+    has its own address in a pod subnet and keeps it as source address inside the VPC (the CNI
+    SNATs to the node's address only traffic leaving the VPC: amazon-vpc-cni-k8s README,
+    ``AWS_VPC_K8S_CNI_EXTERNALSNAT``), so a group admitting the primary CIDR alone drops every
+    pod's call to STS (IRSA), ECR or Logs through these endpoints.
 
     https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html,
     https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
@@ -32,6 +38,7 @@ class VpcEndpoints(Construct):
         private_route_table_ids: list[str],
         private_subnet_ids: list[str],
         interface: tuple[str, ...],
+        pod_cidr: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         VpcEndpoint(
@@ -55,6 +62,17 @@ class VpcEndpoints(Construct):
             port=443,
             cidr_ipv4=vpc_cidr,
         )
+        if pod_cidr is not None:
+            VpcSecurityGroupIngressRule(
+                self,
+                "https-from-pods",
+                security_group_id=sg.id,
+                description="HTTPS from the pods' secondary CIDR",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=pod_cidr,
+            )
         for service in interface:
             VpcEndpoint(
                 self,

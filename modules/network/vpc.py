@@ -150,6 +150,7 @@ class Network(Construct):
             private_route_table_ids=private_route_tables,  # the pod subnets' tables too
             private_subnet_ids=[s.id for s in private],
             interface=config.interface_endpoints,
+            pod_cidr=config.pod_network.cidr if config.pod_network is not None else None,
         )
 
         if config.flow_logs:
