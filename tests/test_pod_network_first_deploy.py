@@ -83,3 +83,13 @@ def test_the_endpoints_admit_https_from_the_pods_secondary_range(pods: Synth) ->
     admitted = [ipaddress.IPv4Network(r["cidr_ipv4"]) for r in rules if r["from_port"] <= 443 <= r["to_port"] and r.get("cidr_ipv4")]
     for source in (POD_NETWORK["cidr"], "10.10.0.0/16"):  # pods (their own address), nodes (the VPC's primary CIDR)
         assert any(ipaddress.IPv4Network(source).subnet_of(a) for a in admitted), (source, admitted)
+
+
+def test_karpenter_reserves_the_primary_eni_under_custom_networking(pods: Synth) -> None:
+    [release] = [r for r in pods.resources("dev-addons", "helm_release").values() if r["name"] == "karpenter"]
+    assert values_of(release)["settings"]["reservedENIs"] == "1"
+
+
+def test_without_custom_networking_karpenter_keeps_the_chart_default(synth: Synth) -> None:
+    [release] = [r for r in synth.resources("staging-addons", "helm_release").values() if r["name"] == "karpenter"]
+    assert "reservedENIs" not in values_of(release)["settings"]

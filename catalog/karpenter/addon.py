@@ -68,6 +68,12 @@ class Karpenter(Addon):
         settings: dict[str, Any] = {"clusterName": ctx.cluster_name}
         if k.interruption_handling:
             settings["interruptionQueue"] = queue_name(ctx.env)
+        if ctx.env.network.pod_network is not None:
+            # VPC CNI custom networking: the primary ENI holds no pod addresses, so Karpenter must
+            # leave it out of max-pods and kube-reserved or it overcounts every node's pods
+            # (chart values.yaml 1.14.1, settings.reservedENIs: "most often used in the VPC CNI
+            # custom networking setup"; aws/amazon-vpc-cni-k8s#3238).
+            settings["reservedENIs"] = "1"
         return {
             "settings": settings,
             "replicas": k.replicas,
