@@ -93,3 +93,10 @@ def test_karpenter_reserves_the_primary_eni_under_custom_networking(pods: Synth)
 def test_without_custom_networking_karpenter_keeps_the_chart_default(synth: Synth) -> None:
     [release] = [r for r in synth.resources("staging-addons", "helm_release").values() if r["name"] == "karpenter"]
     assert "reservedENIs" not in values_of(release)["settings"]
+
+
+def test_the_stack_graph_check_finds_nothing_a_first_apply_would_wait_for(pods: Synth) -> None:
+    from tools.render.charts import search_dirs
+    from tools.review.first_apply import environment_problems
+
+    assert environment_problems(pods.outdir, "dev", ZONES, search_dirs()) == []
