@@ -101,6 +101,7 @@ class AddonsAwsStack(AwsStack):
                 service_account=sa.name,
                 statements=addon.policy(ctx),
                 managed_policy_arns=addon.managed_policy_arns,
+                lint_accept=addon.iam_lint_accept,
             )
             roles[addon.name] = role.arn
         karpenter = None

@@ -41,6 +41,18 @@ class AwsLoadBalancerController(Addon):
     namespace = "kube-system"
     service_account = ServiceAccount(name="aws-load-balancer-controller", values_path=("serviceAccount",))
     options_model = LoadBalancerOptions
+    # The install guide's policy at the pinned chart is newer than parliament 1.6.4's action
+    # catalogue (iam_definition.json of 2025-04); both are in AWS's own API reference.
+    iam_lint_accept = {
+        "UNKNOWN_ACTION": (
+            "elasticloadbalancing:ModifyIpPools (the official v3.5.0 policy) is an ELBv2 API action added after parliament's "
+            "catalogue: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyIpPools.html"
+        ),
+        "UNKNOWN_CONDITION_FOR_ACTION": (
+            "elasticloadbalancing:CreateAction on AddTags is how the official v3.5.0 policy allows tagging only while creating; "
+            "the key is newer than parliament's catalogue (the policy file is compared verbatim with upstream)"
+        ),
+    }
 
     def policy(self, ctx: AddonContext) -> list[Statement]:
         statements: list[Statement] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -10,6 +11,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from modules.shared.iam import document
+from modules.iam_lint import accept_all
 
 
 def irsa_trust(*, oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str) -> str:
@@ -52,6 +54,7 @@ class IrsaRole(Construct):
         service_account: str,
         statements: list[dict[str, Any]],
         managed_policy_arns: tuple[str, ...] = (),
+        lint_accept: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         role = IamRole(
@@ -67,7 +70,8 @@ class IrsaRole(Construct):
             ),
         )
         if statements:
-            IamRolePolicy(self, "policy", name=name, role=role.id, policy=document(*statements))
+            policy = IamRolePolicy(self, "policy", name=name, role=role.id, policy=document(*statements))
+            accept_all(policy, lint_accept or {})
         for i, arn in enumerate(managed_policy_arns):
             IamRolePolicyAttachment(self, f"managed-{i}", role=role.name, policy_arn=arn)
         self.arn = role.arn

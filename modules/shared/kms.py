@@ -9,6 +9,20 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from modules.shared.iam import document
+from modules.iam_lint import accept_all
+
+# parliament's findings on ``logs_statement``, which is AWS's documented key policy statement for
+# CloudWatch Logs ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+LOGS_STATEMENT_LINT = {
+    "MISMATCHED_TYPE": (
+        "ArnEquals on kms:EncryptionContext:aws:logs:arn is the operator AWS's CloudWatch Logs key policy uses; "
+        "the context value is the log group ARN"
+    ),
+    "UNKNOWN_CONDITION_FOR_ACTION": (
+        "kms:Describe* under the encryption-context condition is AWS's documented CloudWatch Logs statement; "
+        "DescribeKey carries no encryption context, so this statement grants it nothing and Logs does not need it"
+}
 
 
 def account_root_statement(account_id: str) -> dict[str, Any]:
@@ -53,6 +67,8 @@ class Key(Construct):
             deletion_window_in_days=30,
             policy=document(*statements),
         )
+        if any(s.get("Sid") == "CloudWatchLogsEncrypt" for s in statements):
+            accept_all(key, LOGS_STATEMENT_LINT)
         KmsAlias(self, "alias", name=f"alias/{name}", target_key_id=key.key_id)
         self.arn = key.arn
         self.key_id = key.key_id

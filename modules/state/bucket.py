@@ -8,6 +8,7 @@ from constructs import Construct
 
 from modules.shared.kms import Key, account_root_statement
 from modules.shared.private_bucket import private_bucket
+from modules.iam_lint import accept
 
 
 def state_key_alias(bucket: str) -> str:
@@ -88,6 +89,14 @@ class StateBucket(Construct):
                 ("CKV2_AWS_62", "nothing consumes events from the state bucket"),
             ),
         )
+        policy = self.node.try_find_child("tls-only")
+        if enforce_state_key and policy is not None:
+            accept(
+                policy,  # type: ignore[arg-type]
+                "MISMATCHED_TYPE_BUT_USABLE",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id is String-typed in the Service Authorization Reference and its "
+                "value is the key ARN; S3's own examples compare it with String operators",
+            )
         self.bucket = b.bucket
         self.bucket_arn = b.arn
         self.kms_key_arn = key.arn
