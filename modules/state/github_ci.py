@@ -45,7 +45,7 @@ APPLY_READS = ("sts:GetCallerIdentity", "ssm:GetParameter", "ssm:GetParameters",
 # IAM as the stacks use it: roles, their policies, instance profiles, OIDC providers, service-linked
 # roles (EKS, node groups, EFS create theirs on first use). No users, groups or access keys.
 APPLY_IAM = (
-    "iam:*Role", "iam:*RolePolicy", "iam:*RolePolicies", "iam:*RolePolicyAttachment*", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+    "iam:*Role", "iam:*RolePolicy", "iam:*RolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
     "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:ListRoles",
     "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:*Policy", "iam:*PolicyVersion*", "iam:ListPolicyVersions",
     "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicies", "iam:*InstanceProfile*", "iam:*OpenIDConnectProvider*",
