@@ -3,6 +3,8 @@
 Every file is validated before any construct exists; on a config error nothing is written and the
 exit status is 2. ``PLATFORM_ENVIRONMENTS=dev,prod`` limits the output to those environments,
 ``PLATFORM_ENVIRONMENTS_DIR`` reads another directory of environment files, ``PLATFORM_OUTDIR`` moves the output, ``PLATFORM_QUIET=1`` drops the summary table.
+A cluster version past EKS standard support prints a warning (``PLATFORM_TODAY=YYYY-MM-DD`` judges
+another day than today, for tests).
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ def publish(partial: Path, outdir: Path) -> None:
     shutil.rmtree(partial)
 
 
+def warn_support_window(environments: list) -> None:  # type: ignore[type-arg]
+    """A warning per environment whose Kubernetes minor is past EKS standard support."""
+    from datetime import date
+
+    from environments.eks_versions import support_warning
+
+    today = date.fromisoformat(os.environ["PLATFORM_TODAY"]) if os.environ.get("PLATFORM_TODAY") else date.today()
+    for env in environments:
+        warning = support_warning(env.cluster.version, env.cluster.upgrade_policy, today=today)
+        if warning:
+            print(f"warning: {env.name}: cluster.version: {warning}", file=sys.stderr)
+
+
 def main() -> int:
     only = [n for n in os.environ.get("PLATFORM_ENVIRONMENTS", "").split(",") if n] or None
     try:
@@ -48,6 +63,7 @@ def main() -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    warn_support_window(environments)
 
     # Imported after validation, so a bad file fails in milliseconds; ``stacks`` first, because
     # it sets up cheap provider imports and jsii's Node before cdktf starts jsii.

@@ -23,13 +23,14 @@ that minor must pin ``cluster.managed_addons.kube-proxy.version`` itself. Confir
 cell with ``aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>``
 before relying on it; the e2e suite proves the wiring, not AWS's catalogue.
 
-Support window (EKS Kubernetes release calendar,
-https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html): on 2026-11-21 1.32
-and 1.33 are in extended support, 1.34 leaves standard support on 2026-12-02, 1.35 (released
-2026-01-28) and 1.36 are in standard support. 1.31 and older have left extended support.
+Support window: ``SUPPORT_CALENDAR`` below (one row per minor, with its source and the date it
+was read). 1.31 and older have left extended support.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 CLUSTER_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35", "1.36")
 
@@ -58,3 +59,61 @@ def minor_index(version: str) -> int:
     if major != "1":
         raise ValueError(f"unexpected Kubernetes major version in {version!r}")
     return int(minor)
+
+
+# --- EKS support window --------------------------------------------------------------------------
+# The rule (EKS User Guide, "Understand the Kubernetes version lifecycle on EKS",
+# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html): a minor is in standard
+# support for 14 months after its EKS release, then in extended support for 12 more (26 in all).
+# The dates are the "Amazon EKS Kubernetes release calendar" table of that page, read 2026-12-06
+# through stored copies that reproduce it (endoflife.date/amazon-eks, which mirrors the table; the
+# aws-samples "eks-operation-review" calendar, verified 2026-04-24): both agree on every date below.
+CALENDAR_URL = "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#kubernetes-release-calendar"
+CALENDAR_READ = date(2026, 12, 6)
+
+# Prices (Amazon EKS pricing, https://aws.amazon.com/eks/pricing/): a cluster costs $0.10 per hour
+# in standard support and $0.60 per hour in extended support; 730 hours make AWS's pricing month.
+STANDARD_PER_HOUR = 0.10
+EXTENDED_PER_HOUR = 0.60
+HOURS_PER_MONTH = 730
+EXTENDED_EXTRA_PER_MONTH = round((EXTENDED_PER_HOUR - STANDARD_PER_HOUR) * HOURS_PER_MONTH, 2)
+
+
+@dataclass(frozen=True)
+class SupportWindow:
+    released: date  # EKS release (the AL2023 AMIs of the minor exist from then on)
+    end_of_standard: date  # last day of standard support
+    end_of_extended: date
+    source: str
+    derived: bool = False  # dates computed with the 14/26-month rule, not read from the calendar
+
+
+def _window(released: str, standard: str, extended: str, *, derived: bool = False) -> SupportWindow:
+    return SupportWindow(date.fromisoformat(released), date.fromisoformat(standard), date.fromisoformat(extended), CALENDAR_URL, derived)
+
+
+SUPPORT_CALENDAR: dict[str, SupportWindow] = {
+    "1.32": _window("2025-01-23", "2026-03-23", "2027-03-23"),
+    "1.33": _window("2025-05-29", "2026-07-29", "2027-07-29"),
+    "1.34": _window("2025-10-02", "2026-12-02", "2027-12-02"),
+    "1.35": _window("2026-01-28", "2027-03-27", "2028-03-27"),
+    # No stored copy of the calendar has a 1.36 row. EKS releases minors in order, so 1.36 came
+    # after 1.35 (2026-01-28) and the rule puts its end of standard support after 1.35's: the
+    # dates below are those lower bounds (earliest possible), so a warning never comes late.
+    "1.36": _window("2026-01-28", "2027-03-28", "2028-03-28", derived=True),
+}
+
+
+def support_warning(version: str, upgrade_policy: str | None, *, today: date) -> str | None:
+    """A warning when ``version`` is past EKS standard support on ``today`` (None otherwise, or when
+    ``upgrade_policy`` is ``EXTENDED``: extended support chosen on purpose)."""
+    window = SUPPORT_CALENDAR.get(version)
+    if window is None or today <= window.end_of_standard or upgrade_policy == "EXTENDED":
+        return None
+    then = "EKS upgrades the cluster itself (upgrade_policy STANDARD)" if upgrade_policy == "STANDARD" else "billed as extended support"
+    return (
+        f"Kubernetes {version} left EKS standard support on {window.end_of_standard.isoformat()} ({window.source}): {then}, "
+        f"${EXTENDED_EXTRA_PER_MONTH:.0f}/month more per cluster (${EXTENDED_PER_HOUR:.2f} instead of ${STANDARD_PER_HOUR:.2f} "
+        f"per cluster-hour) until {window.end_of_extended.isoformat()}; upgrade cluster.version, or set "
+        "cluster.upgrade_policy: EXTENDED to accept the cost"
+    )

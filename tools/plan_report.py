@@ -23,6 +23,8 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -214,9 +216,29 @@ def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:
             )
 
 
-def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] = ()) -> list[Risk]:
-    """Every risk found, high first, in stack then address order."""
+def _support_window(plans: Iterable[StackPlan], today: date) -> Iterator[Risk]:
+    """A cluster whose planned Kubernetes minor is past EKS standard support on ``today``, unless
+    its upgrade policy chose extended support (environments/eks_versions.py holds the calendar)."""
+    from environments.eks_versions import support_warning
+
+    for plan in plans:
+        for change in [*plan.changes, *plan.unchanged]:
+            if change.type != "aws_eks_cluster" or change.action == "destroy":
+                continue
+            after = change.after or {}
+            policy = (after.get("upgrade_policy") or [{}])[0] or {}
+            warning = support_warning(str(after.get("version")), policy.get("support_type"), today=today)
+            if warning:
+                yield Risk("medium", change.stack, change.address, warning)
+
+
+def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] = (), *, today: date | None = None) -> list[Risk]:
+    """Every risk found, high first, in stack then address order. ``today``: the day the EKS
+    support window is judged on (the CLI passes the real one); without it that rule does not run,
+    so no caller's result changes because a calendar date passed."""
     risks = [risk for plan in plans for change in plan.changes for rule in _CHANGE_RULES for risk in rule(change)]
+    if today is not None:
+        risks += _support_window(plans, today)
     risks += _admin_access(plans)
     risks += (Risk(*found) for plan in plans for found in upgrade_risks([*plan.changes, *plan.unchanged]))
     risks += _unmanaged(not_synthesized)
@@ -305,6 +327,7 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
     parser.add_argument("--allow-high-risk", action="store_true", help="exit 0 even when a high-risk change is present")
     parser.add_argument("--max-resources", type=int, default=40, help="resources listed per action and stack (default 40)")
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="judge the EKS support window on this day (YYYY-MM-DD; default today)")
     args = parser.parse_args(argv)
     plan_args = [a for a in args.plans if Path(a).name != NOT_SYNTHESIZED]
     extra = [Path(a) for a in args.plans if Path(a).name == NOT_SYNTHESIZED]
@@ -319,7 +342,7 @@ def _main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"plan_report: {exc}", file=sys.stderr)
         return 1
-    risks = assess(plans, not_synthesized)
+    risks = assess(plans, not_synthesized, today=args.today or date.today())
     report = render(plans, risks, max_resources=args.max_resources, not_synthesized=not_synthesized)
     if args.out:
         args.out.write_text(report, encoding="utf-8")
