@@ -138,7 +138,7 @@ def _cluster(**changes: Any) -> Callable[[dict[str, Any]], None]:
         pytest.param(
             _cluster(managed_addons={"coredns": {"version": "v1.11.4-eksbuild.33"}}),
             "cluster.managed_addons.coredns.version",
-            "is not the build pinned for Kubernetes 1.33 (v1.13.2-eksbuild.4",
+            "is not the build pinned for Kubernetes 1.35 (v1.13.2-eksbuild.4",
             id="unsupported-addon-version",
         ),
         pytest.param(_cluster(managed_addons={"kube-proxy": {"version": "1.33"}}), "cluster.managed_addons.kube-proxy.version", "should match pattern", id="malformed-addon-version"),
@@ -153,7 +153,7 @@ def _cluster(**changes: Any) -> Callable[[dict[str, Any]], None]:
         pytest.param(
             lambda d: next(iter(d["cluster"]["node_groups"].values())).update(ami_release_version="1.32.9-20261001"),
             "cluster.node_groups.",
-            "is not a release of Kubernetes 1.33 (cluster.version)",
+            "is not a release of Kubernetes 1.35 (cluster.version)",
             id="ami-release-of-another-minor",
         ),
     ],

@@ -23,7 +23,7 @@ def test_prod_shows_zones_nat_node_groups_addons_roles_and_state(synth: Synth) -
     assert "VPC 10.30.0.0/16" in source and "10.30.96.0/19" in source
     assert "node group memory" in source and "r6i.xlarge" in source and "taint workload=memory:NO_SCHEDULE" in source
     assert "ON_DEMAND · 3–12 nodes (start 6)" in source
-    assert "EKS prod-eks (Kubernetes 1.32)" in source and "private only" in source
+    assert "EKS prod-eks (Kubernetes 1.35)" in source and "private only" in source
     assert "namespace kube-system" in source and "IAM role prod-eks-aws-load-balancer-controller" in source
     assert "s3://acme-platform-prod-tfstate/prod/cluster.tfstate" in source
     assert "CI roles: prod-github-apply, prod-github-plan" in source
