@@ -57,6 +57,36 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def alias_problem(alias: str, version: str) -> str | None:
+    """Why AMI alias ``al2023@vYYYYMMDD`` cannot serve Kubernetes ``version``, or None.
+
+    Rule: an amazon-eks-ami release builds AL2023 AMIs for the minors EKS offers on its date; a
+    minor's AMIs start with its EKS release (the EKS-optimized AMI is published for a version when
+    EKS makes it available: https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-ami.html,
+    and each github.com/awslabs/amazon-eks-ami/releases entry lists the Kubernetes versions built)
+    and stop after its end of extended support. So the alias date must lie between the minor's EKS
+    release and its end of extended support (environments/eks_versions.py). ``latest`` always fits.
+    """
+    from datetime import date
+
+    from environments.eks_versions import SUPPORT_CALENDAR
+
+    match = re.match(r"^al2023@v(\d{4})(\d{2})(\d{2})$", alias)
+    window = SUPPORT_CALENDAR.get(version)
+    if match is None or window is None:
+        return None
+    built = date(*map(int, match.groups()))
+    if built < window.released:
+        return (
+            f"{alias} was built on {built.isoformat()}, before EKS released Kubernetes {version} "
+            f"({window.released.isoformat()}): it has no AMI for it and no node could launch. Pin an alias "
+            f"from {window.released.isoformat()} on (github.com/awslabs/amazon-eks-ami/releases)"
+        )
+    if built > window.end_of_extended:
+        return f"{alias} was built after Kubernetes {version} left EKS extended support ({window.end_of_extended.isoformat()}): it has no AMI for it"
+    return None
+
+
 def kubernetes_supported(version: str) -> bool:
     """Whether the pinned Karpenter supports Kubernetes ``version`` (its compatibility matrix)."""
     low, high = SUPPORTED_KUBERNETES
@@ -197,6 +227,9 @@ def problems(env: EnvironmentConfig) -> list[str]:
             f"karpenter.controller_node_group: no node group {k.controller_node_group!r} in cluster.node_groups "
             f"(known: {', '.join(sorted(env.cluster.node_groups))})"
         )
+    alias = alias_problem(k.ami_alias, env.cluster.version)
+    if alias:
+        found.append(f"karpenter.ami_alias: {alias}")
     if k.ami_alias.endswith("@latest") and env.production:
         found.append(
             "karpenter.ami_alias: al2023@latest is refused in production: every AMI release would replace every node "
