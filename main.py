@@ -46,7 +46,7 @@ def warn_support_window(environments: list) -> None:  # type: ignore[type-arg]
     """A warning per environment whose Kubernetes minor is past EKS standard support."""
     from datetime import date
 
-    from environments.eks_versions import support_warning
+    from catalog.eks_versions import support_warning
 
     today = date.fromisoformat(os.environ["PLATFORM_TODAY"]) if os.environ.get("PLATFORM_TODAY") else date.today()
     for env in environments:

@@ -42,7 +42,7 @@ _RESERVED_LABEL_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
 # EKS applies a node group's labels to every node of it), and the controller's nodeSelector. Not
 # EKS's ``eks.amazonaws.com/nodegroup``: that label holds the node group's name (Amazon EKS User
 # Guide, "Simplify node lifecycle with managed node groups"), which Terraform generates at apply
-# from ``node_group_name_prefix`` (``general-<suffix>``, modules/node_groups.py), so no value
+# from ``node_group_name_prefix`` (``general-<suffix>``, modules/cluster/node_groups.py), so no value
 # written here could ever match it and the controller would stay Pending.
 CONTROLLER_NODE_LABEL = "platform.example.com/node-group"
 
@@ -65,11 +65,11 @@ def alias_problem(alias: str, version: str) -> str | None:
     EKS makes it available: https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-ami.html,
     and each github.com/awslabs/amazon-eks-ami/releases entry lists the Kubernetes versions built)
     and stop after its end of extended support. So the alias date must lie between the minor's EKS
-    release and its end of extended support (environments/eks_versions.py). ``latest`` always fits.
+    release and its end of extended support (catalog/eks_versions.py). ``latest`` always fits.
     """
     from datetime import date
 
-    from environments.eks_versions import SUPPORT_CALENDAR
+    from catalog.eks_versions import SUPPORT_CALENDAR
 
     match = re.match(r"^al2023@v(\d{4})(\d{2})(\d{2})$", alias)
     window = SUPPORT_CALENDAR.get(version)

@@ -2,7 +2,7 @@
 and storage classes, secret stores), via the helm provider.
 
 The provider authenticates from the cluster stack's endpoint and CA (cross-stack references) and
-a token from the ephemeral ``aws_eks_cluster_auth`` (modules/cluster_token.py: opened again when
+a token from the ephemeral ``aws_eks_cluster_auth`` (modules/shared/cluster_token.py: opened again when
 a saved plan is applied, as the applying role): no kubeconfig, no AWS CLI, so it runs in Terraform
 Cloud as well. The aws provider is here only for that token.
 
@@ -23,11 +23,11 @@ from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerControlle
 from catalog.addons.base import AddonContext
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
 from catalog.addons.registry import BY_CLASS, enabled
-from modules.cluster.eks import ClusterOutputs
-from modules.addons.eni_configs import EniConfigs
+from modules.cluster.eks.eks import ClusterOutputs
+from catalog.addons.eni_configs import EniConfigs
 from modules.storage.efs import EfsOutputs
-from modules.network.vpc import NetworkOutputs
-from modules.cluster_token import cluster_token
+from modules.network.vpc.vpc import NetworkOutputs
+from modules.shared.cluster_token import cluster_token
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
 
@@ -55,7 +55,7 @@ class AddonsStack(PlatformStack):
         )
         ready: dict[str, list[ITerraformDependable]] = {}
         # With custom networking the ENIConfigs exist before any node: the cluster stack's vpc-cni
-        # add-on creates them (modules/managed_addons.py), so no release here waits for them.
+        # add-on creates them (modules/cluster/managed_addons.py), so no release here waits for them.
         for addon, options in enabled(env):
             ctx = AddonContext(
                 env=env,

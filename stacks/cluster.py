@@ -6,14 +6,14 @@ from constructs import Construct
 
 from environments.karpenter import controller_node_labels
 from environments.schema import EnvironmentConfig
-from modules.cluster.access_entries import AccessEntries
-from modules.cluster.grants import cluster_grants
-from modules.cluster.eks import Cluster, ClusterOutputs
+from modules.cluster.eks.access_entries import AccessEntries
+from modules.cluster.eks.grants import cluster_grants
+from modules.cluster.eks.eks import Cluster, ClusterOutputs
 from modules.shared.fargate import FargateProfiles
-from modules.cluster.managed_addons import ManagedAddons
-from modules.network.vpc import NetworkOutputs
-from modules.cluster.node_groups import NodeGroups
-from modules.cluster.managed_addons import ManagedAddons, eni_config_values
+from modules.cluster.eks.managed_addons import ManagedAddons
+from modules.network.vpc.vpc import NetworkOutputs
+from modules.cluster.eks.node_groups import NodeGroups
+from modules.cluster.eks.managed_addons import ManagedAddons, eni_config_values
 from stacks.base import AwsStack
 
 
@@ -41,7 +41,7 @@ class ClusterStack(AwsStack):
             oidc_provider_arn=cluster.outputs.oidc_provider_arn,
             oidc_issuer=cluster.outputs.oidc_issuer,
             custom_networking=env.network.pod_network is not None,
-            # The ENIConfigs come with vpc-cni, before any node (modules/managed_addons.py says why).
+            # The ENIConfigs come with vpc-cni, before any node (modules/cluster/managed_addons.py says why).
             eni_config=eni_config_values(env.region, env.network.availability_zones, network.pod_subnet_ids, cluster.outputs.cluster_security_group_id)
             if env.network.pod_network is not None
             else None,

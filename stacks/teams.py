@@ -5,7 +5,7 @@ way the project applies every CRD object: charts/manifests as a release).
 Applied after ``<env>-addons`` (External Secrets' CRDs, the NetworkPolicy enforcer) and
 ``<env>-teams-aws`` (the role ARNs the service accounts carry). The providers authenticate like
 the add-ons stack's: endpoint and CA from the cluster stack, a token from the ephemeral
-``aws_eks_cluster_auth`` (modules/cluster_token.py).
+``aws_eks_cluster_auth`` (modules/shared/cluster_token.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from constructs import Construct
 from environments.schema import EnvironmentConfig
 from environments.ci import role_arns
 from modules.teams.ci_plan_reader import CiPlanReader
-from modules.cluster.eks import ClusterOutputs
+from modules.cluster.eks.eks import ClusterOutputs
 from modules.teams.kubernetes import TeamKubernetes
-from modules.cluster_token import cluster_token
+from modules.shared.cluster_token import cluster_token
 from stacks.base import PlatformStack
 from stacks.teams_aws import TeamsAwsOutputs
 

@@ -218,8 +218,8 @@ def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:
 
 def _support_window(plans: Iterable[StackPlan], today: date) -> Iterator[Risk]:
     """A cluster whose planned Kubernetes minor is past EKS standard support on ``today``, unless
-    its upgrade policy chose extended support (environments/eks_versions.py holds the calendar)."""
-    from environments.eks_versions import support_warning
+    its upgrade policy chose extended support (catalog/eks_versions.py holds the calendar)."""
+    from catalog.eks_versions import support_warning
 
     for plan in plans:
         for change in [*plan.changes, *plan.unchanged]:

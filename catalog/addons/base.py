@@ -110,7 +110,7 @@ class Addon:
     requires: ClassVar[tuple[type[Addon], ...]] = ()
     after: ClassVar[tuple[type[Addon], ...]] = ()
     managed_policy_arns: ClassVar[tuple[str, ...]] = ()
-    # parliament findings accepted on the add-on's inline policy, issue id -> reason (modules/iam_lint.py)
+    # parliament findings accepted on the add-on's inline policy, issue id -> reason (modules/shared/iam_lint.py)
     iam_lint_accept: ClassVar[dict[str, str]] = {}
     skip_crds: ClassVar[bool] = False  # another release installs and upgrades the chart's CRDs
 

@@ -22,9 +22,9 @@ from environments.schema import EnvironmentConfig
 from modules.shared.irsa import IrsaRole
 from catalog.karpenter.addon import DISCOVERY_TAG, NAMESPACE, Karpenter, controller_role_name, node_role_name, queue_name
 from modules.shared.iam import document, managed_policy_arn, service_trust
-from modules.addons.interruption_queue import InterruptionQueue
+from catalog.addons.interruption_queue import InterruptionQueue
 from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, controller_policies, policy_name
-from modules.iam_lint import accept_all
+from modules.shared.iam_lint import accept_all
 
 # parliament's findings on Karpenter's official controller policies (verbatim at the pinned
 # version), by policy key: where the policy is right and parliament's model too narrow.

@@ -24,8 +24,8 @@ from environments.schema import NetworkConfig
 from modules.shared.checkov import skip
 from modules.shared.iam import document, service_trust
 from modules.shared.kms import LogsKey
-from modules.network.pod_subnets import PodSubnets
-from modules.network.endpoints import VpcEndpoints
+from modules.network.vpc.pod_subnets import PodSubnets
+from modules.network.vpc.endpoints import VpcEndpoints
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from modules.shared.iam import document
-from modules.iam_lint import accept_all
+from modules.shared.iam_lint import accept_all
 
 
 def irsa_trust(*, oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str) -> str:

@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from modules.shared.iam import document
-from modules.iam_lint import accept_all
+from modules.shared.iam_lint import accept_all
 
 # parliament's findings on ``logs_statement``, which is AWS's documented key policy statement for
 # CloudWatch Logs ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2:

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from modules.shared.kms import Key, account_root_statement
 from modules.shared.private_bucket import private_bucket
-from modules.iam_lint import accept
+from modules.shared.iam_lint import accept
 
 
 def state_key_alias(bucket: str) -> str:
@@ -30,7 +30,7 @@ def deny_other_encryption(bucket_arn: str, key_arn: str) -> list[dict[str, Any]]
     negated operator (``StringNotEquals``) true as well; only the ``Null`` check tests presence.
     So each "other value" Deny pairs ``StringNotEquals`` with ``Null: false`` (same page, "Condition
     operator to check existence of condition keys": the header is present).
-    ``tests/test_state_bucket_policy_semantics.py`` checks this with an independent IAM evaluator.
+    ``tests/stacks/test_state_bucket_policy_semantics.py`` checks this with an independent IAM evaluator.
     """
     objects = f"{bucket_arn}/*"
     base = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": objects}

@@ -84,7 +84,7 @@ def test_node_groups_replace_safely_and_roll(synth: Synth, environments: dict[st
 
 def test_typed_options_become_sorted_configuration_values(tmp_path: Path) -> None:
     from environments import parse_environment
-    from modules.cluster.managed_addons import configuration_values
+    from modules.cluster.eks.managed_addons import configuration_values
 
     from tests.config.test_config import write_env
 

@@ -61,7 +61,7 @@ def test_vpc_cni_custom_networking_and_one_eni_config_per_zone(synth_pods: Synth
     values = json.loads(cni["configuration_values"])
     env = values["env"]
     assert env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true" and env["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
-    # The add-on creates them (before any node: tests/test_pod_network_first_deploy.py), one per zone named after it.
+    # The add-on creates them (before any node: tests/stacks/test_pod_network_first_deploy.py), one per zone named after it.
     subnets = values["eniConfig"]["subnets"]
     assert list(subnets) == ["eu-west-1a", "eu-west-1b"]
     for subnet in subnets.values():

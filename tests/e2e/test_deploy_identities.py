@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import phase
+from tests.e2e.e2e_support import phase
 from tools.emulator import Emulator
 
 pytestmark = pytest.mark.e2e

@@ -21,7 +21,7 @@ from environments.schema import EnvironmentConfig
 from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, team_group, workload_role_name
 from catalog.karpenter import addon as karpenter_charts
 from catalog.eks_versions import ADDON_VERSIONS
-from modules.cluster.access_entries import access_policy_arn
+from modules.cluster.eks.access_entries import access_policy_arn
 from modules.storage.efs_policy import statements as efs_policy_statements
 from catalog.karpenter.policy import EVENT_PATTERNS as KARPENTER_EVENTS
 from catalog.karpenter.policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name

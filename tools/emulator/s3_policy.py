@@ -10,7 +10,7 @@ operators").
 Here the request's context is taken from the request itself (the encryption headers, and
 ``aws:SecureTransport`` from its scheme: the emulator is plain HTTP on loopback, so ``false``) and
 the policy is evaluated with IAM's rules for the operators below; an operator not listed still
-matches (moto's behaviour, the conservative answer for a Deny). ``tests/test_emulator_s3_policy.py``
+matches (moto's behaviour, the conservative answer for a Deny). ``tests/emulator/test_emulator_s3_policy.py``
 checks these answers against an independent IAM evaluator.
 """
 

@@ -102,7 +102,7 @@ def node_group_labels(env: EnvironmentConfig, name: str, group: NodeGroup, cap: 
     group's labels to its nodes), EKS's and the kubelet's documented ones. ``resource``: the
     synthesized node group, whose arguments are what EKS gets; without it, the environment file.
     The group's name is fixed only with ``node_group_name``; ``node_group_name_prefix`` (what
-    modules/node_groups.py uses, and the file alone implies) has Terraform add a suffix at apply."""
+    modules/cluster/node_groups.py uses, and the file alone implies) has Terraform add a suffix at apply."""
     arch = "arm64" if "arm64" in cap.architectures and "ARM" in group.ami_type else "amd64"
     if resource is not None:
         own = dict(resource.get("labels") or {})

@@ -5,7 +5,7 @@ not the environment file's keys:
   ``eks.amazonaws.com/nodegroup`` = the node group's name and ``eks.amazonaws.com/capacityType``
   (Amazon EKS User Guide, "Simplify node lifecycle with managed node groups",
   https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html). The groups here are
-  created with ``node_group_name_prefix`` (modules/node_groups.py), so their name, and the label, is
+  created with ``node_group_name_prefix`` (modules/cluster/node_groups.py), so their name, and the label, is
   ``<key>-<suffix generated at apply>``: no selector written before apply can match it.
 - every node: ``kubernetes.io/os``, ``kubernetes.io/arch``, ``node.kubernetes.io/instance-type``,
   ``topology.kubernetes.io/region`` / ``zone`` (https://kubernetes.io/docs/reference/labels-annotations-taints/).
@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from render_check_support import container, context, environment, messages, release, workload
+from tests.render_check_support import container, context, environment, messages, release, workload
 from tools.render.checks import fit
 from tools.render.releases import Synthesized
 

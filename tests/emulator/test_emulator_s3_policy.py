@@ -12,8 +12,8 @@ import itertools
 
 import pytest
 
-from modules.state_bucket import deny_other_encryption
-from test_state_bucket_policy_semantics import ACCOUNT, ALLOW_ALL_S3, APPLY_ROLE, OTHER_KEY, SSE, SSE_KEY, STATE_KEY, evaluate
+from modules.state.bucket import deny_other_encryption
+from tests.stacks.test_state_bucket_policy_semantics import ACCOUNT, ALLOW_ALL_S3, APPLY_ROLE, OTHER_KEY, SSE, SSE_KEY, STATE_KEY, evaluate
 from tools.emulator import Emulator
 from tools.emulator.s3_policy import decide
 

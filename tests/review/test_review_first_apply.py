@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import REFERENCE, Synth, missing_prerequisite
+from tests.conftest import REFERENCE, Synth, missing_prerequisite
 from environments import EnvironmentConfig
 from tools.review import first_apply
 

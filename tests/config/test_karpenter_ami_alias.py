@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_karpenter_config import STAGING, problems_for
+from tests.config.test_karpenter_config import STAGING, problems_for
 
 
 def _with(version: str, alias: str):  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, Synth, require
+from tests.conftest import ROOT, Synth, require
 
 IAM = ROOT / "tests" / "iam"
 ACCOUNT = "123456789012"

@@ -1,5 +1,5 @@
 """IAM lint gate: every policy document of every synthesized stack through parliament (AWS's action
-catalogue), failures accepted only with a reason on the resource (tools/iam_lint.py)."""
+catalogue), failures accepted only with a reason on the resource (tools/gates/iam_lint.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Synth
-from tools.iam_lint import evaluate, lint_document, resolve
+from tools.gates.iam_lint import evaluate, lint_document, resolve
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_every_policy_passes_parliament_or_carries_its_reason(findings) -> None:
 
 
 def test_every_shipped_environment_and_every_kind_of_policy_is_linted(synth: Synth) -> None:
-    from tools.iam_lint import documents
+    from tools.gates.iam_lint import documents
 
     kinds = {(address.split(".")[0], attribute) for stack in synth.stack_names for address, attribute, _, _ in documents(synth.stack(stack))}
     for kind in [("aws_iam_role", "assume_role_policy"), ("aws_iam_role_policy", "policy"), ("aws_iam_policy", "policy"),
@@ -37,7 +37,7 @@ def test_the_github_apply_role_lists_only_real_iam_actions() -> None:
     """Each action pattern of the apply role matches at least one action of AWS's catalogue."""
     from parliament import expand_action
 
-    from modules.github_ci import APPLY_IAM, APPLY_READS
+    from modules.state.github_ci import APPLY_IAM, APPLY_READS
 
     empty = [p for p in (*APPLY_IAM, *APPLY_READS) if not expand_action(p, raise_exceptions=False)]
     assert not empty, f"patterns matching no action: {empty}"

@@ -1,9 +1,9 @@
 """Record an accepted IAM linter finding on the resource whose policy has it, with its reason.
 
-The IAM lint gate (``tools/iam_lint.py``, parliament over every policy document of every stack)
+The IAM lint gate (``tools/gates/iam_lint.py``, parliament over every policy document of every stack)
 passes a finding only when the resource holding the document carries
 ``"//": {"iam_lint_accept": {"<PARLIAMENT_ISSUE>": "<reason>"}}``, as the checkov gate reads
-``modules.checkov.skip``. An acceptance the resource no longer needs fails the gate too.
+``modules.shared.checkov.skip``. An acceptance the resource no longer needs fails the gate too.
 """
 
 from __future__ import annotations

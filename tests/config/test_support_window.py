@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from environments.eks_versions import CLUSTER_VERSIONS, EXTENDED_EXTRA_PER_MONTH, SUPPORT_CALENDAR, support_warning
+from catalog.eks_versions import CLUSTER_VERSIONS, EXTENDED_EXTRA_PER_MONTH, SUPPORT_CALENDAR, support_warning
 
 DEC_6_2026 = date(2026, 12, 6)
 
@@ -57,7 +57,7 @@ def test_every_shipped_environment_is_in_standard_support_on_december_6_2026(rea
 
 
 def test_shipped_environments_are_at_most_one_minor_apart_and_prod_is_not_ahead(real_environments) -> None:  # type: ignore[no-untyped-def]
-    from environments.eks_versions import minor_index
+    from catalog.eks_versions import minor_index
 
     minors = {name: minor_index(env.cluster.version) for name, env in real_environments.items()}
     assert max(minors.values()) - min(minors.values()) <= 1
@@ -68,7 +68,7 @@ def test_shipped_environments_are_at_most_one_minor_apart_and_prod_is_not_ahead(
 
 
 def _cluster_plan(tmp_path, version: str, support_type: str | None, actions: list[str]):  # type: ignore[no-untyped-def]
-    from tests.test_plan_report import plan_file, rc
+    from tests.review.test_plan_report import plan_file, rc
     from tools.plan_report import load_plan
 
     after = {"name": "dev-eks", "version": version, "upgrade_policy": [{"support_type": support_type}] if support_type else []}
@@ -95,7 +95,7 @@ def test_the_plan_report_is_quiet_in_standard_support_or_when_extended_is_chosen
 
 
 def test_the_plan_report_cli_judges_the_day_it_is_given(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_plan_report import plan_file, rc
+    from tests.review.test_plan_report import plan_file, rc
     from tools.plan_report import main
 
     after = {"version": "1.34", "upgrade_policy": []}

@@ -17,10 +17,10 @@ table below does not know is a finding of its own (``UNRESOLVED_REFERENCE``): ad
 rather than letting the linter guess.
 
 A finding passes only when the resource carries the reason next to it, as the checkov gate does
-(``modules.iam_lint.accept``: ``"//": {"iam_lint_accept": {"<ISSUE>": "<reason>"}}``); an
+(``modules.shared.iam_lint.accept``: ``"//": {"iam_lint_accept": {"<ISSUE>": "<reason>"}}``); an
 acceptance for an issue the resource no longer has is reported (``STALE_ACCEPT:<ISSUE>``).
 
-    python -m tools.iam_lint [cdktf.out/stacks]   # exit 1 on any finding without a reason
+    python -m tools.gates.iam_lint [cdktf.out/stacks]   # exit 1 on any finding without a reason
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def lint_document(text: str, region: str, *, trust_of: str | None = None, known:
     import parliament
 
     resolved, unknown = resolve(text, region, known)
-    found = [("UNRESOLVED_REFERENCE", f"no example value for ${{{e}}} (add its kind to tools/iam_lint.py)") for e in unknown]
+    found = [("UNRESOLVED_REFERENCE", f"no example value for ${{{e}}} (add its kind to tools/gates/iam_lint.py)") for e in unknown]
     try:
         parsed = json.loads(resolved)
     except ValueError as exc:
@@ -271,7 +271,7 @@ def evaluate(stacks_root: Path) -> list[Finding]:
 def main(argv: list[str]) -> int:
     from tools.cli import guarded
 
-    return guarded("tools.iam_lint", lambda: _main(argv))
+    return guarded("tools.gates.iam_lint", lambda: _main(argv))
 
 
 def _main(argv: list[str]) -> int:

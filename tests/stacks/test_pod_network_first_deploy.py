@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Synth, run_main
-from test_addons import values_of
-from test_config import write_env
+from tests.conftest import ROOT, Synth, run_main
+from tests.addons.test_addons import values_of
+from tests.config.test_config import write_env
 
 POD_NETWORK = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/17", "100.64.128.0/17"]}  # dev has two zones
 ZONES = ("eu-west-1a", "eu-west-1b")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Synth
+from tests.conftest import Synth
 from environments import EnvironmentConfig
 
 TOKEN = "${ephemeral.aws_eks_cluster_auth.cluster_auth.token}"
