@@ -10,7 +10,7 @@ HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `m
 MUTATE_VENV := .venv-mutate
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv checkov-venv synth test test-unit validate checkov bench clean mutate
+.PHONY: help venv checkov-venv synth test test-unit lint validate checkov bench clean mutate
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,8 +48,14 @@ synth: venv ## Synthesize every environment into cdktf.out/ and print a table of
 # The fast suite runs in parallel workers (pytest-xdist), one test file per worker at a time
 # (--dist loadfile keeps a file's module fixtures in one process); TEST_WORKERS=0 runs it serially.
 TEST_WORKERS ?= auto
-test: venv checkov-venv $(HELM_DEP) tests/iam/node_modules/.installed ## Unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
+test: venv checkov-venv $(HELM_DEP) tests/iam/node_modules/.installed lint ## The referee, then unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+lint: venv ## ruff (lint + format check), import-linter's layer contracts, mypy --strict on the pure floors
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 validate: synth ## terraform validate every AWS-only stack with the mirrored provider
 	$(PY) -m tools.gates.validate

@@ -67,9 +67,9 @@ def main() -> int:
 
     # Imported after validation, so a bad file fails in milliseconds; ``stacks`` first, because
     # it sets up cheap provider imports and jsii's Node before cdktf starts jsii.
-    from stacks.environment import build_environment
-
     from cdktf import App
+
+    from stacks.environment import build_environment
 
     # The cdktf CLI passes its output directory in CDKTF_OUTDIR; honour it.
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or os.environ.get("PLATFORM_OUTDIR") or "cdktf.out")

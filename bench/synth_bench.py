@@ -117,7 +117,7 @@ def main() -> int:
     for name, (seconds, peak) in figures.items():
         print(f"{name:<20}{seconds:>10.2f}{peak / 1e9:>14.2f}")
     print(f"ratio project/normal: {ratio:.2f}")
-    verdicts = [("ratio <= %.2f" % TARGET_RATIO, ratio <= TARGET_RATIO)]
+    verdicts = [(f"ratio <= {TARGET_RATIO:.2f}", ratio <= TARGET_RATIO)]
     for name, (target_s, target_gb) in TARGETS.items():
         seconds, peak = figures[name]
         verdicts += [(f"{name}: median <= {target_s} s", seconds <= target_s), (f"{name}: peak <= {target_gb} GB", peak / 1e9 <= target_gb)]

@@ -38,7 +38,8 @@ def instance_data() -> dict[str, dict[str, Any]]:
         raise RuntimeError("moto is not installed: its EC2 instance-type data is needed (requirements.txt)")
     path = Path(next(iter(spec.submodule_search_locations))) / "ec2" / "resources" / "instance_types.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+        data: dict[str, dict[str, Any]] = json.load(handle)
+    return data
 
 
 @dataclass(frozen=True)

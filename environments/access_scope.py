@@ -55,7 +55,10 @@ def admin_problem(env: Any) -> tuple[str, str] | None:
     for i, entry in enumerate(cluster.access_entries):
         for kind, arn in ci_roles.items():
             if entry.role_arn == arn:
-                return (f"cluster.access_entries.{i}.role_arn", f"{arn} is the CI {kind} role, whose access comes from ci: (modules/cluster/grants.py); remove this entry")
+                return (
+                    f"cluster.access_entries.{i}.role_arn",
+                    f"{arn} is the CI {kind} role, whose access comes from ci: (modules/cluster/grants.py); remove this entry",
+                )
     if any(e.access == "admin" and not e.namespaces for e in cluster.access_entries):
         return None
     if getattr(env, "ci", None) is not None:

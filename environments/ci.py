@@ -131,7 +131,7 @@ def promotion_problems(environments: dict[str, tuple[str, EnvironmentConfig]]) -
 def promotion_order(environments: list[EnvironmentConfig]) -> list[list[str]]:
     """Waves of environments with a ``ci:`` section: each wave only after every earlier one it
     names in ``ci.after``. Validated acyclic by the loader."""
-    pending = {e.name: set(e.ci.after) for e in environments if getattr(e, "ci", None) is not None and e.emulator is None}  # type: ignore[attr-defined]
+    pending = {e.name: set(e.ci.after) for e in environments if e.ci is not None and e.emulator is None}
     waves: list[list[str]] = []
     done: set[str] = set()
     while pending:

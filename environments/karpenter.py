@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from catalog.karpenter import KARPENTER_VERSION, SUPPORTED_KUBERNETES
 from catalog.fields import K8sName, LabelKey, LabelValue, Strict, Taint
+from catalog.karpenter import CONTROLLER_NODE_LABEL, KARPENTER_VERSION, SUPPORTED_KUBERNETES, controller_node_labels  # noqa: F401
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
@@ -36,20 +36,6 @@ _AMI_ALIAS = re.compile(r"^al2023@(v\d{8}|latest)$")
 
 # Label domains the NodePool CRD reserves (its x-kubernetes-validations on template labels).
 _RESERVED_LABEL_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
-
-
-# The label the controller's managed node group puts on its own nodes (its ``labels`` argument:
-# EKS applies a node group's labels to every node of it), and the controller's nodeSelector. Not
-# EKS's ``eks.amazonaws.com/nodegroup``: that label holds the node group's name (Amazon EKS User
-# Guide, "Simplify node lifecycle with managed node groups"), which Terraform generates at apply
-# from ``node_group_name_prefix`` (``general-<suffix>``, modules/cluster/node_groups.py), so no value
-# written here could ever match it and the controller would stay Pending.
-CONTROLLER_NODE_LABEL = "platform.example.com/node-group"
-
-
-def controller_node_labels(k: KarpenterConfig) -> dict[str, str]:
-    """The labels the controller's node group adds to its nodes, and the controller selects."""
-    return {CONTROLLER_NODE_LABEL: k.controller_node_group}
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -155,9 +141,7 @@ class NodePool(Strict):
             if len(set(values)) != len(values):
                 raise ValueError(f"{field}: duplicate entry in {list(values)}")
         if self.instance_types and (self.instance_categories or self.instance_families or self.instance_sizes):
-            raise ValueError(
-                "instance_types: explicit instance types exclude instance_categories/instance_families/instance_sizes; use one way"
-            )
+            raise ValueError("instance_types: explicit instance types exclude instance_categories/instance_families/instance_sizes; use one way")
         for key in self.labels:
             domain = key.split("/")[0] if "/" in key else ""
             if domain.endswith(_RESERVED_LABEL_DOMAINS) or key == "kubernetes.io/hostname":
@@ -186,9 +170,7 @@ class KarpenterConfig(Strict):
     @model_validator(mode="after")
     def _alias(self) -> Self:
         if not _AMI_ALIAS.match(self.ami_alias):
-            raise ValueError(
-                f"ami_alias: expected a pinned alias al2023@v<YYYYMMDD> (an amazon-eks-ami release), or al2023@latest; got {self.ami_alias!r}"
-            )
+            raise ValueError(f"ami_alias: expected a pinned alias al2023@v<YYYYMMDD> (an amazon-eks-ami release), or al2023@latest; got {self.ami_alias!r}")
         return self
 
 
@@ -211,8 +193,7 @@ def problems(env: EnvironmentConfig) -> list[str]:
     if not kubernetes_supported(env.cluster.version):
         low, high = SUPPORTED_KUBERNETES
         found.append(
-            f"cluster.version: Karpenter {KARPENTER_VERSION} supports Kubernetes {low} to {high} "
-            f"(its compatibility matrix); got {env.cluster.version}"
+            f"cluster.version: Karpenter {KARPENTER_VERSION} supports Kubernetes {low} to {high} (its compatibility matrix); got {env.cluster.version}"
         )
     if k is None:
         return found

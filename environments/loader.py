@@ -44,9 +44,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -54,7 +52,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _format(file: str, error: dict[str, Any]) -> str:
+def _format(file: str, error: Any) -> str:  # pydantic's ErrorDetails (a TypedDict)
     loc = [str(part) for part in error["loc"]]
     message = error["msg"]
     match = _RELATIVE_PATH.match(message)
@@ -73,7 +71,7 @@ def parse_environment(path: Path, display: str | None = None) -> EnvironmentConf
     """Parse one file. Raises ConfigError naming ``display`` (defaults to the path) and the field."""
     shown = display or str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise ConfigError([f"{shown}: not valid YAML: {exc}".replace("\n", " ")]) from None
     except OSError as exc:

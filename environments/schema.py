@@ -13,19 +13,20 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
+from catalog import names
+from catalog.addons import registry
+from catalog.eks_versions import CLUSTER_VERSIONS
+from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint
+from environments.ci import CiConfig
+from environments.fargate import FargateProfile, FargateSelector  # noqa: F401  (re-exported: part of the schema)
+
 # Shared with the section modules (teams.py); re-exported here, where they were first defined.
 from environments.instance_types import node_group_problem
 from environments.karpenter import KarpenterConfig
 from environments.karpenter import problems as karpenter_problems
-from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint  # noqa: F401
-from environments.ci import CiConfig
-from environments.fargate import FargateProfile, FargateSelector  # noqa: F401  (re-exported: part of the schema)
-from environments.teams import Teams, check_teams
-from catalog import names
-from catalog.addons import registry
-from catalog.eks_versions import CLUSTER_VERSIONS
 from environments.managed_addons import ManagedAddons, resolve_versions
 from environments.pod_network import PodNetwork, layout_problems
+from environments.teams import Teams, check_teams
 
 # 2-24 characters: two-letter names like ``qa`` are common. Names derived from it (``<env>-eks``,
 # ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.
@@ -64,9 +65,7 @@ class NetworkConfig(Strict):
         for kind in ("public_subnets", "private_subnets"):
             cidrs = getattr(self, kind)
             if len(cidrs) != len(azs):
-                raise ValueError(
-                    f"{kind}: expected one subnet per availability zone ({len(azs)}), got {len(cidrs)}"
-                )
+                raise ValueError(f"{kind}: expected one subnet per availability zone ({len(azs)}), got {len(cidrs)}")
             for i, cidr in enumerate(cidrs):
                 net = ipaddress.IPv4Network(cidr)
                 if not net.subnet_of(vpc):
@@ -90,9 +89,7 @@ class NodeGroup(Strict):
     """Nodes at creation only: later changes are ignored (cluster-autoscaler owns the count; modules/cluster/node_groups.py)."""
     max_size: int = Field(ge=1, le=450)
     disk_size_gib: int = Field(default=50, ge=20, le=16384)
-    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"] = (
-        "AL2023_x86_64_STANDARD"
-    )
+    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"] = "AL2023_x86_64_STANDARD"
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     ami_release_version: str | None = Field(default=None, pattern=r"^\d+\.\d+\.\d+-\d{8}$")
@@ -109,9 +106,7 @@ class NodeGroup(Strict):
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:
         if not self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(
-                f"need min_size <= desired_size <= max_size, got {self.min_size} <= {self.desired_size} <= {self.max_size}"
-            )
+            raise ValueError(f"need min_size <= desired_size <= max_size, got {self.min_size} <= {self.desired_size} <= {self.max_size}")
         return self
 
 
@@ -253,10 +248,7 @@ class S3StateBackend(Strict):
         # The state key's alias is alias/<bucket>-state; alias names allow [A-Za-z0-9/_-] only
         # (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html).
         if "." in self.bucket:
-            raise ValueError(
-                f"bucket: {self.bucket!r} contains '.', which the state key's alias (alias/<bucket>-state) "
-                "cannot hold; use '-' instead"
-            )
+            raise ValueError(f"bucket: {self.bucket!r} contains '.', which the state key's alias (alias/<bucket>-state) cannot hold; use '-' instead")
         return self
 
     @property
@@ -276,9 +268,7 @@ class TfcDynamicCredentials(Strict):
     """
 
     role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
-    policy_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")], ...] = Field(
-        min_length=1, max_length=10
-    )
+    policy_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")], ...] = Field(min_length=1, max_length=10)
     audience: str = Field(default="aws.workload.identity", min_length=1)
     create_oidc_provider: bool = True
 
@@ -308,8 +298,8 @@ class CloudStateBackend(Strict):
 def _backend_kind(value: Any) -> str:
     # ``kind`` may be left out for S3, the default, so existing files stay valid.
     if isinstance(value, dict):
-        return value.get("kind", "s3")
-    return getattr(value, "kind", "s3")
+        return str(value.get("kind", "s3"))
+    return str(getattr(value, "kind", "s3"))
 
 
 StateBackend = Annotated[

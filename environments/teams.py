@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from catalog import names
+from catalog.fields import Cidr, K8sName, PolicyArn, RoleArn, Strict
 from catalog.namespaces import KUBERNETES_BUILT_IN
 from environments.fargate import FargateProfile, FargateSelector
 from environments.instance_types import instance_size
-from catalog.fields import Cidr, K8sName, PolicyArn, RoleArn, Strict
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
@@ -236,14 +236,10 @@ def _sizes(env: EnvironmentConfig) -> list[tuple[int, int, int]]:
 def default_quota(env: EnvironmentConfig) -> ResourceQuota:
     """Two of the environment's smallest nodes in requests, twice that in limits: a team starts
     with room for a few services and cannot take a large share of the cluster."""
-    smallest = [
-        s for g in env.cluster.node_groups.values() for t in g.instance_types if (s := instance_size(t)) is not None
-    ]
+    smallest = [s for g in env.cluster.node_groups.values() for t in g.instance_types if (s := instance_size(t)) is not None]
     cpu = min((s.vcpus for s in smallest), default=2) * 2
     mem_gib = min((s.memory_mib for s in smallest), default=8192) * 2 // 1024
-    return ResourceQuota(
-        requests_cpu=str(cpu), requests_memory=f"{mem_gib}Gi", limits_cpu=str(cpu * 2), limits_memory=f"{mem_gib * 2}Gi"
-    )
+    return ResourceQuota(requests_cpu=str(cpu), requests_memory=f"{mem_gib}Gi", limits_cpu=str(cpu * 2), limits_memory=f"{mem_gib * 2}Gi")
 
 
 def effective_quota(env: EnvironmentConfig, team: Team) -> ResourceQuota:
@@ -283,13 +279,11 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
     owner: dict[str, str] = {}
     role_owner: dict[str, str] = {}
     cluster_roles = {e.role_arn for e in env.cluster.access_entries}
-    profile_namespaces = {
-        s.namespace: key for key, profile in env.cluster.fargate_profiles.items() for s in profile.selectors
-    }
+    profile_namespaces = {s.namespace: key for key, profile in env.cluster.fargate_profiles.items() for s in profile.selectors}
     capacity_cpu: Decimal = Decimal(sum(n * cpu for n, cpu, _ in _sizes(env)))
     capacity_mem: Decimal = Decimal(sum(n * mem for n, _, mem in _sizes(env)) * 2**20)
-    largest_cpu = max((cpu for _, cpu, _ in _sizes(env)), default=0)
-    largest_mem = max((mem for _, _, mem in _sizes(env)), default=0) * 2**20
+    largest_cpu: int | Decimal = max((cpu for _, cpu, _ in _sizes(env)), default=0)
+    largest_mem: int | Decimal = max((mem for _, _, mem in _sizes(env)), default=0) * 2**20
     karpenter = getattr(env, "karpenter", None)
     if karpenter is not None:
         # Karpenter's node pools add up to their limits; it picks node sizes itself, so the
@@ -334,8 +328,7 @@ def check_teams(env: EnvironmentConfig) -> list[str]:
             problems.append(f"{where}.quota.requests_cpu: {quota.requests_cpu} is more than the node groups can ever hold ({capacity_cpu} vCPUs at max_size)")
         if quantity(quota.requests_memory) > capacity_mem:
             problems.append(
-                f"{where}.quota.requests_memory: {quota.requests_memory} is more than the node groups can ever hold "
-                f"({capacity_mem / 2**30:.0f}Gi at max_size)"
+                f"{where}.quota.requests_memory: {quota.requests_memory} is more than the node groups can ever hold ({capacity_mem / 2**30:.0f}Gi at max_size)"
             )
         lr = team.limit_range
         if lr.max_cpu is not None and quantity(lr.max_cpu) > largest_cpu:

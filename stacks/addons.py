@@ -17,19 +17,19 @@ from cdktf import Fn, ITerraformDependable
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
-from modules.shared.release import AddonRelease
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import AddonContext
-from catalog.karpenter.addon import Karpenter, KarpenterCrd
 from catalog.addons.registry import BY_CLASS, enabled
-from modules.cluster.eks.eks import ClusterOutputs
-from catalog.addons.eni_configs import EniConfigs
-from modules.storage.efs import EfsOutputs
-from modules.network.vpc.vpc import NetworkOutputs
+from catalog.karpenter.addon import Karpenter, KarpenterCrd
+from environments.schema import EnvironmentConfig
+from modules.cluster.eks import ClusterOutputs
+from modules.network.vpc import NetworkOutputs
 from modules.shared.cluster_token import cluster_token
+from modules.shared.release import AddonRelease
+from modules.storage.efs import EfsOutputs
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
+
 
 class AddonsStack(PlatformStack):
     def __init__(

@@ -1,5 +1,5 @@
 """``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue)
-and of Karpenter when it is the node autoscaler (catalog/addons/karpenter.py).
+and of Karpenter when it is the node autoscaler (modules/addons/karpenter.py).
 
 Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack.
 Nothing is created for a disabled add-on.
@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
-from catalog.addons.bucket import AddonBucket
-from modules.shared.irsa import IrsaRole
 from catalog.addons.base import AddonContext
 from catalog.addons.registry import bucket_name, enabled, queue_name, role_name
-from modules.cluster.eks.eks import ClusterOutputs
+from environments.schema import EnvironmentConfig
+from modules.addons.bucket import AddonBucket
+from modules.addons.interruption_queue import InterruptionQueue
+from modules.addons.karpenter import KarpenterAws, KarpenterAwsOutputs
+from modules.cluster.eks import ClusterOutputs
+from modules.network.vpc import NetworkOutputs
+from modules.shared.irsa import IrsaRole
 from modules.storage.efs import EfsOutputs
-from catalog.addons.interruption_queue import InterruptionQueue
-from catalog.addons.karpenter import KarpenterAws, KarpenterAwsOutputs
-from modules.network.vpc.vpc import NetworkOutputs
 from stacks.base import AwsStack
 
 

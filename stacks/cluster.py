@@ -6,14 +6,13 @@ from constructs import Construct
 
 from environments.karpenter import controller_node_labels
 from environments.schema import EnvironmentConfig
-from modules.cluster.eks.access_entries import AccessEntries
-from modules.cluster.eks.grants import cluster_grants
-from modules.cluster.eks.eks import Cluster, ClusterOutputs
+from modules.cluster.access_entries import AccessEntries
+from modules.cluster.eks import Cluster, ClusterOutputs
+from modules.cluster.grants import cluster_grants
+from modules.cluster.managed_addons import ManagedAddons, eni_config_values
+from modules.cluster.node_groups import NodeGroups
+from modules.network.vpc import NetworkOutputs
 from modules.shared.fargate import FargateProfiles
-from modules.cluster.eks.managed_addons import ManagedAddons
-from modules.network.vpc.vpc import NetworkOutputs
-from modules.cluster.eks.node_groups import NodeGroups
-from modules.cluster.eks.managed_addons import ManagedAddons, eni_config_values
 from stacks.base import AwsStack
 
 

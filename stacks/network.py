@@ -5,7 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.network.vpc.vpc import Network, NetworkOutputs
+from modules.network.vpc import Network, NetworkOutputs
 from stacks.base import AwsStack
 
 

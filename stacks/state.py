@@ -9,8 +9,8 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import CloudStateBackend, EnvironmentConfig
-from modules.state.github_ci import GithubCi
 from modules.state.bucket import StateBucket
+from modules.state.github_ci import GithubCi
 from modules.state.tfc_trust import TfcTrust
 from stacks.base import AwsStack, workspace_name
 
@@ -34,8 +34,13 @@ class StateStack(AwsStack):
         self.output("state_kms_key_arn", bucket.kms_key_arn, "KMS key encrypting the state objects")
         if env.ci is not None:
             ci = GithubCi(
-                self, "github-ci", config=env.ci, env_name=env.name, account_id=env.account_id,
-                state_bucket_arn=bucket.bucket_arn, state_key_arn=bucket.kms_key_arn,
+                self,
+                "github-ci",
+                config=env.ci,
+                env_name=env.name,
+                account_id=env.account_id,
+                state_bucket_arn=bucket.bucket_arn,
+                state_key_arn=bucket.kms_key_arn,
             )
             self.output("github_plan_role_arn", ci.outputs.plan_role_arn, "Role GitHub Actions assumes to plan (read-only)")
             self.output("github_apply_role_arn", ci.outputs.apply_role_arn, "Role GitHub Actions assumes to apply, in the GitHub environment of this name")

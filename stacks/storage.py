@@ -5,10 +5,10 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
-from modules.cluster.eks.eks import ClusterOutputs
+from modules.cluster.eks import ClusterOutputs
+from modules.network.vpc import NetworkOutputs
 from modules.storage.efs import Efs, EfsOutputs
 from modules.storage.efs_policy import EfsPolicy
-from modules.network.vpc.vpc import NetworkOutputs
 from stacks.base import AwsStack
 
 

@@ -15,12 +15,12 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
 from environments.ci import role_arns
-from modules.teams.ci_plan_reader import CiPlanReader
-from modules.cluster.eks.eks import ClusterOutputs
-from modules.teams.kubernetes import TeamKubernetes
+from environments.schema import EnvironmentConfig
+from modules.cluster.eks import ClusterOutputs
 from modules.shared.cluster_token import cluster_token
+from modules.teams.ci_plan_reader import CiPlanReader
+from modules.teams.kubernetes import TeamKubernetes
 from stacks.base import PlatformStack
 from stacks.teams_aws import TeamsAwsOutputs
 

@@ -14,9 +14,9 @@ from constructs import Construct
 from catalog import names
 from environments.schema import EnvironmentConfig
 from environments.teams import team_fargate_profiles
-from modules.cluster.eks.eks import ClusterOutputs
+from modules.cluster.eks import ClusterOutputs
+from modules.network.vpc import NetworkOutputs
 from modules.shared.fargate import FargateProfiles
-from modules.network.vpc.vpc import NetworkOutputs
 from modules.teams.aws import TeamAws
 from stacks.base import AwsStack
 

@@ -80,10 +80,14 @@ def expected_bucket_purposes(addons: Mapping[str, Any]) -> dict[str, set[str]]:
 def needs_interruption_queue(addons: Mapping[str, Any]) -> bool:
     return "aws-node-termination-handler" in addons and calls_aws("aws-node-termination-handler", addons["aws-node-termination-handler"])
 
+
 # The service account each role is bound to: the chart's default name where values.yaml sets one
 # (the CSI drivers' controller accounts), otherwise the chart's fullname, which is the release name.
 SERVICE_ACCOUNTS: dict[str, str] = {
     "aws-ebs-csi-driver": "ebs-csi-controller-sa",
     "aws-efs-csi-driver": "efs-csi-controller-sa",
-    **{name: name for name in ("aws-load-balancer-controller", "aws-node-termination-handler", "cluster-autoscaler", "external-dns", "external-secrets", "loki", "tempo")},
+    **{
+        name: name
+        for name in ("aws-load-balancer-controller", "aws-node-termination-handler", "cluster-autoscaler", "external-dns", "external-secrets", "loki", "tempo")
+    },
 }

@@ -16,13 +16,18 @@ from typing import Any, NoReturn
 
 import pytest
 
+# The render fixtures (``helm``, ``rendered``) for every test that names them.
+pytest_plugins = ["tests.render_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from environments import EnvironmentConfig, load_environments  # noqa: E402
 
 
-def run_main(outdir: Path, *, env_dir: Path | None = None, only: str | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_main(
+    outdir: Path, *, env_dir: Path | None = None, only: str | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PLATFORM_OUTDIR=str(outdir), PLATFORM_QUIET="1")
     if env_dir is not None:
         env["PLATFORM_ENVIRONMENTS_DIR"] = str(env_dir)

@@ -28,7 +28,9 @@ def environment(base: str, change: Callable[[dict[str, Any]], None] = lambda d: 
 
 
 def release(name: str, namespace: str, *objects: Obj, depends_on: tuple[str, ...] = ()) -> Rendered:
-    rel = Release(address=f"helm_release.{name}", name=name, namespace=namespace, chart=name, version="1.0.0", repository=None, values={}, depends_on=depends_on)
+    rel = Release(
+        address=f"helm_release.{name}", name=name, namespace=namespace, chart=name, version="1.0.0", repository=None, values={}, depends_on=depends_on
+    )
     return Rendered(rel, Path(f"{name}-1.0.0.tgz"), "", tuple(objects))
 
 
@@ -48,12 +50,22 @@ def container(cpu: str | None = None, memory: str | None = None, name: str = "ma
     return {"name": name, "image": "registry.example/app:1", "resources": {"requests": requests}}
 
 
-def workload(kind: str, name: str, namespace: str | None = None, *, replicas: int | None = None, labels: dict[str, str] | None = None,
-             containers: list[Obj] | None = None, **pod: Any) -> Obj:
+def workload(
+    kind: str,
+    name: str,
+    namespace: str | None = None,
+    *,
+    replicas: int | None = None,
+    labels: dict[str, str] | None = None,
+    containers: list[Obj] | None = None,
+    **pod: Any,
+) -> Obj:
     """A Deployment/StatefulSet/DaemonSet/Job whose pod template has ``labels`` and ``pod`` fields."""
     labels = labels or {"app": name}
-    spec: Obj = {"selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": containers or [container("10m", "16Mi")], **pod}}}
+    spec: Obj = {
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": containers or [container("10m", "16Mi")], **pod}},
+    }
     if replicas is not None:
         spec["replicas"] = replicas
     api = "batch/v1" if kind == "Job" else "apps/v1"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Synth, missing_prerequisite
 from environments import EnvironmentConfig, load_environments
+from tests.conftest import Synth, missing_prerequisite
 from tools.render.charts import ChartMissing, search_dirs
 from tools.render.checks import Context
 from tools.render.environment import EnvironmentRender, environment_releases, render_environment

@@ -93,7 +93,12 @@ def _pool_lines(pool: dict[str, Any]) -> list[str]:
     spec = pool.get("spec", {})
     template = spec.get("template", {}).get("spec", {})
     reqs = {r["key"]: r.get("values", []) for r in template.get("requirements", [])}
-    short = {"karpenter.sh/capacity-type": "", "karpenter.k8s.aws/instance-category": "categories ", "karpenter.k8s.aws/instance-family": "families ", "node.kubernetes.io/instance-type": ""}
+    short = {
+        "karpenter.sh/capacity-type": "",
+        "karpenter.k8s.aws/instance-category": "categories ",
+        "karpenter.k8s.aws/instance-family": "families ",
+        "node.kubernetes.io/instance-type": "",
+    }
     lines = [f"{label}{', '.join(reqs[key])}" for key, label in short.items() if key in reqs]
     limits = spec.get("limits", {})
     lines.append("up to " + " / ".join(f"{v} {k}" for k, v in sorted(limits.items())))
@@ -104,7 +109,19 @@ def _pool_lines(pool: dict[str, Any]) -> list[str]:
 def build(env: Environment) -> Any:
     import graphviz
 
-    g = graphviz.Digraph(env.name, graph_attr={"rankdir": "TB", "fontname": FONT, "label": f"environment {env.name}", "labelloc": "t", "fontsize": "20", "compound": "true", "nodesep": "0.25", "ranksep": "0.45"})
+    g = graphviz.Digraph(
+        env.name,
+        graph_attr={
+            "rankdir": "TB",
+            "fontname": FONT,
+            "label": f"environment {env.name}",
+            "labelloc": "t",
+            "fontsize": "20",
+            "compound": "true",
+            "nodesep": "0.25",
+            "ranksep": "0.45",
+        },
+    )
     g.attr("node", shape="box", style="rounded,filled", fillcolor="white", fontname=FONT, fontsize="11")
     g.attr("edge", fontname=FONT, fontsize="9", color="#555555")
 
@@ -158,9 +175,25 @@ def build(env: Environment) -> Any:
         access = "public + private" if vpc_cfg.get("endpoint_public_access") else "private only"
         cidrs = ", ".join(vpc_cfg.get("public_access_cidrs", []) or [])
         with g.subgraph(name="cluster_eks") as c:
-            c.attr(label=f"EKS {cluster['name']} (Kubernetes {cluster.get('version', '?')})", style="rounded,filled", fillcolor=COLORS["cluster"], color="#d98c00", fontsize="14")
+            c.attr(
+                label=f"EKS {cluster['name']} (Kubernetes {cluster.get('version', '?')})",
+                style="rounded,filled",
+                fillcolor=COLORS["cluster"],
+                color="#d98c00",
+                fontsize="14",
+            )
             anchor = "endpoint"
-            c.node("endpoint", _label("API endpoint", access, *([f"from {cidrs}"] if cidrs else []), f"auth: {cluster.get('access_config', {}).get('authentication_mode', 'CONFIG_MAP')}"), shape="component")
+            c.node(
+                "endpoint",
+                _label(
+                    "API endpoint",
+                    access,
+                    *([f"from {cidrs}"] if cidrs else []),
+                    f"auth: {cluster.get('access_config', {}).get('authentication_mode', 'CONFIG_MAP')}",
+                ),
+                shape="component",
+            )
+
             def group_name(ng: dict) -> str:  # named by prefix since node groups replace create-before-destroy
                 return str(ng.get("node_group_name") or ng.get("node_group_name_prefix", "").removesuffix("-"))
 
@@ -182,8 +215,7 @@ def build(env: Environment) -> Any:
                 c.edge("endpoint", _id("ng", logical), style="invis")
             for logical, fp in sorted(env.resources("cluster", "aws_eks_fargate_profile").items()):
                 sel = [
-                    f"namespace {s['namespace']}" + "".join(f", {k}={v}" for k, v in sorted((s.get("labels") or {}).items()))
-                    for s in fp.get("selector", [])
+                    f"namespace {s['namespace']}" + "".join(f", {k}={v}" for k, v in sorted((s.get("labels") or {}).items())) for s in fp.get("selector", [])
                 ]
                 c.node(_id("fp", logical), _label(f"Fargate {fp['fargate_profile_name']}", *sel), shape="box3d", fillcolor="white")
                 c.edge("endpoint", _id("fp", logical), style="invis")
@@ -204,7 +236,16 @@ def build(env: Environment) -> Any:
         points = env.resources("storage", "aws_efs_access_point")
         with g.subgraph(name="cluster_storage") as s:
             s.attr(label="storage", style="rounded,filled", fillcolor=COLORS["storage"], color="#cc4444")
-            s.node("efs", _label("EFS", "encrypted (cluster key)" if efs.get("encrypted") else "not encrypted", f"{len(mounts)} mount target(s)", *[f"access point {p.get('root_directory', {}).get('path', '')}" for p in points.values()]), shape="cylinder")
+            s.node(
+                "efs",
+                _label(
+                    "EFS",
+                    "encrypted (cluster key)" if efs.get("encrypted") else "not encrypted",
+                    f"{len(mounts)} mount target(s)",
+                    *[f"access point {p.get('root_directory', {}).get('path', '')}" for p in points.values()],
+                ),
+                shape="cylinder",
+            )
         if private_ids:
             g.edge(private_ids[0], "efs", label="NFS", style="dashed", arrowhead="none")
 
@@ -240,7 +281,9 @@ def build(env: Environment) -> Any:
                 g.edge(group, _id("rel", sorted(by_ns[ns], key=lambda r: r["name"])[0]["name"]), style="invis")
         if anchor:
             first = sorted(by_ns)[0]
-            g.edge("endpoint", _id("rel", sorted(by_ns[first], key=lambda r: r["name"])[0]["name"]), lhead="cluster_addons", label="helm provider", style="dashed")
+            g.edge(
+                "endpoint", _id("rel", sorted(by_ns[first], key=lambda r: r["name"])[0]["name"]), lhead="cluster_addons", label="helm provider", style="dashed"
+            )
 
     namespaces = env.resources("teams", "kubernetes_namespace_v1")
     if namespaces:
@@ -254,7 +297,9 @@ def build(env: Environment) -> Any:
             t.attr(label="teams (docs/teams.md)", style="rounded,filled", fillcolor="#eefaf7", color="#2a9d8f", fontsize="14")
             for team in sorted(teams):
                 roles = [r for r in team_roles if team in r]
-                t.node(_id("team", team), _label(f"team {team}", *[f"namespace {n}" for n in sorted(teams[team])], f"{len(roles)} IAM role(s)"), fillcolor="white")
+                t.node(
+                    _id("team", team), _label(f"team {team}", *[f"namespace {n}" for n in sorted(teams[team])], f"{len(roles)} IAM role(s)"), fillcolor="white"
+                )
                 if anchor:
                     g.edge("endpoint", _id("team", team), style="invis")
 
@@ -265,7 +310,12 @@ def build(env: Environment) -> Any:
         bucket = next(iter(env.resources("state", "aws_s3_bucket").values()), None)
         if bucket:
             ci = [str(r.get("name")) for r in env.resources("state", "aws_iam_role").values()]
-            st.node("state_bucket", _label(f"bucket {bucket.get('bucket', '')}", "versioned, SSE-KMS (own key)", *([f"CI roles: {', '.join(sorted(ci))}"] if ci else [])), shape="cylinder", fillcolor="white")
+            st.node(
+                "state_bucket",
+                _label(f"bucket {bucket.get('bucket', '')}", "versioned, SSE-KMS (own key)", *([f"CI roles: {', '.join(sorted(ci))}"] if ci else [])),
+                shape="cylinder",
+                fillcolor="white",
+            )
             st.edge("state_bucket", "state", arrowhead="none")
     if subnets:
         g.edge("state", "igw", style="invis")  # state on top

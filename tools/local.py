@@ -114,9 +114,7 @@ class Workspace:
         finally:
             handle.close()
 
-    def run(
-        self, stack: str, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900, cwd: Path | None = None, label: str | None = None
-    ) -> int:
+    def run(self, stack: str, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900, cwd: Path | None = None, label: str | None = None) -> int:
         proc = self.start(stack, *args, cwd=cwd, label=label)
         try:
             code = proc.wait(timeout=timeout)
@@ -149,9 +147,7 @@ class Workspace:
         self.run(stack, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s")
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        result = subprocess.run(
-            ["terraform", "output", "-json"], cwd=self.dir(stack), env=self.env, capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(["terraform", "output", "-json"], cwd=self.dir(stack), env=self.env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             return {}
         return {k: v.get("value") for k, v in json.loads(result.stdout or "{}").items() if not v.get("sensitive")}
@@ -262,7 +258,10 @@ def up(environments: Path, name: str) -> int:
             for stack in stacks:
                 step(stack, "apply", lambda s=stack: ws.apply(s))
         except StepFailed as exc:
-            print(f"\n{exc}\n(the emulator is still running: fix and re-run `make local-up`'s apply with `make local-plan`, or `make local-down`)", file=sys.stderr)
+            print(
+                f"\n{exc}\n(the emulator is still running: fix and re-run `make local-up`'s apply with `make local-plan`, or `make local-down`)",
+                file=sys.stderr,
+            )
             return 1
     _print_outputs(ws)
     print(f"\nemulator: {emulator.endpoint}   logs: {logs}   next: make local-plan / make local-down")

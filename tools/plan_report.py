@@ -23,7 +23,6 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -104,7 +103,7 @@ def _kms(change: Change) -> Iterator[Risk]:
         "high",
         change.stack,
         change.address,
-        f"KMS key \"{alias}\" will be scheduled for deletion (in {days} days). Whatever it encrypts "
+        f'KMS key "{alias}" will be scheduled for deletion (in {days} days). Whatever it encrypts '
         "(Kubernetes Secrets, EFS, logs, state) becomes unreadable once it is deleted.",
     )
 
@@ -323,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("plans", nargs="+", metavar="[NAME=]PLAN_JSON", help=f"terraform show -json output, one per stack (a {NOT_SYNTHESIZED} among them is read as such)")
+    parser.add_argument(
+        "plans", nargs="+", metavar="[NAME=]PLAN_JSON", help=f"terraform show -json output, one per stack (a {NOT_SYNTHESIZED} among them is read as such)"
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
     parser.add_argument("--allow-high-risk", action="store_true", help="exit 0 even when a high-risk change is present")
     parser.add_argument("--max-resources", type=int, default=40, help="resources listed per action and stack (default 40)")

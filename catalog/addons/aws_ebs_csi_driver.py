@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, ServiceAccount, Statement
 
 DEFAULT_STORAGE_CLASS = "gp3"
 
 
 class AwsEbsCsiDriver(Addon):
     name = "aws-ebs-csi-driver"
-    chart = Chart(
-        repository="https://kubernetes-sigs.github.io/aws-ebs-csi-driver", name="aws-ebs-csi-driver", version="2.64.0"
-    )
+    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-ebs-csi-driver", name="aws-ebs-csi-driver", version="2.64.0")
     namespace = "kube-system"
     service_account = ServiceAccount(name="ebs-csi-controller-sa", values_path=("controller", "serviceAccount"))
     # AWS's own policy (= docs/example-iam-policy.json): volume and snapshot writes are conditioned

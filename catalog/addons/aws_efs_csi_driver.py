@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.addons.base import AddonContext, Addon, Chart, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, ServiceAccount, Statement
 
 STORAGE_CLASS = "efs"
 _CLUSTER_TAG = "efs.csi.aws.com/cluster"
@@ -12,9 +12,7 @@ _CLUSTER_TAG = "efs.csi.aws.com/cluster"
 
 class AwsEfsCsiDriver(Addon):
     name = "aws-efs-csi-driver"
-    chart = Chart(
-        repository="https://kubernetes-sigs.github.io/aws-efs-csi-driver/", name="aws-efs-csi-driver", version="4.4.1"
-    )
+    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-efs-csi-driver/", name="aws-efs-csi-driver", version="4.4.1")
     namespace = "kube-system"
     service_account = ServiceAccount(name="efs-csi-controller-sa", values_path=("controller", "serviceAccount"))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from catalog.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
 
 POLICY_FILE = Path(__file__).resolve().parent / "policies" / "aws-load-balancer-controller_iam_policy_v3.5.0.json"
 
@@ -60,9 +60,7 @@ class AwsLoadBalancerController(Addon):
             statement = dict(statement)
             if _unconditioned_ingress_rules(statement):
                 # The install guide's own hardening: only security groups in this cluster's VPC.
-                statement["Condition"] = {
-                    "ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{ctx.region}:{ctx.account_id}:vpc/{ctx.vpc_id}"}
-                }
+                statement["Condition"] = {"ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{ctx.region}:{ctx.account_id}:vpc/{ctx.vpc_id}"}}
             statements.append(statement)
         return statements
 

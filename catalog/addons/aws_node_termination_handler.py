@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, AwsNeeds, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, AwsNeeds, Chart, Options, ServiceAccount, Statement
 
 
 class NodeTerminationOptions(Options):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
 
 # The autoscaler minor must match the cluster's Kubernetes minor (CA README, "Releases"); the
 # chart's default image (v1.35.0) does not. 1.31-1.33: latest patches as of chart 9.59.0; 1.34

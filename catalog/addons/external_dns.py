@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
 
 
 class ExternalDnsOptions(Options):
@@ -31,6 +31,7 @@ class ExternalDns(Addon):
         return []
 
     def policy(self, ctx: AddonContext) -> list[Statement]:
+        assert ctx.env.dns is not None, "check() refuses external-dns without dns"
         zones = [f"arn:aws:route53:::hostedzone/{z}" for z in ctx.env.dns.hosted_zone_ids]
         return [
             {
@@ -46,6 +47,7 @@ class ExternalDns(Addon):
     def values(self, ctx: AddonContext) -> dict[str, Any]:
         opts: ExternalDnsOptions = ctx.options
         dns = ctx.env.dns
+        assert dns is not None, "check() refuses external-dns without dns"
         return {
             "provider": {"name": "aws"},
             "domainFilters": [dns.domain],

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
-from catalog.fields import K8sName
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart, CustomResources, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AddonContext, Chart, CustomResources, Options, ServiceAccount, Statement
+from catalog.fields import K8sName
 
 STORE_NAME = "aws-parameter-store"
 

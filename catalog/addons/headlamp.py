@@ -51,6 +51,7 @@ class Headlamp(Addon):
 
     def host(self, ctx: AddonContext) -> str:
         opts: HeadlampOptions = ctx.options
+        assert ctx.env.dns is not None, "the registry requires dns for headlamp's ingress"
         return opts.host or f"headlamp.{ctx.env.dns.domain}"
 
     def values(self, ctx: AddonContext) -> dict[str, Any]:

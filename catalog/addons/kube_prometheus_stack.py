@@ -8,7 +8,7 @@ from pydantic import Field
 
 from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart, Options
+from catalog.addons.base import Addon, AddonContext, Chart, Options
 
 
 class KubePrometheusStackOptions(Options):
@@ -18,9 +18,7 @@ class KubePrometheusStackOptions(Options):
 
 class KubePrometheusStack(Addon):
     name = "kube-prometheus-stack"
-    chart = Chart(
-        repository="https://prometheus-community.github.io/helm-charts", name="kube-prometheus-stack", version="88.5.3"
-    )
+    chart = Chart(repository="https://prometheus-community.github.io/helm-charts", name="kube-prometheus-stack", version="88.5.3")
     namespace = "monitoring"
     options_model = KubePrometheusStackOptions
     requires = (AwsEbsCsiDriver,)  # Prometheus' volume needs the gp3 StorageClass

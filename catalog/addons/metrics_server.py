@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart, Options
+from catalog.addons.base import Addon, AddonContext, Chart, Options
 
 
 class MetricsServerOptions(Options):

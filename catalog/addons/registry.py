@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from catalog import names
+from catalog.addons import kube_versions
 from catalog.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from catalog.addons.aws_efs_csi_driver import AwsEfsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.aws_node_termination_handler import AwsNodeTerminationHandler
-from catalog.addons import kube_versions
-from catalog import names
 from catalog.addons.base import Addon, Options
 from catalog.addons.cluster_autoscaler import ClusterAutoscaler
 from catalog.addons.external_dns import ExternalDns

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext, Addon, Chart
+from catalog.addons.base import Addon, AddonContext, Chart
 
 
 class SealedSecrets(Addon):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.addons.base import AddonContext, Addon, Chart
+from catalog.addons.base import Addon, AddonContext, Chart
 
 
 class TigeraOperator(Addon):

@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from catalog import names
-from catalog.karpenter import KARPENTER_VERSION
 from catalog.addons.base import Addon, AddonContext, Chart, CustomResources, ServiceAccount
-from environments.karpenter import KARPENTER_VERSION, KarpenterConfig, NodePool, controller_node_labels
+from catalog.karpenter import KARPENTER_VERSION, controller_node_labels
 
 if TYPE_CHECKING:
     from environments.karpenter import KarpenterConfig, NodePool
@@ -161,9 +160,7 @@ def node_pools(k: KarpenterConfig) -> list[dict[str, Any]]:
             "expireAfter": pool.disruption.expire_after,
         }
         if pool.taints:
-            template_spec["taints"] = [
-                {"key": t.key, **({"value": t.value} if t.value else {}), "effect": _EFFECTS[t.effect]} for t in pool.taints
-            ]
+            template_spec["taints"] = [{"key": t.key, **({"value": t.value} if t.value else {}), "effect": _EFFECTS[t.effect]} for t in pool.taints]
         spec: dict[str, Any] = {
             "template": {"spec": template_spec},
             "limits": limits,

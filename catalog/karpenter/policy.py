@@ -32,7 +32,8 @@ POLICY_KEYS = ("NodeLifecycle", "IAMIntegration", "EKSIntegration", "Interruptio
 
 @cache
 def _official() -> dict[str, Any]:
-    return json.loads(POLICY_FILE.read_text(encoding="utf-8"))["policies"]
+    policies: dict[str, Any] = json.loads(POLICY_FILE.read_text(encoding="utf-8"))["policies"]
+    return policies
 
 
 def official_documents() -> dict[str, dict[str, Any]]:

@@ -27,7 +27,10 @@ class AddonBucket(Construct):
             expire_days=expire_days,
             skips=(
                 ("CKV_AWS_18", "telemetry data bucket; access is through one IRSA role and audited by CloudTrail data events, not S3 access logs"),
-                ("CKV_AWS_144", "logs and traces are reproducible telemetry with short retention; cross-region replication would double cost for no recovery need"),
+                (
+                    "CKV_AWS_144",
+                    "logs and traces are reproducible telemetry with short retention; cross-region replication would double cost for no recovery need",
+                ),
                 ("CKV2_AWS_62", "nothing consumes events from a telemetry bucket"),
                 ("CKV_AWS_21", "the add-on deletes objects on purpose (retention, compaction); versions would keep deleted telemetry forever"),
             ),

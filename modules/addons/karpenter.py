@@ -18,13 +18,13 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from environments.schema import EnvironmentConfig
-from modules.shared.irsa import IrsaRole
 from catalog.karpenter.addon import DISCOVERY_TAG, NAMESPACE, Karpenter, controller_role_name, node_role_name, queue_name
-from modules.shared.iam import document, managed_policy_arn, service_trust
-from catalog.addons.interruption_queue import InterruptionQueue
 from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, controller_policies, policy_name
+from environments.schema import EnvironmentConfig
+from modules.addons.interruption_queue import InterruptionQueue
+from modules.shared.iam import document, managed_policy_arn, service_trust
 from modules.shared.iam_lint import accept_all
+from modules.shared.irsa import IrsaRole
 
 # parliament's findings on Karpenter's official controller policies (verbatim at the pinned
 # version), by policy key: where the policy is right and parliament's model too narrow.
@@ -100,10 +100,7 @@ class KarpenterAws(Construct):
             node_role_arn=node_role.arn,
             queue_arn=queue_arn,
         )
-        policies = [
-            IamPolicy(self, f"controller-{key}", name=policy_name(cluster, key), policy=document(*doc["Statement"]))
-            for key, doc in documents.items()
-        ]
+        policies = [IamPolicy(self, f"controller-{key}", name=policy_name(cluster, key), policy=document(*doc["Statement"])) for key, doc in documents.items()]
         for policy, key in zip(policies, documents, strict=True):
             accept_all(policy, CONTROLLER_POLICY_LINT.get(key, {}))
         sa = Karpenter.service_account

@@ -55,7 +55,7 @@ def _positional_address(resource_type: str, scope_id: str, child: str) -> str:
     # The address cdktf gave a resource at construct path <scope_id>/<child> (its allocateLogicalId:
     # path joined with "_", then the first 8 hex digits of the MD5 of the path, upper case).
     path = f"{scope_id}/{child}"
-    return f"{resource_type}.{scope_id}_{child}_{hashlib.md5(path.encode()).hexdigest()[:8].upper()}"  # noqa: S324 - an ID, not security
+    return f"{resource_type}.{scope_id}_{child}_{hashlib.md5(path.encode()).hexdigest()[:8].upper()}"
 
 
 class AccessEntries(Construct):

@@ -69,9 +69,7 @@ class Cluster(Construct):
             statements=[account_root_statement(account_id), logs_statement(account_id, region, [log_group_name])],
         )
         # EKS would create this group itself with no retention and no encryption; owning it bounds both.
-        log_group = CloudwatchLogGroup(
-            self, "logs", name=log_group_name, retention_in_days=config.log_retention_days, kms_key_id=key.arn
-        )
+        log_group = CloudwatchLogGroup(self, "logs", name=log_group_name, retention_in_days=config.log_retention_days, kms_key_id=key.arn)
         if config.log_retention_days < 365:
             skip(log_group, "CKV_AWS_338", f"cluster.log_retention_days is {config.log_retention_days} in this environment's file (non-production)")
         role = IamRole(
@@ -106,9 +104,7 @@ class Cluster(Construct):
             access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
             lifecycle=TerraformResourceLifecycle(ignore_changes=["access_config[0].bootstrap_cluster_creator_admin_permissions"]),
             upgrade_policy=EksClusterUpgradePolicy(support_type=config.upgrade_policy) if config.upgrade_policy else None,
-            encryption_config=EksClusterEncryptionConfig(
-                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)
-            ),
+            encryption_config=EksClusterEncryptionConfig(resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)),
             enabled_cluster_log_types=list(config.log_types),
             depends_on=[log_group, *attachments],
         )

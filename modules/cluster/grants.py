@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from environments.ci import PLAN_GROUP, role_arns
 from environments.schema import EnvironmentConfig
-from modules.cluster.eks.access_entries import Grant, grant
+from modules.cluster.access_entries import Grant, grant
 
 
 def release_namespaces(env: EnvironmentConfig) -> tuple[str, ...]:

@@ -47,8 +47,8 @@ from constructs import Construct
 from catalog import names
 from environments.managed_addons import resolve_versions
 from environments.schema import ClusterConfig
-from modules.shared.irsa import IrsaRole
 from modules.shared.iam import managed_policy_arn
+from modules.shared.irsa import IrsaRole
 
 BEFORE_COMPUTE = ("vpc-cni", "eks-pod-identity-agent")
 AFTER_COMPUTE = ("coredns", "kube-proxy")

@@ -94,8 +94,7 @@ class NodeGroups(Construct):
             assume_role_policy=service_trust("ec2.amazonaws.com"),
         )
         attachments = [
-            IamRolePolicyAttachment(self, f"role-{policy}", role=role.name, policy_arn=managed_policy_arn("aws", policy))
-            for policy in NODE_POLICIES
+            IamRolePolicyAttachment(self, f"role-{policy}", role=role.name, policy_arn=managed_policy_arn("aws", policy)) for policy in NODE_POLICIES
         ]
         self.role_arn = role.arn
         self.node_group_names: dict[str, str] = {}
@@ -107,9 +106,7 @@ class NodeGroups(Construct):
                 f"{key}-lt",
                 name=names.launch_template(cluster_name, key),
                 update_default_version=True,
-                metadata_options=LaunchTemplateMetadataOptions(
-                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
-                ),
+                metadata_options=LaunchTemplateMetadataOptions(http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
                 block_device_mappings=[
                     LaunchTemplateBlockDeviceMappings(
                         device_name="/dev/xvda",
@@ -119,8 +116,7 @@ class NodeGroups(Construct):
                     )
                 ],
                 tag_specifications=[
-                    LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": f"{cluster_name}-{key}"})
-                    for kind in ("instance", "volume")
+                    LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": f"{cluster_name}-{key}"}) for kind in ("instance", "volume")
                 ],
             )
             node_group = EksNodeGroup(
@@ -135,9 +131,7 @@ class NodeGroups(Construct):
                 ami_type=group.ami_type,
                 capacity_type=group.capacity,
                 instance_types=list(group.instance_types),
-                scaling_config=EksNodeGroupScalingConfig(
-                    min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
-                ),
+                scaling_config=EksNodeGroupScalingConfig(min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size),
                 update_config=EksNodeGroupUpdateConfig(max_unavailable_percentage=33),
                 labels=dict(sorted(labels.items())) or None,
                 taint=[EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.effect) for t in group.taints] or None,

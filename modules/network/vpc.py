@@ -21,11 +21,11 @@ from constructs import Construct
 
 from catalog import names
 from environments.schema import NetworkConfig
+from modules.network.endpoints import VpcEndpoints
+from modules.network.pod_subnets import PodSubnets
 from modules.shared.checkov import skip
 from modules.shared.iam import document, service_trust
 from modules.shared.kms import LogsKey
-from modules.network.vpc.pod_subnets import PodSubnets
-from modules.network.vpc.endpoints import VpcEndpoints
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,7 @@ class Network(Construct):
         private_tags = {"karpenter.sh/discovery": cluster_name} if karpenter_discovery else {}
         public: list[Subnet] = []
         private: list[Subnet] = []
-        for i, (az, public_cidr, private_cidr) in enumerate(
-            zip(config.availability_zones, config.public_subnets, config.private_subnets, strict=True)
-        ):
+        for i, (az, public_cidr, private_cidr) in enumerate(zip(config.availability_zones, config.public_subnets, config.private_subnets, strict=True)):
             public.append(
                 Subnet(
                     self,
@@ -114,17 +112,11 @@ class Network(Construct):
         nats = []
         for i in range(nat_count):
             eip = Eip(self, f"nat-eip-{i}", domain="vpc", tags={"Name": f"{name}-nat-{i}"}, depends_on=[igw])
-            nats.append(
-                NatGateway(
-                    self, f"nat-{i}", allocation_id=eip.id, subnet_id=public[i].id, tags={"Name": f"{name}-nat-{i}"}, depends_on=[igw]
-                )
-            )
+            nats.append(NatGateway(self, f"nat-{i}", allocation_id=eip.id, subnet_id=public[i].id, tags={"Name": f"{name}-nat-{i}"}, depends_on=[igw]))
         private_route_tables: list[str] = []
         for i, subnet in enumerate(private):
             rt = RouteTable(self, f"private-rt-{i}", vpc_id=vpc.id, tags={"Name": f"{name}-private-{i}"})
-            Route(
-                self, f"private-default-{i}", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nats[min(i, nat_count - 1)].id
-            )
+            Route(self, f"private-default-{i}", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nats[min(i, nat_count - 1)].id)
             RouteTableAssociation(self, f"private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id)
             private_route_tables.append(rt.id)
         pod_subnet_ids: list[str] = []
@@ -156,9 +148,7 @@ class Network(Construct):
         if config.flow_logs:
             log_group_name = f"/aws/vpc/{name}/flow-logs"
             key = LogsKey(self, "flow-logs-key", name=names.flow_logs_key(name), account_id=account_id, region=region, log_group_name=log_group_name)
-            log_group = CloudwatchLogGroup(
-                self, "flow-logs", name=log_group_name, retention_in_days=config.flow_log_retention_days, kms_key_id=key.arn
-            )
+            log_group = CloudwatchLogGroup(self, "flow-logs", name=log_group_name, retention_in_days=config.flow_log_retention_days, kms_key_id=key.arn)
             if config.flow_log_retention_days < 365:
                 skip(log_group, "CKV_AWS_338", f"network.flow_log_retention_days is {config.flow_log_retention_days} in this environment's file")
             role = IamRole(

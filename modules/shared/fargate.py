@@ -39,9 +39,7 @@ class FargateProfiles(Construct):
             name=role_name or names.fargate_pod_role(cluster_name),
             assume_role_policy=service_trust(
                 "eks-fargate-pods.amazonaws.com",
-                conditions={
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:eks:{region}:{account_id}:fargateprofile/{cluster_name}/*"}
-                },
+                conditions={"ArnLike": {"aws:SourceArn": f"arn:aws:eks:{region}:{account_id}:fargateprofile/{cluster_name}/*"}},
             ),
         )
         attachment = IamRolePolicyAttachment(
@@ -59,10 +57,7 @@ class FargateProfiles(Construct):
                 fargate_profile_name=key,
                 pod_execution_role_arn=role.arn,
                 subnet_ids=subnet_ids,
-                selector=[
-                    EksFargateProfileSelector(namespace=s.namespace, labels=dict(sorted(s.labels.items())) or None)
-                    for s in profile.selectors
-                ],
+                selector=[EksFargateProfileSelector(namespace=s.namespace, labels=dict(sorted(s.labels.items())) or None) for s in profile.selectors],
                 depends_on=[attachment],
             )
             self.profiles.append(fargate_profile)

@@ -16,12 +16,12 @@ from modules.shared.iam_lint import accept_all
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
 LOGS_STATEMENT_LINT = {
     "MISMATCHED_TYPE": (
-        "ArnEquals on kms:EncryptionContext:aws:logs:arn is the operator AWS's CloudWatch Logs key policy uses; "
-        "the context value is the log group ARN"
+        "ArnEquals on kms:EncryptionContext:aws:logs:arn is the operator AWS's CloudWatch Logs key policy uses; the context value is the log group ARN"
     ),
     "UNKNOWN_CONDITION_FOR_ACTION": (
         "kms:Describe* under the encryption-context condition is AWS's documented CloudWatch Logs statement; "
         "DescribeKey carries no encryption context, so this statement grants it nothing and Logs does not need it"
+    ),
 }
 
 
@@ -44,13 +44,7 @@ def logs_statement(account_id: str, region: str, log_group_names: list[str]) -> 
         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
         "Resource": "*",
-        "Condition": {
-            "ArnEquals": {
-                "kms:EncryptionContext:aws:logs:arn": [
-                    f"arn:aws:logs:{region}:{account_id}:log-group:{n}" for n in log_group_names
-                ]
-            }
-        },
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [f"arn:aws:logs:{region}:{account_id}:log-group:{n}" for n in log_group_names]}},
     }
 
 
@@ -85,4 +79,3 @@ class LogsKey(Key):
             description=f"Encrypts CloudWatch log group {log_group_name}",
             statements=[account_root_statement(account_id), logs_statement(account_id, region, [log_group_name])],
         )
-

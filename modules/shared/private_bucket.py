@@ -83,16 +83,20 @@ def private_bucket(
         restrict_public_buckets=True,
     )
     S3BucketOwnershipControls(scope, "ownership", bucket=b.id, rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-    statements = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [b.arn, f"{b.arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ] if tls_only else []
+    statements = (
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [b.arn, f"{b.arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if tls_only
+        else []
+    )
     statements += deny(b.arn) if deny else []
     if statements:
         # One policy per bucket: the construct ID stays "tls-only" so existing buckets keep theirs in place.
@@ -106,9 +110,7 @@ def private_bucket(
                 id=rule_id,
                 status="Enabled",
                 filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                abort_incomplete_multipart_upload=[
-                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=abort_uploads_days)
-                ],
+                abort_incomplete_multipart_upload=[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=abort_uploads_days)],
                 # A bucket-wide expiration is either by age or of lone delete markers, never both (S3 API).
                 expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)]
                 if expire_days
@@ -116,9 +118,7 @@ def private_bucket(
                 if expire_delete_markers
                 else None,
                 noncurrent_version_expiration=[
-                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                        noncurrent_days=noncurrent[0], newer_noncurrent_versions=noncurrent[1]
-                    )
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent[0], newer_noncurrent_versions=noncurrent[1])
                 ]
                 if noncurrent
                 else None,

@@ -6,9 +6,9 @@ from typing import Any
 
 from constructs import Construct
 
+from modules.shared.iam_lint import accept
 from modules.shared.kms import Key, account_root_statement
 from modules.shared.private_bucket import private_bucket
-from modules.shared.iam_lint import accept
 
 
 def state_key_alias(bucket: str) -> str:
@@ -61,8 +61,16 @@ class StateBucket(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, bucket: str, account_id: str, noncurrent_days: int = 90, keep_versions: int | None = 10,
-        tls_only: bool = True, enforce_state_key: bool = True,
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        bucket: str,
+        account_id: str,
+        noncurrent_days: int = 90,
+        keep_versions: int | None = 10,
+        tls_only: bool = True,
+        enforce_state_key: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         key = Key(

@@ -45,10 +45,27 @@ APPLY_READS = ("sts:GetCallerIdentity", "ssm:GetParameter", "ssm:GetParameters",
 # IAM as the stacks use it: roles, their policies, instance profiles, OIDC providers, service-linked
 # roles (EKS, node groups, EFS create theirs on first use). No users, groups or access keys.
 APPLY_IAM = (
-    "iam:*Role", "iam:*RolePolicy", "iam:*RolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
-    "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:ListRoles",
-    "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:*Policy", "iam:*PolicyVersion*", "iam:ListPolicyVersions",
-    "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicies", "iam:*InstanceProfile*", "iam:*OpenIDConnectProvider*",
+    "iam:*Role",
+    "iam:*RolePolicy",
+    "iam:*RolePolicies",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListRoleTags",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PassRole",
+    "iam:ListRoles",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:*Policy",
+    "iam:*PolicyVersion*",
+    "iam:ListPolicyVersions",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+    "iam:ListPolicies",
+    "iam:*InstanceProfile*",
+    "iam:*OpenIDConnectProvider*",
     "iam:CreateServiceLinkedRole",
 )
 
@@ -74,22 +91,16 @@ def _trust(provider_arn: str, *, like: list[str] | None = None, equals: str | No
         condition["StringEquals"][f"{HOST}:sub"] = equals
     if like:
         condition["StringLike"] = {f"{HOST}:sub": like}
-    return document(
-        {"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}
-    )
+    return document({"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition})
 
 
 class GithubCi(Construct):
-    def __init__(
-        self, scope: Construct, id_: str, *, config: CiConfig, env_name: str, account_id: str, state_bucket_arn: str, state_key_arn: str
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: CiConfig, env_name: str, account_id: str, state_bucket_arn: str, state_key_arn: str) -> None:
         super().__init__(scope, id_)
         if config.create_oidc_provider:
             # thumbprint_list is optional in aws provider 5.x: IAM trusts GitHub's certificate
             # through its own root CA library.
-            provider_arn = IamOpenidConnectProvider(
-                self, "oidc", url=f"https://{HOST}", client_id_list=[AUDIENCE], tags={"Name": "github-actions"}
-            ).arn
+            provider_arn = IamOpenidConnectProvider(self, "oidc", url=f"https://{HOST}", client_id_list=[AUDIENCE], tags={"Name": "github-actions"}).arn
         else:
             provider_arn = f"arn:aws:iam::{account_id}:oidc-provider/{HOST}"
         plan_name, apply_name = role_names(env_name)

@@ -52,9 +52,7 @@ class TfcTrust(Construct):
         super().__init__(scope, id_)
         host = hostname.split(":", 1)[0]
         if config.create_oidc_provider:
-            provider_arn = IamOpenidConnectProvider(
-                self, "oidc", url=f"https://{host}", client_id_list=[config.audience], tags={"Name": f"{host}-oidc"}
-            ).arn
+            provider_arn = IamOpenidConnectProvider(self, "oidc", url=f"https://{host}", client_id_list=[config.audience], tags={"Name": f"{host}-oidc"}).arn
         else:
             provider_arn = f"arn:aws:iam::{account_id}:oidc-provider/{host}"
         role = IamRole(

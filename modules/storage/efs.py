@@ -39,7 +39,7 @@ class Efs(Construct):
     security group (modules/cluster/node_groups.py names none;
     https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html) and on Fargate pods
     (https://repost.aws/knowledge-center/eks-configure-fargate-pod-security-group), Karpenter's
-    nodes find it by tag (catalog/addons/karpenter.py) and the secondary pod network's ENIConfigs
+    nodes find it by tag (modules/addons/karpenter.py) and the secondary pod network's ENIConfigs
     name it (stacks/addons.py). Besides them only the control plane's own network interfaces
     carry it; nothing in the public subnets, no load balancer. Access points pin each consumer to a root directory and a POSIX identity. The
     file system policy is ``modules/storage/efs_policy.py``.
@@ -97,9 +97,7 @@ class Efs(Construct):
                 posix_user=EfsAccessPointPosixUser(uid=ap.uid, gid=ap.gid),
                 root_directory=EfsAccessPointRootDirectory(
                     path=ap.path,
-                    creation_info=EfsAccessPointRootDirectoryCreationInfo(
-                        owner_uid=ap.uid, owner_gid=ap.gid, permissions=ap.permissions
-                    ),
+                    creation_info=EfsAccessPointRootDirectoryCreationInfo(owner_uid=ap.uid, owner_gid=ap.gid, permissions=ap.permissions),
                 ),
                 tags={"Name": f"{name}-{key}"},
             )

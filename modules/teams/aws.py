@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from catalog.addons.external_secrets import parameter_read_statements
 from environments.schema import EnvironmentConfig
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
@@ -22,16 +23,13 @@ from environments.teams import (
     team_group,
     workload_role_name,
 )
-from modules.shared.irsa import IrsaRole, irsa_trust_for
-from catalog.addons.external_secrets import parameter_read_statements
 from modules.shared.iam import Statement, document
+from modules.shared.irsa import IrsaRole, irsa_trust_for
 
 
 def parameter_statements(env: EnvironmentConfig, team: str, kms_key_arn: str) -> list[Statement]:
     """Read of the team's SSM parameters ``/<env>/<team>/*``, as for the add-on's own role."""
-    return parameter_read_statements(
-        sid="ReadTeamParameters", region=env.region, account_id=env.account_id, path=ssm_path(env, team), kms_key_arn=kms_key_arn
-    )
+    return parameter_read_statements(sid="ReadTeamParameters", region=env.region, account_id=env.account_id, path=ssm_path(env, team), kms_key_arn=kms_key_arn)
 
 
 class TeamAws(Construct):

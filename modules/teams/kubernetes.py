@@ -34,6 +34,8 @@ from cdktf_cdktf_provider_kubernetes.role_binding_v1 import RoleBindingV1, RoleB
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1
 from constructs import Construct
 
+from catalog.addons.base import IRSA_ANNOTATION
+from catalog.addons.external_secrets import ExternalSecrets
 from environments.schema import EnvironmentConfig
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
@@ -45,8 +47,6 @@ from environments.teams import (
     team_group,
 )
 from modules.shared.release import MANIFESTS_CHART
-from catalog.addons.base import IRSA_ANNOTATION
-from catalog.addons.external_secrets import ExternalSecrets
 
 SECRET_STORE_NAME = "team-parameters"
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -109,7 +109,7 @@ class TeamKubernetes(Construct):
             namespaces[ns] = namespace
             # Every namespaced object names its namespace through the resource, so Terraform
             # creates it after the namespace and deletes it before.
-            meta = lambda object_name: {"name": object_name, "namespace": namespace.metadata.name}  # noqa: E731
+            meta = lambda object_name, ns=namespace.metadata.name: {"name": object_name, "namespace": ns}  # noqa: E731
             ResourceQuotaV1(
                 self,
                 f"quota-{ns}",

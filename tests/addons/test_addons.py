@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
+from catalog.addons.registry import ADDONS, BY_CLASS, BY_NAME
+from environments import EnvironmentConfig, load_environments
 from tests import addon_facts
 from tests.conftest import REFERENCE, ROOT, Synth, require, require_reference, run_main
-from environments import EnvironmentConfig, load_environments
-from catalog.addons.registry import ADDONS, BY_CLASS, BY_NAME
 
 CHARTS = REFERENCE / "charts"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -52,6 +52,8 @@ def extremes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synth, dict[str,
         raw = {**base, "name": name, "addons": addons}
         raw.pop("teams", None)  # teams need external-secrets, which ``bare`` lacks; tests/teams/test_teams.py covers them
         raw["state_backend"] = {**base["state_backend"], "bucket": f"acme-platform-{name}-tfstate"}
+        if name == "bare" and "ci" in raw:
+            raw["ci"] = {**raw["ci"], "create_oidc_provider": False}  # one GitHub OIDC provider per account
         (env_dir / f"{name}.yaml").write_text(yaml.safe_dump(raw))
     outdir = tmp_path_factory.mktemp("addon-synth") / "cdktf.out"
     proc = run_main(outdir, env_dir=env_dir)
@@ -352,7 +354,8 @@ def test_load_balancer_controller_role_has_the_official_policy_plus_only_the_vpc
     hardening: the unconditioned security-group ingress statement limited to this environment's VPC."""
     official = official_policy("aws-load-balancer-controller_iam_policy_v3.5.0.json")
     unconditioned = [
-        i for i, st in enumerate(official)
+        i
+        for i, st in enumerate(official)
         if "Condition" not in st and sorted(st["Action"]) == ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]
     ]
     assert len(unconditioned) == 1 and len(official) > 10
@@ -454,9 +457,7 @@ def test_values_follow_the_environment(all_envs) -> None:
             assert (single, scalable) == ((1, {0}) if mode == "Monolithic" else (0, {3}))
             buckets = values["loki"]["storage"]["bucketNames"]
             assert {remote_value(s, b) for b in buckets.values()} == {
-                f"${{aws_s3_bucket.{k}.bucket}}"
-                for k, b in s.resources(f"{env.name}-addons-aws", "aws_s3_bucket").items()
-                if "-loki-" in b["bucket"]
+                f"${{aws_s3_bucket.{k}.bucket}}" for k, b in s.resources(f"{env.name}-addons-aws", "aws_s3_bucket").items() if "-loki-" in b["bucket"]
             }
         if "aws-node-termination-handler" in releases:
             values = values_of(releases["aws-node-termination-handler"])

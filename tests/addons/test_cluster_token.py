@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Synth
 from environments import EnvironmentConfig
+from tests.conftest import Synth
 
 TOKEN = "${ephemeral.aws_eks_cluster_auth.cluster_auth.token}"
 
@@ -79,7 +79,11 @@ def test_terraform_validates_the_synthesized_token_source(synth: Synth, initiali
         "ephemeral": stack["ephemeral"],
         "locals": stack["locals"],
         "data": {"terraform_remote_state": stack["data"]["terraform_remote_state"]},
-        "resource": {"terraform_data": {"consumer": {"provisioner": [{"local-exec": {"command": "true", "environment": {"TOKEN": _kubernetes_connections(stack)[0]["token"]}}}]}}},
+        "resource": {
+            "terraform_data": {
+                "consumer": {"provisioner": [{"local-exec": {"command": "true", "environment": {"TOKEN": _kubernetes_connections(stack)[0]["token"]}}}]}
+            }
+        },
     }
     (tmp_path / "main.tf.json").write_text(json.dumps(doc))
     shutil.copytree(work / ".terraform", tmp_path / ".terraform", symlinks=True)

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Synth
-from environments import ConfigError, EnvironmentConfig
 from catalog.addons.base import AddonContext
 from catalog.addons.headlamp import Headlamp, HeadlampOptions
-from tests.render_support import helm, rendered  # noqa: F401 (fixtures)
+from environments import ConfigError, EnvironmentConfig
 from tests.config.test_addons_config import _problems
+from tests.conftest import Synth
 from tools.render.charts import search_dirs
 from tools.render.checks import Context, rbac, schema
 from tools.render.environment import EnvironmentRender
@@ -25,8 +24,15 @@ CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-1111-2222-3333-4
 
 def _release(values: dict) -> Release:
     chart = Headlamp.chart
-    return Release(address="helm_release.headlamp", name="headlamp", namespace=Headlamp.namespace, chart=chart.name,
-                   version=chart.version, repository=chart.repository, values=values)
+    return Release(
+        address="helm_release.headlamp",
+        name="headlamp",
+        namespace=Headlamp.namespace,
+        chart=chart.name,
+        version=chart.version,
+        repository=chart.repository,
+        values=values,
+    )
 
 
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
@@ -57,7 +63,9 @@ def test_the_charts_default_binding_to_cluster_admin_is_caught_by_the_render_che
     assert [f.message for f in findings] == ["binds ServiceAccount headlamp/headlamp to cluster-admin"]
 
 
-def test_optional_ingress_is_an_internal_https_alb_on_the_environments_domain(helm: Path, rendered: dict[str, EnvironmentRender], environments: dict[str, EnvironmentConfig]) -> None:
+def test_optional_ingress_is_an_internal_https_alb_on_the_environments_domain(
+    helm: Path, rendered: dict[str, EnvironmentRender], environments: dict[str, EnvironmentConfig]
+) -> None:
     env = environments["dev"]
     ctx = AddonContext(env=env, options=HeadlampOptions(ingress=True, certificate_arn=CERT), cluster_name=env.cluster_name)
     values = Headlamp().release_values(ctx)
@@ -75,9 +83,7 @@ def test_optional_ingress_is_an_internal_https_alb_on_the_environments_domain(he
 
 def test_ingress_without_a_certificate_or_the_controller_is_a_config_error(tmp_path: Path) -> None:
     problems = _problems(tmp_path, {"headlamp": {"ingress": True}})
-    assert [p.split(": ", 2)[1:] for p in problems] == [
-        ["addons.headlamp", "ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)"]
-    ]
+    assert [p.split(": ", 2)[1:] for p in problems] == [["addons.headlamp", "ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)"]]
     problems = _problems(tmp_path / "2", {"aws-load-balancer-controller": {}, "headlamp": {"ingress": True}})
     assert any("certificate_arn: required with ingress" in p for p in problems), problems
     with pytest.raises(ConfigError):

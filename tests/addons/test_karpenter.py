@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth, missing_prerequisite
+from catalog.addons.base import AddonContext
+from catalog.karpenter import addon as spec
+from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
 from environments import EnvironmentConfig
 from environments.karpenter import KARPENTER_VERSION
-from catalog.karpenter import addon as spec
-from catalog.addons.base import AddonContext
-from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
 from tests.addons.test_addons import remote_value, statements, values_of
+from tests.conftest import ROOT, Synth, missing_prerequisite
 
 REFERENCE = ROOT.parent / "shared" / "reference"
 TEMPLATE = REFERENCE / "iam" / "karpenter_cloudformation_v1.14.1.yaml"
@@ -37,12 +37,14 @@ class _CfnLoader(yaml.SafeLoader):
     """Reads a CloudFormation template: ``!Sub``/``!GetAtt``/``!Ref`` become their plain argument."""
 
 
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else loader.construct_sequence(node))
+_CfnLoader.add_multi_constructor(
+    "!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else loader.construct_sequence(node)
+)
 
 
 @cache
 def template() -> dict[str, Any]:
-    return yaml.load(reference(TEMPLATE).read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(reference(TEMPLATE).read_text(), Loader=_CfnLoader)
 
 
 def releases(s: Synth, env: str) -> dict[str, dict[str, Any]]:
@@ -65,7 +67,9 @@ def staging(environments: dict[str, EnvironmentConfig]) -> EnvironmentConfig:
 
 
 def test_the_policy_copy_is_the_reference_extraction_and_matches_the_template() -> None:
-    assert json.loads(POLICY_FILE.read_text()) == json.loads(reference(REFERENCE / "iam" / POLICY_FILE.name.replace("_v1.14.1.json", "_v1.14.1_extracted.json")).read_text())
+    assert json.loads(POLICY_FILE.read_text()) == json.loads(
+        reference(REFERENCE / "iam" / POLICY_FILE.name.replace("_v1.14.1.json", "_v1.14.1_extracted.json")).read_text()
+    )
     resources = template()["Resources"]
     for key, doc in official_documents().items():
         assert json.loads(resources[f"{key}Policy"]["Properties"]["PolicyDocument"]) == doc, key
@@ -117,7 +121,7 @@ def test_interruption_queue_and_rules_are_the_templates(synth: Synth) -> None:
     assert deny["Effect"] == "Deny" and deny["Action"] == "sqs:*" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     rules = karpenter_resources(synth, "staging", "aws_cloudwatch_event_rule")
     template_patterns = sorted(
-        (json.dumps(r["Properties"]["EventPattern"], sort_keys=True) for r in template()["Resources"].values() if r["Type"] == "AWS::Events::Rule")
+        json.dumps(r["Properties"]["EventPattern"], sort_keys=True) for r in template()["Resources"].values() if r["Type"] == "AWS::Events::Rule"
     )
     assert sorted(r["event_pattern"] for r in rules.values()) == template_patterns
     assert len(EVENT_PATTERNS) == len(template_patterns) == 5
@@ -133,7 +137,9 @@ def test_node_role_has_the_templates_managed_policies_and_an_ec2_linux_access_en
     assert node["name"] == "staging-eks-karpenter-node"
     [trust] = statements(node["assume_role_policy"])
     assert trust["Principal"] == {"Service": "ec2.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
-    attached = {a["policy_arn"].rsplit("/", 1)[1] for a in karpenter_resources(synth, "staging", "aws_iam_role_policy_attachment").values() if node_id in a["role"]}
+    attached = {
+        a["policy_arn"].rsplit("/", 1)[1] for a in karpenter_resources(synth, "staging", "aws_iam_role_policy_attachment").values() if node_id in a["role"]
+    }
     template_arns = template()["Resources"]["KarpenterNodeRole"]["Properties"]["ManagedPolicyArns"]
     assert attached == set(NODE_ROLE_POLICIES) == {a.rsplit("/", 1)[1] for a in template_arns}
     [entry] = karpenter_resources(synth, "staging", "aws_eks_access_entry").values()
@@ -206,7 +212,11 @@ def test_settings_come_from_the_stacks(synth: Synth, staging: EnvironmentConfig)
     # EKS's eks.amazonaws.com/nodegroup label holds the group's name (Amazon EKS User Guide, managed
     # node groups), generated at apply from node_group_name_prefix: the controller must select a
     # label its node group sets on its nodes itself.
-    [group] = [g for g in synth.resources("staging-cluster", "aws_eks_node_group").values() if g.get("node_group_name_prefix") == f"{staging.karpenter.controller_node_group}-"]
+    [group] = [
+        g
+        for g in synth.resources("staging-cluster", "aws_eks_node_group").values()
+        if g.get("node_group_name_prefix") == f"{staging.karpenter.controller_node_group}-"
+    ]
     assert "node_group_name" not in group and "eks.amazonaws.com/nodegroup" not in values["nodeSelector"]
     assert values["nodeSelector"] and values["nodeSelector"].items() <= (group.get("labels") or {}).items()
     assert staging.karpenter.controller_node_group in staging.cluster.node_groups
@@ -227,11 +237,16 @@ def test_node_class_and_pools_come_from_config(synth: Synth, staging: Environmen
     k = staging.karpenter
     objects = manifests(synth)
     [node_class] = [o for o in objects if o["kind"] == "EC2NodeClass"]
-    assert node_class["spec"]["role"] == synth.resources("staging-addons-aws", "aws_iam_role")[
-        next(i for i in karpenter_resources(synth, "staging", "aws_iam_role") if "node-role" in i)
-    ]["name"]
+    assert (
+        node_class["spec"]["role"]
+        == synth.resources("staging-addons-aws", "aws_iam_role")[next(i for i in karpenter_resources(synth, "staging", "aws_iam_role") if "node-role" in i)][
+            "name"
+        ]
+    )
     assert node_class["spec"]["amiSelectorTerms"] == [{"alias": k.ami_alias}]
-    assert node_class["spec"]["subnetSelectorTerms"] == node_class["spec"]["securityGroupSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": "staging-eks"}}]
+    assert (
+        node_class["spec"]["subnetSelectorTerms"] == node_class["spec"]["securityGroupSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": "staging-eks"}}]
+    )
     assert node_class["spec"]["metadataOptions"]["httpTokens"] == "required"
     pools = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "NodePool"}
     assert set(pools) == set(k.node_pools)
@@ -264,7 +279,10 @@ def crd_schemas() -> dict[str, dict[str, Any]]:
                 for doc in yaml.safe_load_all(io.StringIO(text)):
                     if doc and doc.get("kind") == "CustomResourceDefinition":
                         [version] = [v for v in doc["spec"]["versions"] if v.get("served")]
-                        found[doc["spec"]["names"]["kind"]] = {"version": f"{doc['spec']['group']}/{version['name']}", "schema": version["schema"]["openAPIV3Schema"]}
+                        found[doc["spec"]["names"]["kind"]] = {
+                            "version": f"{doc['spec']['group']}/{version['name']}",
+                            "schema": version["schema"]["openAPIV3Schema"],
+                        }
     return found
 
 

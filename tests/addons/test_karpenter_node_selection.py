@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Synth
 from tests.addons.test_addons import values_of
+from tests.conftest import Synth
 
 # Kubernetes well-known labels whose value is known from the configuration alone
 # (https://kubernetes.io/docs/reference/labels-annotations-taints/): none of them names one node group.

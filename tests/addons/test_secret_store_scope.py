@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
-from environments import ConfigError, load_environments
 from catalog.addons.base import AddonContext
 from catalog.addons.registry import ADDONS, BY_NAME
+from environments import ConfigError, load_environments
+from tests.conftest import ROOT
 
 TEAM_LABEL = "platform.example.com/team"  # what modules/teams/kubernetes.py puts on every team namespace
 SHIPPED = sorted(p.stem for p in (ROOT / "environments").glob("*.yaml"))

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import Field
 
-from tests.addon_facts import RELEASES
-from catalog.namespaces import KUBERNETES_BUILT_IN
 from catalog.addons import registry
 from catalog.addons.base import Addon, Options
 from catalog.addons.metrics_server import MetricsServerOptions
+from catalog.namespaces import KUBERNETES_BUILT_IN
+from tests.addon_facts import RELEASES
 from tests.config.test_config import DEV, problems_for
 
 # -- parse_options ---------------------------------------------------------------------------------

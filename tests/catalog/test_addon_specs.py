@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests import addon_facts
-from tests.conftest import ROOT, require_reference
-from environments import EnvironmentConfig, load_environments
 from catalog.addons.base import AddonContext
 from catalog.addons.registry import ADDONS, BY_NAME
+from environments import EnvironmentConfig, load_environments
+from tests import addon_facts
+from tests.conftest import ROOT, require_reference
 
 # Non-default options for the second shape; every value differs from its default.
 ALT_OPTIONS: dict[str, dict[str, Any]] = {
@@ -257,7 +257,10 @@ def test_values_follow_the_options(envs) -> None:
         o = env.addons
         lbc = values(env, "aws-load-balancer-controller")
         assert (lbc["clusterName"], lbc["region"], lbc["vpcId"]) == (env.cluster_name, env.region, VPC)
-        assert (lbc["replicaCount"], lbc["defaultTargetType"]) == (o["aws-load-balancer-controller"].replicas, o["aws-load-balancer-controller"].default_target_type)
+        assert (lbc["replicaCount"], lbc["defaultTargetType"]) == (
+            o["aws-load-balancer-controller"].replicas,
+            o["aws-load-balancer-controller"].default_target_type,
+        )
         dns = values(env, "external-dns")
         assert dns["provider"] == {"name": "aws"} and dns["domainFilters"] == [env.dns.domain] and dns["txtOwnerId"] == env.cluster_name
         assert (dns["policy"], dns["interval"]) == (o["external-dns"].policy, o["external-dns"].interval)
@@ -276,7 +279,11 @@ def test_values_follow_the_options(envs) -> None:
         spec = kps["prometheus"]["prometheusSpec"]
         assert spec["retention"] == f"{o['kube-prometheus-stack'].retention_days}d"
         claim = spec["storageSpec"]["volumeClaimTemplate"]["spec"]
-        assert claim == {"storageClassName": "gp3", "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{o['kube-prometheus-stack'].storage_gib}Gi"}}}
+        assert claim == {
+            "storageClassName": "gp3",
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": f"{o['kube-prometheus-stack'].storage_gib}Gi"}},
+        }
         assert not any(spec[k] for k in ("serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues"))
         assert all(kps[k] == {"enabled": False} for k in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"))
         # kubeseal's defaults: controller sealed-secrets-controller in kube-system (kubeseal --help).
@@ -310,7 +317,9 @@ def test_storage_addons_values(envs) -> None:
         mode = o["loki"].mode
         scale = 0 if mode == "Monolithic" else 3
         assert loki["deploymentMode"] == mode
-        assert (loki["singleBinary"]["replicas"], loki["read"]["replicas"], loki["write"]["replicas"], loki["backend"]["replicas"]) == ((1, 0, 0, 0) if mode == "Monolithic" else (0, 3, 3, 3))
+        assert (loki["singleBinary"]["replicas"], loki["read"]["replicas"], loki["write"]["replicas"], loki["backend"]["replicas"]) == (
+            (1, 0, 0, 0) if mode == "Monolithic" else (0, 3, 3, 3)
+        )
         assert loki["loki"]["commonConfig"] == {"replication_factor": 1 if scale == 0 else 3}
         assert loki["loki"]["storage"] == {"type": "s3", "bucketNames": {"chunks": "BUCKET-chunks", "ruler": "BUCKET-ruler"}, "s3": {"region": env.region}}
         assert loki["loki"]["limits_config"] == {"retention_period": f"{o['loki'].retention_days * 24}h"}

@@ -16,8 +16,8 @@ import pytest
 
 from catalog.addons.base import AddonContext
 from catalog.addons.headlamp import Headlamp, HeadlampOptions
-from tests.render_check_support import environment
 from tests.config.test_config import DEV
+from tests.render_check_support import environment
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 ENV = environment("dev")

@@ -15,9 +15,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from environments import ConfigError, load_environments  # noqa: E402
 from catalog.addons import registry  # noqa: E402
 from catalog.addons.base import Addon  # noqa: E402
+from environments import ConfigError, load_environments  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference"
 ADDON_FILES = sorted(

@@ -61,7 +61,9 @@ def test_models_are_frozen() -> None:
         pytest.param(lambda d: d["network"].update(nat_gatways="single"), "network.nat_gatways", "Extra inputs are not permitted", id="unknown-key"),
         pytest.param(lambda d: d.update(colour="blue"), "colour", "Extra inputs are not permitted", id="unknown-top-level-key"),
         pytest.param(lambda d: d["network"].update(flow_logs="sometimes"), "network.flow_logs", "valid boolean", id="wrong-type"),
-        pytest.param(lambda d: d["cluster"]["node_groups"]["system"].update(min_size="two"), "cluster.node_groups.system.min_size", "valid integer", id="wrong-type-int"),
+        pytest.param(
+            lambda d: d["cluster"]["node_groups"]["system"].update(min_size="two"), "cluster.node_groups.system.min_size", "valid integer", id="wrong-type-int"
+        ),
         pytest.param(
             lambda d: d["network"].update(private_subnets=["10.10.32.0/19", "10.99.64.0/19"]),
             "network.private_subnets.1",
@@ -122,7 +124,12 @@ def test_models_are_frozen() -> None:
         pytest.param(lambda d: d.update(region="europe"), "region", "not an AWS region name", id="bad-region"),
         pytest.param(lambda d: d["cluster"].update(version="1.29"), "cluster.version", "'1.32', '1.33', '1.34', '1.35' or '1.36'", id="unsupported-version"),
         pytest.param(lambda d: d["cluster"].update(version=1.33), "cluster.version", "'1.32', '1.33', '1.34', '1.35' or '1.36'", id="version-not-quoted"),
-        pytest.param(lambda d: d["cluster"].update(public_access_cidrs=[]), "cluster.public_access_cidrs", "needs at least one allowed CIDR", id="public-endpoint-without-cidrs"),
+        pytest.param(
+            lambda d: d["cluster"].update(public_access_cidrs=[]),
+            "cluster.public_access_cidrs",
+            "needs at least one allowed CIDR",
+            id="public-endpoint-without-cidrs",
+        ),
         pytest.param(lambda d: d.pop("state_backend"), "state_backend", "Field required", id="missing-field"),
         pytest.param(
             lambda d: d["cluster"]["access_entries"].append(dict(d["cluster"]["access_entries"][0])),
@@ -139,9 +146,7 @@ def test_bad_input_names_file_field_and_expectation(tmp_path: Path, mutate: Call
 
 def test_error_shows_the_value_given(tmp_path: Path) -> None:
     problems = problems_for(tmp_path, lambda d: d["network"].update(nat_gateways="two"))
-    assert problems == [
-        "environments/dev.yaml: network.nat_gateways: Input should be 'single' or 'one_per_az'; got 'two'"
-    ]
+    assert problems == ["environments/dev.yaml: network.nat_gateways: Input should be 'single' or 'one_per_az'; got 'two'"]
 
 
 def test_duplicate_environment_names_across_files(tmp_path: Path) -> None:

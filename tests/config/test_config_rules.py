@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import yaml
 
-from tests.conftest import ROOT
 from environments import load_environments
 from tests.config.test_config import problems_for
+from tests.conftest import ROOT
 
 CLOUD = {
     "kind": "cloud",
@@ -102,35 +101,85 @@ CASES = [
     ("label-key-prefix-invalid", group("system", labels={"Example.COM/x": "y"}), f"{NG}.system.labels.Example.COM/x.[key]", "not a valid Kubernetes label key"),
     ("label-value-invalid", group("system", labels={"workload": "has space"}), f"{NG}.system.labels.workload", "should match pattern"),
     # EC2's instance-type data (moto's copy of DescribeInstanceTypes): a typo, and a Graviton (arm64) type under an x86_64 AMI.
-    ("instance-type-unknown", group("system", instance_types=["m6i.large", "m6i.larg"]), f"{NG}.system.instance_types.1", "'m6i.larg' is not an EC2 instance type"),
-    ("instance-type-architecture", group("system", instance_types=["m6g.large"]), f"{NG}.system.instance_types.0", "m6g.large runs arm64 only, but ami_type AL2023_x86_64_STANDARD needs x86_64"),
+    (
+        "instance-type-unknown",
+        group("system", instance_types=["m6i.large", "m6i.larg"]),
+        f"{NG}.system.instance_types.1",
+        "'m6i.larg' is not an EC2 instance type",
+    ),
+    (
+        "instance-type-architecture",
+        group("system", instance_types=["m6g.large"]),
+        f"{NG}.system.instance_types.0",
+        "m6g.large runs arm64 only, but ami_type AL2023_x86_64_STANDARD needs x86_64",
+    ),
     ("label-value-too-long", group("system", labels={"workload": "a" * 64}), f"{NG}.system.labels.workload", "should match pattern"),
     ("taint-key-invalid", taint(key="bad key"), f"{NG}.spot.taints.0.key", "not a valid Kubernetes label key"),
     ("taint-value-invalid", taint(value="-spot"), f"{NG}.spot.taints.0.value", "should match pattern"),
-    ("node-group-name-not-dns-1123", cluster(node_groups={"System": {"instance_types": ["t3.large"], "min_size": 1, "desired_size": 1, "max_size": 1}}), f"{NG}.System.[key]", "should match pattern"),
+    (
+        "node-group-name-not-dns-1123",
+        cluster(node_groups={"System": {"instance_types": ["t3.large"], "min_size": 1, "desired_size": 1, "max_size": 1}}),
+        f"{NG}.System.[key]",
+        "should match pattern",
+    ),
     ("no-node-groups", cluster(node_groups={}), f"{NG}", "at least 1 item"),
     # fargate
     ("fargate-namespace-not-dns-1123", selector(namespace="Batch_Jobs"), "cluster.fargate_profiles.batch.selectors.0.namespace", "should match pattern"),
-    ("fargate-selector-label-key-invalid", selector(labels={"a b": "c"}), "cluster.fargate_profiles.batch.selectors.0.labels.a b.[key]", "not a valid Kubernetes label key"),
-    ("fargate-no-selectors", lambda d: d["cluster"]["fargate_profiles"]["batch"].update(selectors=[]), "cluster.fargate_profiles.batch.selectors", "at least 1 item"),
-    ("fargate-more-than-five-selectors", lambda d: d["cluster"]["fargate_profiles"]["batch"].update(selectors=[{"namespace": f"ns{i}"} for i in range(6)]), "cluster.fargate_profiles.batch.selectors", "at most 5 items"),
-    ("fargate-profile-name-invalid", lambda d: d["cluster"].update(fargate_profiles={"Batch": {"selectors": [{"namespace": "batch"}]}}), "cluster.fargate_profiles.Batch.[key]", "should match pattern"),
+    (
+        "fargate-selector-label-key-invalid",
+        selector(labels={"a b": "c"}),
+        "cluster.fargate_profiles.batch.selectors.0.labels.a b.[key]",
+        "not a valid Kubernetes label key",
+    ),
+    (
+        "fargate-no-selectors",
+        lambda d: d["cluster"]["fargate_profiles"]["batch"].update(selectors=[]),
+        "cluster.fargate_profiles.batch.selectors",
+        "at least 1 item",
+    ),
+    (
+        "fargate-more-than-five-selectors",
+        lambda d: d["cluster"]["fargate_profiles"]["batch"].update(selectors=[{"namespace": f"ns{i}"} for i in range(6)]),
+        "cluster.fargate_profiles.batch.selectors",
+        "at most 5 items",
+    ),
+    (
+        "fargate-profile-name-invalid",
+        lambda d: d["cluster"].update(fargate_profiles={"Batch": {"selectors": [{"namespace": "batch"}]}}),
+        "cluster.fargate_profiles.Batch.[key]",
+        "should match pattern",
+    ),
     # access entries and cluster
     ("unknown-access-level", entry(access="owner"), "cluster.access_entries.0.access", "'admin', 'edit' or 'view'"),
     ("access-namespace-invalid", entry(namespaces=["Apps"]), "cluster.access_entries.0.namespaces.0", "should match pattern"),
-    ("public-cidrs-without-public-endpoint", cluster(endpoint_public_access=False), "cluster.public_access_cidrs", "set only when endpoint_public_access is true"),
+    (
+        "public-cidrs-without-public-endpoint",
+        cluster(endpoint_public_access=False),
+        "cluster.public_access_cidrs",
+        "set only when endpoint_public_access is true",
+    ),
     ("public-cidr-not-a-network", cluster(public_access_cidrs=["203.0.113.1/24"]), "cluster.public_access_cidrs.0", "is not an IPv4 network"),
     ("unknown-log-type", cluster(log_types=["api", "kubelet"]), "cluster.log_types.1", "'api', 'audit', 'authenticator', 'controllerManager' or 'scheduler'"),
     ("duplicate-log-type", cluster(log_types=["api", "audit", "api"]), "cluster.log_types", "duplicate entry in ['api', 'audit', 'api']"),
     ("log-retention-not-a-cloudwatch-value", cluster(log_retention_days=31), "cluster.log_retention_days", "Input should be 1, 3, 5"),
     # storage
     ("access-points-without-efs", storage(efs=False), "storage.efs_access_points", "access points need efs: true"),
-    ("access-point-name-invalid", storage(efs_access_points={"Shared": {"path": "/shared", "uid": 1000, "gid": 1000}}), "storage.efs_access_points.Shared.[key]", "should match pattern"),
+    (
+        "access-point-name-invalid",
+        storage(efs_access_points={"Shared": {"path": "/shared", "uid": 1000, "gid": 1000}}),
+        "storage.efs_access_points.Shared.[key]",
+        "should match pattern",
+    ),
     ("access-point-path-relative", access_point(path="shared"), "storage.efs_access_points.shared.path", "should match pattern"),
     ("access-point-path-with-dots", access_point(path="/shared/../etc"), "storage.efs_access_points.shared.path", "should match pattern"),
     ("access-point-negative-uid", access_point(uid=-1), "storage.efs_access_points.shared.uid", "greater than or equal to 0"),
     ("access-point-negative-gid", access_point(gid=-1), "storage.efs_access_points.shared.gid", "greater than or equal to 0"),
-    ("access-point-root-uid", access_point(uid=0), "storage.efs_access_points.shared.uid", "0 is root; EFS would refuse it (the file system policy grants no ClientRootAccess)"),
+    (
+        "access-point-root-uid",
+        access_point(uid=0),
+        "storage.efs_access_points.shared.uid",
+        "0 is root; EFS would refuse it (the file system policy grants no ClientRootAccess)",
+    ),
     ("access-point-root-gid", access_point(gid=0), "storage.efs_access_points.shared.gid", "0 is root; EFS would refuse it"),
     ("require-access-point-not-a-bool", storage(efs_require_access_point="sometimes"), "storage.efs_require_access_point", "valid boolean"),
     ("access-point-permissions-not-octal", access_point(permissions="0759"), "storage.efs_access_points.shared.permissions", "should match pattern"),
@@ -154,7 +203,12 @@ CASES = [
     ("tfc-project-invalid", cloud(project="-"), "state_backend.cloud.project", "should match pattern"),
     ("tfc-hostname-invalid", cloud(hostname="https://app.terraform.io"), "state_backend.cloud.hostname", "should match pattern"),
     ("tfc-role-name-invalid", credentials(role_name="tfc/runs"), "state_backend.cloud.dynamic_credentials.role_name", "should match pattern"),
-    ("tfc-more-than-ten-policies", credentials(policy_arns=[f"arn:aws:iam::111111111111:policy/p{i}" for i in range(11)]), "state_backend.cloud.dynamic_credentials.policy_arns", "at most 10 items"),
+    (
+        "tfc-more-than-ten-policies",
+        credentials(policy_arns=[f"arn:aws:iam::111111111111:policy/p{i}" for i in range(11)]),
+        "state_backend.cloud.dynamic_credentials.policy_arns",
+        "at most 10 items",
+    ),
     ("tfc-empty-audience", credentials(audience=""), "state_backend.cloud.dynamic_credentials.audience", "at least 1 character"),
     # top level
     ("env-name-uppercase", lambda d: d.update(name="Dev"), "name", "should match pattern"),

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from environments import ENVIRONMENTS_DIR, ConfigError, load_environments, parse_environment
-from environments import karpenter
+from environments import ENVIRONMENTS_DIR, ConfigError, karpenter, load_environments, parse_environment
 
 STAGING = yaml.safe_load((ENVIRONMENTS_DIR / "staging.yaml").read_text())
 DEV = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
@@ -82,7 +81,9 @@ def test_a_bare_node_pool_gets_documented_defaults(tmp_path: Path) -> None:
             "al2023@latest is refused in production",
             id="latest-alias-in-production",
         ),
-        pytest.param(lambda d: d["karpenter"].update(ami_alias="al2023"), "karpenter.ami_alias", "expected a pinned alias al2023@v<YYYYMMDD>", id="alias-without-version"),
+        pytest.param(
+            lambda d: d["karpenter"].update(ami_alias="al2023"), "karpenter.ami_alias", "expected a pinned alias al2023@v<YYYYMMDD>", id="alias-without-version"
+        ),
         pytest.param(
             lambda d: d["karpenter"].update(ami_alias="bottlerocket@v1.20.3"), "karpenter.ami_alias", "got 'bottlerocket@v1.20.3'", id="alias-other-family"
         ),
@@ -95,12 +96,34 @@ def test_a_bare_node_pool_gets_documented_defaults(tmp_path: Path) -> None:
         pytest.param(lambda d: d["karpenter"].update(node_pools={}), "karpenter.node_pools", "at least 1 item", id="no-node-pools"),
         pytest.param(lambda d: pool(d).pop("limits"), "karpenter.node_pools.default.limits", "Field required", id="pool-without-limits"),
         pytest.param(lambda d: pool(d)["limits"].update(cpu=0), "karpenter.node_pools.default.limits.cpu", "greater than or equal to 1", id="zero-cpu-limit"),
-        pytest.param(lambda d: pool(d).update(capacity_types=["reserved"]), "karpenter.node_pools.default.capacity_types.0", "'spot' or 'on-demand'", id="bad-capacity-type"),
+        pytest.param(
+            lambda d: pool(d).update(capacity_types=["reserved"]),
+            "karpenter.node_pools.default.capacity_types.0",
+            "'spot' or 'on-demand'",
+            id="bad-capacity-type",
+        ),
         pytest.param(lambda d: pool(d).update(capacity_types=[]), "karpenter.node_pools.default.capacity_types", "at least 1 item", id="no-capacity-type"),
-        pytest.param(lambda d: pool(d).update(architectures=["x86_64"]), "karpenter.node_pools.default.architectures.0", "'amd64' or 'arm64'", id="bad-architecture"),
-        pytest.param(lambda d: pool(d).update(instance_categories=["cm"]), "karpenter.node_pools.default.instance_categories.0", "should match pattern", id="bad-category"),
-        pytest.param(lambda d: pool(d).update(instance_categories=["c", "c"]), "karpenter.node_pools.default.instance_categories", "duplicate entry in", id="duplicate-category"),
-        pytest.param(lambda d: pool(d).update(instance_types=["m6ilarge"]), "karpenter.node_pools.default.instance_types.0", "should match pattern", id="bad-instance-type"),
+        pytest.param(
+            lambda d: pool(d).update(architectures=["x86_64"]), "karpenter.node_pools.default.architectures.0", "'amd64' or 'arm64'", id="bad-architecture"
+        ),
+        pytest.param(
+            lambda d: pool(d).update(instance_categories=["cm"]),
+            "karpenter.node_pools.default.instance_categories.0",
+            "should match pattern",
+            id="bad-category",
+        ),
+        pytest.param(
+            lambda d: pool(d).update(instance_categories=["c", "c"]),
+            "karpenter.node_pools.default.instance_categories",
+            "duplicate entry in",
+            id="duplicate-category",
+        ),
+        pytest.param(
+            lambda d: pool(d).update(instance_types=["m6ilarge"]),
+            "karpenter.node_pools.default.instance_types.0",
+            "should match pattern",
+            id="bad-instance-type",
+        ),
         pytest.param(
             lambda d: pool(d).update(instance_types=["m6i.large"]),
             "karpenter.node_pools.default.instance_types",
@@ -113,8 +136,15 @@ def test_a_bare_node_pool_gets_documented_defaults(tmp_path: Path) -> None:
             "'NO_SCHEDULE', 'NO_EXECUTE' or 'PREFER_NO_SCHEDULE'",
             id="bad-taint-effect",
         ),
-        pytest.param(lambda d: pool(d).update(labels={"bad key!": "x"}), "karpenter.node_pools.default.labels.bad key!.[key]", "not a valid Kubernetes label key", id="bad-label-key"),
-        pytest.param(lambda d: pool(d).update(labels={"team": "a b"}), "karpenter.node_pools.default.labels.team", "should match pattern", id="bad-label-value"),
+        pytest.param(
+            lambda d: pool(d).update(labels={"bad key!": "x"}),
+            "karpenter.node_pools.default.labels.bad key!.[key]",
+            "not a valid Kubernetes label key",
+            id="bad-label-key",
+        ),
+        pytest.param(
+            lambda d: pool(d).update(labels={"team": "a b"}), "karpenter.node_pools.default.labels.team", "should match pattern", id="bad-label-value"
+        ),
         pytest.param(
             lambda d: pool(d).update(labels={"karpenter.sh/nodepool": "x"}),
             "karpenter.node_pools.default.labels",
@@ -158,12 +188,12 @@ def test_a_bare_node_pool_gets_documented_defaults(tmp_path: Path) -> None:
             id="bad-budget-reason",
         ),
         pytest.param(lambda d: pool(d).update(weight=0), "karpenter.node_pools.default.weight", "greater than or equal to 1", id="bad-weight"),
-        pytest.param(lambda d: pool(d).update(instance_size=["large"]), "karpenter.node_pools.default.instance_size", "Extra inputs are not permitted", id="misspelt-key"),
+        pytest.param(
+            lambda d: pool(d).update(instance_size=["large"]), "karpenter.node_pools.default.instance_size", "Extra inputs are not permitted", id="misspelt-key"
+        ),
     ],
 )
-def test_bad_karpenter_config_names_file_field_and_expectation(
-    tmp_path: Path, mutate: Callable[[dict[str, Any]], None], field: str, expected: str
-) -> None:
+def test_bad_karpenter_config_names_file_field_and_expectation(tmp_path: Path, mutate: Callable[[dict[str, Any]], None], field: str, expected: str) -> None:
     problems = problems_for(tmp_path, mutate)
     assert any(p.startswith(f"environments/staging.yaml: {field}: ") and expected in p for p in problems), problems
 
@@ -197,6 +227,4 @@ def test_a_cluster_version_outside_the_matrix_is_refused_naming_the_field(tmp_pa
     # to prove the rule is wired into validation (the range itself is checked above).
     monkeypatch.setattr(karpenter, "SUPPORTED_KUBERNETES", ("1.26", "1.32"))
     problems = problems_for(tmp_path, lambda d: d["cluster"].update(version="1.33"))
-    assert problems == [
-        "environments/staging.yaml: cluster.version: Karpenter 1.14.1 supports Kubernetes 1.26 to 1.32 (its compatibility matrix); got 1.33"
-    ]
+    assert problems == ["environments/staging.yaml: cluster.version: Karpenter 1.14.1 supports Kubernetes 1.26 to 1.32 (its compatibility matrix); got 1.33"]

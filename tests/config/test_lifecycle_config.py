@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from catalog.addons.kube_versions import CHART_KUBE_VERSION, satisfies
 from catalog.eks_versions import ADDON_VERSIONS, CLUSTER_VERSIONS
 from environments.schema import EnvironmentConfig
-from catalog.addons.kube_versions import CHART_KUBE_VERSION, satisfies
-from tests.conftest import ROOT, Synth
 from tests.config.test_config import problems_for
+from tests.conftest import ROOT, Synth
 
 ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 PACKAGED = ROOT.parent / "shared" / "reference" / "packaged"
@@ -84,8 +84,7 @@ def test_node_groups_replace_safely_and_roll(synth: Synth, environments: dict[st
 
 def test_typed_options_become_sorted_configuration_values(tmp_path: Path) -> None:
     from environments import parse_environment
-    from modules.cluster.eks.managed_addons import configuration_values
-
+    from modules.cluster.managed_addons import configuration_values
     from tests.config.test_config import write_env
 
     def mutate(d: dict[str, Any]) -> None:
@@ -141,9 +140,19 @@ def _cluster(**changes: Any) -> Callable[[dict[str, Any]], None]:
             "is not the build pinned for Kubernetes 1.35 (v1.13.2-eksbuild.4",
             id="unsupported-addon-version",
         ),
-        pytest.param(_cluster(managed_addons={"kube-proxy": {"version": "1.33"}}), "cluster.managed_addons.kube-proxy.version", "should match pattern", id="malformed-addon-version"),
+        pytest.param(
+            _cluster(managed_addons={"kube-proxy": {"version": "1.33"}}),
+            "cluster.managed_addons.kube-proxy.version",
+            "should match pattern",
+            id="malformed-addon-version",
+        ),
         pytest.param(_cluster(managed_addons={"vpc_cni": {}}), "cluster.managed_addons.vpc_cni", "Extra inputs are not permitted", id="addon-name-misspelt"),
-        pytest.param(_cluster(managed_addons={"vpc-cni": {"warm_prefix_target": 2}}), "cluster.managed_addons.vpc-cni.warm_prefix_target", "only with prefix_delegation", id="warm-without-prefixes"),
+        pytest.param(
+            _cluster(managed_addons={"vpc-cni": {"warm_prefix_target": 2}}),
+            "cluster.managed_addons.vpc-cni.warm_prefix_target",
+            "only with prefix_delegation",
+            id="warm-without-prefixes",
+        ),
         pytest.param(
             lambda d: d["cluster"].update(version="1.36"),
             "cluster.managed_addons.kube-proxy.version",

@@ -50,7 +50,9 @@ def test_a_copy_of_an_environment_with_only_its_name_changed_is_refused(tmp_path
     (d / "qa.yaml").write_text(yaml.safe_dump(raw))
     problems = _problems(d)
     assert any(p.startswith("environments/qa.yaml") or "qa.yaml" in p for p in problems)
-    assert any("S3 bucket name 'acme-platform-dev-tfstate'" in p and "dev-state: state bucket" in p and "qa-state: state bucket" in p for p in problems), problems
+    assert any("S3 bucket name 'acme-platform-dev-tfstate'" in p and "dev-state: state bucket" in p and "qa-state: state bucket" in p for p in problems), (
+        problems
+    )
     if raw.get("ci", {}).get("create_oidc_provider", True):
         assert any("token.actions.githubusercontent.com" in p for p in problems), problems
 

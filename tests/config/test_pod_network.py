@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth, run_main
 from tests.config.test_config import problems_for, write_env
+from tests.conftest import ROOT, Synth, run_main
 
 POD_NETWORK = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/17", "100.64.128.0/17"]}  # dev has two zones
 
@@ -67,7 +67,9 @@ def test_vpc_cni_custom_networking_and_one_eni_config_per_zone(synth_pods: Synth
     for subnet in subnets.values():
         assert subnet["id"].startswith("${") and "network_pods_subnet" in subnet["id"], subnet["id"]  # the network stack's pod subnet output
         assert len(subnet["securityGroups"]) == 1
-    assert {"karpenter", "karpenter-nodepools"} & {r["name"] for r in synth_pods.resources("dev-addons", "helm_release").values()}, "the fixture must use Karpenter"
+    assert {"karpenter", "karpenter-nodepools"} & {r["name"] for r in synth_pods.resources("dev-addons", "helm_release").values()}, (
+        "the fixture must use Karpenter"
+    )
 
 
 def test_without_pod_network_nothing_changes(synth: Synth) -> None:
@@ -79,13 +81,30 @@ def test_without_pod_network_nothing_changes(synth: Synth) -> None:
 @pytest.mark.parametrize(
     ("mutate", "field", "fragment"),
     [
-        pytest.param(_pods(cidr="10.200.0.0/16", subnets=["10.200.0.0/17", "10.200.128.0/17"]), "network.pod_network.cidr", "not inside 100.64.0.0/10 or 198.19.0.0/16", id="out-of-range"),
-        pytest.param(_pods(subnets=["100.64.0.0/17", "100.65.0.0/18"]), "network.pod_network.subnets.1", "is not inside cidr 100.64.0.0/16", id="subnet-outside"),
+        pytest.param(
+            _pods(cidr="10.200.0.0/16", subnets=["10.200.0.0/17", "10.200.128.0/17"]),
+            "network.pod_network.cidr",
+            "not inside 100.64.0.0/10 or 198.19.0.0/16",
+            id="out-of-range",
+        ),
+        pytest.param(
+            _pods(subnets=["100.64.0.0/17", "100.65.0.0/18"]), "network.pod_network.subnets.1", "is not inside cidr 100.64.0.0/16", id="subnet-outside"
+        ),
         pytest.param(_pods(subnets=["100.64.0.0/17", "100.64.32.0/19"]), "network.pod_network.subnets.1", "overlaps subnets.0", id="subnets-overlap"),
-        pytest.param(_pods(subnets=["100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"]), "network.pod_network.subnets", "one pod subnet per availability zone (2), got 3", id="one-per-zone"),
+        pytest.param(
+            _pods(subnets=["100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"]),
+            "network.pod_network.subnets",
+            "one pod subnet per availability zone (2), got 3",
+            id="one-per-zone",
+        ),
         pytest.param(_pods(cidr="100.64.0.0/12"), "network.pod_network.cidr", "/16 to /28", id="block-too-large"),
         pytest.param(
-            lambda d: (d["network"].update(vpc_cidr="100.64.0.0/16", public_subnets=["100.64.0.0/22", "100.64.4.0/22"], private_subnets=["100.64.32.0/19", "100.64.64.0/19"]), _pods()(d)),
+            lambda d: (
+                d["network"].update(
+                    vpc_cidr="100.64.0.0/16", public_subnets=["100.64.0.0/22", "100.64.4.0/22"], private_subnets=["100.64.32.0/19", "100.64.64.0/19"]
+                ),
+                _pods()(d),
+            ),
             "network.pod_network.cidr",
             "overlaps vpc_cidr 100.64.0.0/16",
             id="overlaps-vpc",

@@ -72,7 +72,9 @@ def _cluster_plan(tmp_path, version: str, support_type: str | None, actions: lis
     from tools.plan_report import load_plan
 
     after = {"name": "dev-eks", "version": version, "upgrade_policy": [{"support_type": support_type}] if support_type else []}
-    return load_plan("dev-cluster", plan_file(tmp_path, "dev-cluster", rc("aws_eks_cluster", "eks", actions, before=after if actions != ["create"] else None, after=after)))
+    return load_plan(
+        "dev-cluster", plan_file(tmp_path, "dev-cluster", rc("aws_eks_cluster", "eks", actions, before=after if actions != ["create"] else None, after=after))
+    )
 
 
 @pytest.mark.parametrize("actions", [["no-op"], ["update"], ["create"]], ids=["unchanged", "update", "create"])

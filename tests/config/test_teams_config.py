@@ -42,7 +42,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("role ARN shape", lambda d: web(d).update(admins=["arn:aws:iam::111111111111:user/alice"]), "teams.web.admins.0", "is not an IAM role ARN"),
     ("role ARN account", lambda d: web(d).update(viewers=["arn:aws:iam::1111:role/x"]), "teams.web.viewers.0", "is not an IAM role ARN"),
     ("namespace of two teams", lambda d: second_team(d, namespaces={"web": {}}), "teams.shop.namespaces.web", "already claimed by team 'web'"),
-    ("namespace of an add-on", lambda d: web(d)["namespaces"].update({"external-secrets": {}}), "teams.web.namespaces.external-secrets", "belongs to add-on 'external-secrets'"),
+    (
+        "namespace of an add-on",
+        lambda d: web(d)["namespaces"].update({"external-secrets": {}}),
+        "teams.web.namespaces.external-secrets",
+        "belongs to add-on 'external-secrets'",
+    ),
     ("system namespace", lambda d: web(d)["namespaces"].update({"kube-system": {}}), "teams.web.namespaces.kube-system", "system namespace"),
     (
         "quota beyond the node groups",
@@ -56,13 +61,36 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "teams.web.quota.requests_memory",
         "more than the node groups can ever hold",
     ),
-    ("limit beyond the largest node", lambda d: web(d).update(limit_range={"max_memory": "64Gi"}), "teams.web.limit_range.max_memory", "more than the largest node has (8192Mi)"),
-    ("limit cpu beyond the largest node", lambda d: web(d).update(limit_range={"max_cpu": "3"}), "teams.web.limit_range.max_cpu", "more than the largest node has (2 vCPUs)"),
-    ("network policy without an enforcer", lambda d: web(d).update(network_policy={"enabled": True}), "teams.web.network_policy.enabled", "no NetworkPolicy enforcer"),
-    ("Fargate namespace under a profile", lambda d: web(d)["namespaces"].update({"batch": {"fargate": True}}), "teams.web.namespaces.batch", "cluster.fargate_profiles.batch already selects"),
+    (
+        "limit beyond the largest node",
+        lambda d: web(d).update(limit_range={"max_memory": "64Gi"}),
+        "teams.web.limit_range.max_memory",
+        "more than the largest node has (8192Mi)",
+    ),
+    (
+        "limit cpu beyond the largest node",
+        lambda d: web(d).update(limit_range={"max_cpu": "3"}),
+        "teams.web.limit_range.max_cpu",
+        "more than the largest node has (2 vCPUs)",
+    ),
+    (
+        "network policy without an enforcer",
+        lambda d: web(d).update(network_policy={"enabled": True}),
+        "teams.web.network_policy.enabled",
+        "no NetworkPolicy enforcer",
+    ),
+    (
+        "Fargate namespace under a profile",
+        lambda d: web(d)["namespaces"].update({"batch": {"fargate": True}}),
+        "teams.web.namespaces.batch",
+        "cluster.fargate_profiles.batch already selects",
+    ),
     (
         "Fargate profile name taken",
-        lambda d: (web(d)["namespaces"].update({"jobs": {"fargate": True}}), d["cluster"]["fargate_profiles"].update({"team-web-jobs": {"selectors": [{"namespace": "other"}]}})),
+        lambda d: (
+            web(d)["namespaces"].update({"jobs": {"fargate": True}}),
+            d["cluster"]["fargate_profiles"].update({"team-web-jobs": {"selectors": [{"namespace": "other"}]}}),
+        ),
         "teams.web.namespaces.jobs",
         "Fargate profile name 'team-web-jobs' is already in cluster.fargate_profiles",
     ),
@@ -70,23 +98,68 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("unknown pod security level", lambda d: web(d).update(pod_security="privileged"), "teams.web.pod_security", "Input should be 'restricted' or 'baseline'"),
     ("unknown key", lambda d: web(d).update(quotas={}), "teams.web.quotas", "Extra inputs are not permitted"),
     ("bad quantity", lambda d: web(d).update(limit_range={"default_cpu": "lots"}), "teams.web.limit_range.default_cpu", "not a Kubernetes quantity"),
-    ("request above default limit", lambda d: web(d).update(limit_range={"default_request_cpu": "2", "default_cpu": "1"}), "teams.web.limit_range.default_request_cpu", "more than default_cpu"),
+    (
+        "request above default limit",
+        lambda d: web(d).update(limit_range={"default_request_cpu": "2", "default_cpu": "1"}),
+        "teams.web.limit_range.default_request_cpu",
+        "more than default_cpu",
+    ),
     (
         "quota requests above limits",
         lambda d: web(d).update(quota={"requests_cpu": "4", "requests_memory": "8Gi", "limits_cpu": "2", "limits_memory": "8Gi"}),
         "teams.web.quota.requests_cpu",
         "more than limits_cpu",
     ),
-    ("service account outside the team", lambda d: web(d)["service_accounts"].update({"api": {"namespace": "other"}}), "teams.web.service_accounts.api.namespace", "not one of the team's namespaces"),
-    ("reserved service account", lambda d: web(d)["service_accounts"].update({"secret-store": {"namespace": "web"}}), "teams.web.service_accounts.secret-store", "reserved"),
-    ("bad managed policy", lambda d: web(d)["service_accounts"]["web-api"].update(managed_policy_arns=["AmazonS3ReadOnlyAccess"]), "teams.web.service_accounts.web-api.managed_policy_arns.0", "not an IAM policy ARN"),
-    ("role already a cluster access entry", lambda d: web(d).update(developers=["arn:aws:iam::111111111111:role/developers"]), "teams.web.developers.0", "already has a cluster.access_entries entry"),
-    ("role in two teams", lambda d: second_team(d, viewers=["arn:aws:iam::111111111111:role/web-leads"]), "teams.shop.viewers.0", "already a member of team 'web'"),
-    ("role twice in one team", lambda d: web(d).update(viewers=["arn:aws:iam::111111111111:role/web-leads"]), "teams.web.viewers.0", "already listed in admins"),
+    (
+        "service account outside the team",
+        lambda d: web(d)["service_accounts"].update({"api": {"namespace": "other"}}),
+        "teams.web.service_accounts.api.namespace",
+        "not one of the team's namespaces",
+    ),
+    (
+        "reserved service account",
+        lambda d: web(d)["service_accounts"].update({"secret-store": {"namespace": "web"}}),
+        "teams.web.service_accounts.secret-store",
+        "reserved",
+    ),
+    (
+        "bad managed policy",
+        lambda d: web(d)["service_accounts"]["web-api"].update(managed_policy_arns=["AmazonS3ReadOnlyAccess"]),
+        "teams.web.service_accounts.web-api.managed_policy_arns.0",
+        "not an IAM policy ARN",
+    ),
+    (
+        "role already a cluster access entry",
+        lambda d: web(d).update(developers=["arn:aws:iam::111111111111:role/developers"]),
+        "teams.web.developers.0",
+        "already has a cluster.access_entries entry",
+    ),
+    (
+        "role in two teams",
+        lambda d: second_team(d, viewers=["arn:aws:iam::111111111111:role/web-leads"]),
+        "teams.shop.viewers.0",
+        "already a member of team 'web'",
+    ),
+    (
+        "role twice in one team",
+        lambda d: web(d).update(viewers=["arn:aws:iam::111111111111:role/web-leads"]),
+        "teams.web.viewers.0",
+        "already listed in admins",
+    ),
     ("no External Secrets", lambda d: d["addons"].pop("external-secrets"), "teams.web", "needs addons.external-secrets"),
     ("team name", lambda d: d["teams"].update({"Web": d["teams"].pop("web")}), "teams.Web.[key]", "String should match pattern"),
-    ("egress CIDRs with open egress", lambda d: web(d).update(network_policy={"enabled": False, "allow_egress_cidrs": ["10.0.0.0/8"]}), "teams.web.network_policy.allow_egress_cidrs", "only with egress: restricted"),
-    ("role name too long", lambda d: web(d)["service_accounts"].update({"a-very-long-service-account-name-that-goes-on-and-on-and-on-x": {"namespace": "web"}}), "teams.web", "more than 64"),
+    (
+        "egress CIDRs with open egress",
+        lambda d: web(d).update(network_policy={"enabled": False, "allow_egress_cidrs": ["10.0.0.0/8"]}),
+        "teams.web.network_policy.allow_egress_cidrs",
+        "only with egress: restricted",
+    ),
+    (
+        "role name too long",
+        lambda d: web(d)["service_accounts"].update({"a-very-long-service-account-name-that-goes-on-and-on-and-on-x": {"namespace": "web"}}),
+        "teams.web",
+        "more than 64",
+    ),
 ]
 
 
@@ -122,8 +195,8 @@ def test_short_environment_names_and_their_derived_names(tmp_path: Path, name: s
     data.pop("ci", None)  # its promotion order names the other shipped environments, absent here
     (tmp_path / "env.yaml").write_text(yaml.safe_dump(data))
     [env] = load_environments(tmp_path)
-    from environments.teams import secrets_role_name, workload_role_name
     from catalog.addons.registry import bucket_name, enabled, queue_name, role_name
+    from environments.teams import secrets_role_name, workload_role_name
 
     assert env.cluster_name == f"{name}-eks"
     for addon, options in enabled(env):
@@ -149,7 +222,9 @@ def test_karpenter_node_pool_limits_count_as_capacity(tmp_path: Path) -> None:
     pools_cpu = sum(p["limits"]["cpu"] for p in staging["karpenter"]["node_pools"].values())
 
     def quota(cpu: int) -> Callable[[dict[str, Any]], None]:
-        return lambda d: d["teams"]["payments"].update(quota={"requests_cpu": str(cpu), "requests_memory": "8Gi", "limits_cpu": str(cpu), "limits_memory": "8Gi"})
+        return lambda d: d["teams"]["payments"].update(
+            quota={"requests_cpu": str(cpu), "requests_memory": "8Gi", "limits_cpu": str(cpu), "limits_memory": "8Gi"}
+        )
 
     path = tmp_path / "ok" / "staging.yaml"
     path.parent.mkdir()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from environments import ENVIRONMENTS_DIR, parse_environment
-from tools.delivery.bootstrap import set_state_stack_in_s3
 from tools.cli import UserError
+from tools.delivery.bootstrap import set_state_stack_in_s3
 
 
 def test_adds_the_flag_to_a_file_without_it(tmp_path: Path) -> None:
@@ -28,8 +28,10 @@ def test_adds_the_flag_to_a_file_without_it(tmp_path: Path) -> None:
 
 def test_changes_an_existing_false_and_keeps_its_comment(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text().replace(
-        "  region: eu-west-1\n\ntags:", "  region: eu-west-1\n  state_stack_in_s3: false   # until bootstrapped\n\ntags:"
+    text = (
+        (ENVIRONMENTS_DIR / "dev.yaml")
+        .read_text()
+        .replace("  region: eu-west-1\n\ntags:", "  region: eu-west-1\n  state_stack_in_s3: false   # until bootstrapped\n\ntags:")
     )
     path.write_text(text)
     assert parse_environment(path).state_backend.state_stack_in_s3 is False  # type: ignore[union-attr]
@@ -40,8 +42,13 @@ def test_changes_an_existing_false_and_keeps_its_comment(tmp_path: Path) -> None
 
 def test_a_flow_mapping_is_left_alone_with_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text().replace(
-        "state_backend:\n  bucket: acme-platform-dev-tfstate\n  region: eu-west-1\n", "state_backend: {bucket: acme-platform-dev-tfstate, region: eu-west-1}\n"
+    text = (
+        (ENVIRONMENTS_DIR / "dev.yaml")
+        .read_text()
+        .replace(
+            "state_backend:\n  bucket: acme-platform-dev-tfstate\n  region: eu-west-1\n",
+            "state_backend: {bucket: acme-platform-dev-tfstate, region: eu-west-1}\n",
+        )
     )
     path.write_text(text)
     with pytest.raises(UserError, match="state_backend: is not a block mapping here; set state_stack_in_s3: true by hand"):

@@ -44,9 +44,7 @@ def test_actionlint_is_clean() -> None:
 
 
 def test_zizmor_is_clean() -> None:
-    proc = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", ".github/workflows"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([tool("zizmor"), "--offline", "--no-progress", ".github/workflows"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout
 
@@ -65,10 +63,7 @@ def test_linters_do_catch_a_bad_workflow(tmp_path: Path) -> None:
 
 def test_every_third_party_action_is_pinned_to_a_full_sha_with_its_tag() -> None:
     uses = [
-        (wf.name, line.strip())
-        for wf in WORKFLOWS
-        for line in wf.read_text().splitlines()
-        if re.match(r"^\s*(- )?uses: ", line) and "./.github/" not in line
+        (wf.name, line.strip()) for wf in WORKFLOWS for line in wf.read_text().splitlines() if re.match(r"^\s*(- )?uses: ", line) and "./.github/" not in line
     ]
     assert uses
     for name, line in uses:

@@ -34,8 +34,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not TIMINGS:
         return
     terminalreporter.section("e2e time per phase (seconds)")
-    for phase, seconds in sorted(TIMINGS.items()):
-        terminalreporter.write_line(f"{phase:32} {seconds:7.1f}")
+    for name, seconds in sorted(TIMINGS.items()):
+        terminalreporter.write_line(f"{name:32} {seconds:7.1f}")
     out = ROOT / ".work" / "e2e-timings.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(dict(sorted(TIMINGS.items())), indent=2) + "\n")

@@ -11,7 +11,6 @@ it is; a fresh one is applied as saved.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -92,8 +91,13 @@ def _retag(account: Account, value: str) -> None:
     raw["tags"] = {**raw.get("tags", {}), "review": value}  # type: ignore[dict-item]
     (account.environments / f"{ENV}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     synth = subprocess.run(
-        [sys.executable, "main.py"], cwd=ROOT, env={**account.env, "PLATFORM_ENVIRONMENTS": ENV, "PLATFORM_OUTDIR": str(account.outdir), "PLATFORM_QUIET": "1"},
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={**account.env, "PLATFORM_ENVIRONMENTS": ENV, "PLATFORM_OUTDIR": str(account.outdir), "PLATFORM_QUIET": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert synth.returncode == 0, synth.stderr
 

@@ -219,7 +219,10 @@ def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(depl
         "(the new one is created and ready first, then the old one destroyed) because name changed."
     ) in high
     # The node group belongs to the cluster: it is replaced with it, and says so.
-    assert any(line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_node_group.node-groups_system_77E59899`: A node group") and "will be replaced" in line for line in high)
+    assert any(
+        line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_node_group.node-groups_system_77E59899`: A node group") and "will be replaced" in line
+        for line in high
+    )
     # Destroy side: the flow logs' key goes with them, and is only scheduled for deletion.
     key = (
         f'- **HIGH** `{ENV}-network` `aws_kms_key.network_flow-logs-key_1EE8C985`: KMS key "Encrypts CloudWatch log group '
@@ -332,7 +335,10 @@ def test_protected_state_bucket_blocks_the_plan_and_the_hardening_rules_speak_pl
     # 10.8: Terraform refused the state stack's plan (prevent_destroy); the report names the resource.
     assert f"| {ENV}-state (plan errored) |" in report and "(plan errored)" not in report.replace(f"{ENV}-state (plan errored)", "")
     one("state", "BLOCKED: an S3 bucket (the Terraform state or an add-on's data) `aws_s3_bucket.")
-    assert "is protected (protect: true, prevent_destroy) and this change would have it replaced (destroyed, then created again); Terraform refused the plan" in report
+    assert (
+        "is protected (protect: true, prevent_destroy) and this change would have it replaced (destroyed, then created again); Terraform refused the plan"
+        in report
+    )
     # 10.10, each rule on a real plan of the emulator.
     assert "will be replaced" in one("cluster", "The IAM OIDC provider oidc.eks.eu-west-1.amazonaws.com/id/")
     one("cluster", f"Role {CLUSTER}-node, the node IAM role")

@@ -101,7 +101,12 @@ def _token_module(addons: dict, directory: Path) -> None:
         "provider": {"aws": [{"region": "eu-west-1", "skip_metadata_api_check": "true"}]},
         block: {"aws_eks_cluster_auth": {name: source}},
         "resource": {
-            "aws_iam_policy": {"probe": {"name": "token-replay-probe", "policy": json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]})}},
+            "aws_iam_policy": {
+                "probe": {
+                    "name": "token-replay-probe",
+                    "policy": json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}),
+                }
+            },
             "terraform_data": {
                 "token_probe": {
                     "input": "probe",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.e2e_support import phase
 from environments import load_environments
+from tests.e2e.e2e_support import phase
 from tools.local import Workspace, kill_group
 from tools.terraform import ROOT
 
@@ -80,7 +80,7 @@ def test_a_second_concurrent_apply_fails_fast_on_the_lock_and_the_first_complete
     assert ws.plan_is_empty(stack), f"state does not match the emulator after the contention: {ws.log(stack)}"
 
 
-def _start_mid_apply(ws: Workspace, stack: str):  # noqa: ANN202 - a Popen
+def _start_mid_apply(ws: Workspace, stack: str):
     ws.init(stack)
     log = ws.log(stack)
     proc = ws.start(stack, *APPLY)

@@ -16,23 +16,23 @@ from pathlib import Path
 
 import pytest
 
+from catalog.eks_versions import ADDON_VERSIONS
+from catalog.karpenter import addon as karpenter_charts
+from catalog.karpenter.policy import EVENT_PATTERNS as KARPENTER_EVENTS
+from catalog.karpenter.policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 from environments import load_environments
 from environments.schema import EnvironmentConfig
 from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, team_fargate_profiles, team_group, workload_role_name
-from catalog.karpenter import addon as karpenter_charts
-from catalog.eks_versions import ADDON_VERSIONS
-from modules.cluster.eks.access_entries import access_policy_arn
+from modules.cluster.access_entries import access_policy_arn
 from modules.storage.efs_policy import statements as efs_policy_statements
-from catalog.karpenter.policy import EVENT_PATTERNS as KARPENTER_EVENTS
-from catalog.karpenter.policy import NODE_ROLE_POLICIES, POLICY_KEYS, policy_name
 from tests import addon_facts
 from tests.e2e.e2e_support import copy_stacks, phase, wide_environment
 from tests.e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
+from tools.emulator import Emulator
+from tools.local import Workspace
 from tools.plan_report import EXIT_HIGH_RISK
 from tools.plan_report import main as plan_report_main
 from tools.review.version_jump import jump_problem, recorded_version, state_pull
-from tools.emulator import Emulator
-from tools.local import Workspace
 from tools.terraform import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ class Deployment:
     env: EnvironmentConfig
     ws: Workspace
 
-    def client(self, service: str):  # noqa: ANN201 - a boto3 client
+    def client(self, service: str):
         return self.ws.emulator.client(service, self.env.region)
 
 
@@ -86,9 +86,7 @@ def _addons_aws_side(env: EnvironmentConfig) -> AddonsAwsSide:
         if addon_facts.calls_aws(name, options)
     }
     buckets = [
-        f"{env.name}-{env.account_id}-{name}-{purpose}"
-        for name, purposes in addon_facts.expected_bucket_purposes(env.addons).items()
-        for purpose in purposes
+        f"{env.name}-{env.account_id}-{name}-{purpose}" for name, purposes in addon_facts.expected_bucket_purposes(env.addons).items() for purpose in purposes
     ]
     queue = f"{env.cluster_name}-node-termination" if addon_facts.needs_interruption_queue(env.addons) else None
     if env.karpenter is not None:  # Karpenter's controller role and queue are in the same stack
@@ -284,7 +282,9 @@ def test_efs_admits_nfs_from_the_cluster_security_group_only_under_its_policy(de
     groups = {g for m in mounts for g in efs.describe_mount_target_security_groups(MountTargetId=m["MountTargetId"])["SecurityGroups"]}
     [group] = groups
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
-    ingress = [(r["IpProtocol"], r["FromPort"], r["ToPort"], r.get("CidrIpv4"), r.get("ReferencedGroupInfo", {}).get("GroupId")) for r in rules if not r["IsEgress"]]
+    ingress = [
+        (r["IpProtocol"], r["FromPort"], r["ToPort"], r.get("CidrIpv4"), r.get("ReferencedGroupInfo", {}).get("GroupId")) for r in rules if not r["IsEgress"]
+    ]
     assert ingress == [("tcp", 2049, 2049, None, cluster_group)], ingress
     applied = json.loads(efs.describe_file_system_policy(FileSystemId=fs["FileSystemId"])["Policy"])
     expected = efs_policy_statements(fs["FileSystemArn"], require_access_point=d.env.storage.efs_require_access_point)
@@ -352,7 +352,10 @@ def test_a_one_minor_upgrade_moves_cluster_node_groups_and_addons_and_converges(
     assert eks.describe_cluster(name=d.env.cluster_name)["cluster"]["version"] == new
     groups = eks.list_nodegroups(clusterName=d.env.cluster_name)["nodegroups"]
     assert groups and all(eks.describe_nodegroup(clusterName=d.env.cluster_name, nodegroupName=g)["nodegroup"]["version"] == new for g in groups)
-    addons = {a: eks.describe_addon(clusterName=d.env.cluster_name, addonName=a)["addon"]["addonVersion"] for a in eks.list_addons(clusterName=d.env.cluster_name)["addons"]}
+    addons = {
+        a: eks.describe_addon(clusterName=d.env.cluster_name, addonName=a)["addon"]["addonVersion"]
+        for a in eks.list_addons(clusterName=d.env.cluster_name)["addons"]
+    }
     assert addons == {name: rows[new] for name, rows in ADDON_VERSIONS.items()}, addons
     # The state now records N+1: a file that jumps to N+3 is refused before any plan.
     state = state_pull(d.ws.dir("local-cluster"), d.ws.env)
@@ -401,9 +404,7 @@ def _leftovers(d: Deployment) -> dict[str, list[str]]:
     left = {
         "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=mine)["Vpcs"]],
         "subnets": [s["SubnetId"] for s in ec2.describe_subnets(Filters=mine)["Subnets"]],
-        "nat gateways": [
-            n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=mine)["NatGateways"] if n["State"] not in ("deleted", "deleting")
-        ],
+        "nat gateways": [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=mine)["NatGateways"] if n["State"] not in ("deleted", "deleting")],
         "eks clusters": clusters,
         "node groups": [g for c in clusters for g in eks.list_nodegroups(clusterName=c)["nodegroups"]],
         "efs file systems": [f["FileSystemId"] for f in efs.describe_file_systems()["FileSystems"] if f.get("CreationToken") == d.env.name],

@@ -18,9 +18,9 @@ boto3 = pytest.importorskip("boto3")
 from botocore import xform_name  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
-from tests.model_shapes import ShapeRecorder  # noqa: E402
-from modules.storage.efs_policy import statements  # noqa: E402
 from modules.shared.iam import document  # noqa: E402
+from modules.storage.efs_policy import statements  # noqa: E402
+from tests.model_shapes import ShapeRecorder  # noqa: E402
 from tools.emulator import efs as extension  # noqa: E402
 
 REGION = "eu-west-1"
@@ -132,8 +132,12 @@ def test_the_nfs_rule_from_the_cluster_group_reads_back_its_description() -> Non
             efs_group = ec2.create_security_group(GroupName="efs", Description="efs", VpcId=vpc)["GroupId"]
             cluster_group = ec2.create_security_group(GroupName="cluster", Description="cluster", VpcId=vpc)["GroupId"]
             pair = {"GroupId": cluster_group, "Description": "NFS from the cluster security group"}
-            ec2.authorize_security_group_ingress(GroupId=efs_group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "UserIdGroupPairs": [pair]}])
-            [rule] = [r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [efs_group]}])["SecurityGroupRules"] if not r["IsEgress"]]
+            ec2.authorize_security_group_ingress(
+                GroupId=efs_group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "UserIdGroupPairs": [pair]}]
+            )
+            [rule] = [
+                r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [efs_group]}])["SecurityGroupRules"] if not r["IsEgress"]
+            ]
             assert rule["ReferencedGroupInfo"]["GroupId"] == cluster_group
             return rule.get("Description")
 

@@ -172,8 +172,13 @@ def test_addons_lifecycle_and_catalog(clients: dict[str, Any]) -> None:
 
     values = json.dumps({"env": {"ENABLE_PREFIX_DELEGATION": "true"}}, sort_keys=True)
     addon = eks.create_addon(
-        clusterName="addons", addonName="vpc-cni", addonVersion=default_version("vpc-cni", "1.33"), configurationValues=values,
-        serviceAccountRoleArn=ROLE, resolveConflicts="OVERWRITE", tags={"team": "platform"},
+        clusterName="addons",
+        addonName="vpc-cni",
+        addonVersion=default_version("vpc-cni", "1.33"),
+        configurationValues=values,
+        serviceAccountRoleArn=ROLE,
+        resolveConflicts="OVERWRITE",
+        tags={"team": "platform"},
     )["addon"]
     assert (addon["status"], addon["configurationValues"], addon["serviceAccountRoleArn"]) == ("ACTIVE", values, ROLE)
     eks.create_addon(clusterName="addons", addonName="kube-proxy")  # no version: the default for the minor
@@ -276,7 +281,9 @@ def test_access_entries_need_api_authentication(clients: dict[str, Any]) -> None
 def test_pod_identity_associations(clients: dict[str, Any]) -> None:
     eks = clients["eks"]
     _cluster(clients, "podid", "1.35")
-    association = eks.create_pod_identity_association(clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=ROLE, tags={"x": "y"})["association"]
+    association = eks.create_pod_identity_association(clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=ROLE, tags={"x": "y"})[
+        "association"
+    ]
     assert association["associationId"].startswith("a-")
     code, _ = _error(eks.create_pod_identity_association, clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=ROLE)
     assert code == "ResourceInUseException"
@@ -292,9 +299,7 @@ def test_pod_identity_associations(clients: dict[str, Any]) -> None:
     assert code == "ResourceNotFoundException"
 
     # An add-on's own associations are created with it and owned by it.
-    addon = eks.create_addon(
-        clusterName="podid", addonName="vpc-cni", podIdentityAssociations=[{"serviceAccount": "aws-node", "roleArn": ROLE}]
-    )["addon"]
+    addon = eks.create_addon(clusterName="podid", addonName="vpc-cni", podIdentityAssociations=[{"serviceAccount": "aws-node", "roleArn": ROLE}])["addon"]
     assert len(addon["podIdentityAssociations"]) == 1
     owned = eks.list_pod_identity_associations(clusterName="podid")["associations"]
     assert owned[0]["ownerArn"] == addon["addonArn"]

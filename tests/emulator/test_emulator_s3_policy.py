@@ -18,7 +18,14 @@ from tools.emulator import Emulator
 from tools.emulator.s3_policy import decide
 
 BUCKET = "arn:aws:s3:::b"
-TLS_ONLY = {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [BUCKET, f"{BUCKET}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+TLS_ONLY = {
+    "Sid": "TlsOnly",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [BUCKET, f"{BUCKET}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
 
 
 def _deny(condition: dict) -> dict:
@@ -49,8 +56,15 @@ TRANSPORT = [{"aws:SecureTransport": "true"}, {"aws:SecureTransport": "false"}]
 def test_emulator_policy_decisions_match_an_independent_iam_evaluator() -> None:
     cases = [(name, {**t, **c}) for name, c, t in itertools.product(POLICIES, CONTEXTS, TRANSPORT)]
     requests = [
-        {"principal": APPLY_ROLE, "action": "s3:PutObject", "resource": f"{BUCKET}/state.tfstate", "accountId": ACCOUNT, "context": context,
-         "identityPolicy": ALLOW_ALL_S3, "resourcePolicy": {"Version": "2012-10-17", "Statement": POLICIES[name]}}
+        {
+            "principal": APPLY_ROLE,
+            "action": "s3:PutObject",
+            "resource": f"{BUCKET}/state.tfstate",
+            "accountId": ACCOUNT,
+            "context": context,
+            "identityPolicy": ALLOW_ALL_S3,
+            "resourcePolicy": {"Version": "2012-10-17", "Statement": POLICIES[name]},
+        }
         for name, context in cases
     ]
     results = evaluate(requests)

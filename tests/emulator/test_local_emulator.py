@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Synth
 from environments.schema import EnvironmentConfig
+from tests.conftest import Synth
 from tools.terraform import aws_only
 
 

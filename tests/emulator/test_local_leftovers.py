@@ -11,14 +11,12 @@ import pytest
 from tools import local
 
 
-def test_local_up_synthesizes_into_a_directory_without_the_previous_runs_terraform_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_local_up_synthesizes_into_a_directory_without_the_previous_runs_terraform_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "WORK", tmp_path)
     stale = tmp_path / "local" / "cdktf.out" / "stacks" / "local-network"
     (stale / ".terraform").mkdir(parents=True)
     (stale / ".terraform" / "terraform.tfstate").write_text('{"backend": {"config": {"bucket": "old-name"}}}')
-    (stale.parent / "local-state" ).mkdir()
+    (stale.parent / "local-state").mkdir()
     (stale.parent / "local-state" / "terraform.local-state.tfstate").write_text("{}")
     seen: dict[str, bool] = {}
 

@@ -92,9 +92,7 @@ def test_delivery_terraform_failing(tmp_path: Path) -> None:
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
     outdir = fake_outdir(tmp_path, {"dev-network": {"terraform": {"required_version": ">= 99.0"}}})
-    proc = run(
-        "tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir), env={"PLATFORM_PROVIDERS_FROM_REGISTRY": "1"}
-    )
+    proc = run("tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir), env={"PLATFORM_PROVIDERS_FROM_REGISTRY": "1"})
     assert_clean(proc, "tools.delivery: dev-network: terraform init failed (exit 1)", "AWS credentials?", code=1)
 
 
@@ -104,7 +102,7 @@ def test_plan_report_without_plans(tmp_path: Path) -> None:
 
 
 def test_checkov_gate_before_its_venv(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from tools import checkov_gate
+    from tools.gates import checkov as checkov_gate
 
     monkeypatch.setattr(checkov_gate, "CHECKOV", ROOT / ".venv-checkov-missing" / "bin" / "checkov")
     assert checkov_gate.main([]) == 2
@@ -128,8 +126,13 @@ def test_local_unknown_environment_and_nothing_running() -> None:
 def test_synth_with_a_broken_environment(tmp_path: Path) -> None:
     (tmp_path / "dev.yaml").write_text("name: dev\n")
     proc = subprocess.run(
-        [sys.executable, "main.py"], cwd=ROOT, env={**os.environ, "PLATFORM_ENVIRONMENTS_DIR": str(tmp_path), "PLATFORM_OUTDIR": str(tmp_path / "out")},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={**os.environ, "PLATFORM_ENVIRONMENTS_DIR": str(tmp_path), "PLATFORM_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert_clean(proc, "invalid environment configuration:", "dev.yaml: account_id: Field required", code=2)
 
@@ -148,7 +151,11 @@ def test_outputs_after_a_deploy_are_a_markdown_table(tmp_path: Path) -> None:
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
     state = {
-        "version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "resources": [],
+        "version": 4,
+        "terraform_version": "1.11.4",
+        "serial": 1,
+        "lineage": "x",
+        "resources": [],
         "outputs": {
             "cluster_name": {"value": "dev-eks", "type": "string"},
             "cross-stack-output-aws_vpc.id": {"value": "vpc-1", "type": "string"},

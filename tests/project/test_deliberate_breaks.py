@@ -17,9 +17,8 @@ import pytest
 
 import tests.addons.test_addons as addon_tests
 import tests.stacks.test_stacks as stack_tests
-from tests.conftest import Synth
 from environments import EnvironmentConfig
-
+from tests.conftest import Synth
 
 # How a test turns red: a failed assert, or unpacking/lookup of something that is no longer there.
 RED = (AssertionError, ValueError, KeyError)
@@ -91,7 +90,9 @@ def _trust_edit(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, A
 IRSA_BREAKS = {
     "any-service-account": lambda t: t.replace("system:serviceaccount:external-dns:external-dns", "system:serviceaccount:external-dns:*"),
     "other-namespace": lambda t: t.replace("system:serviceaccount:external-dns:", "system:serviceaccount:default:"),
-    "audience-dropped": lambda t: t.replace(':aud":"sts.amazonaws.com"', ':aud":"sts.amazonaws.com.cn"').replace(':aud": "sts.amazonaws.com"', ':aud": "sts.amazonaws.com.cn"'),
+    "audience-dropped": lambda t: t.replace(':aud":"sts.amazonaws.com"', ':aud":"sts.amazonaws.com.cn"').replace(
+        ':aud": "sts.amazonaws.com"', ':aud": "sts.amazonaws.com.cn"'
+    ),
     "assume-role-instead-of-web-identity": lambda t: t.replace("sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"),
 }
 
@@ -140,7 +141,9 @@ def _addon_bucket_key_switched_to_s3_managed(doc: dict[str, Any]) -> None:
     sse["rule"][0]["apply_server_side_encryption_by_default"] = {"sse_algorithm": "AES256"}
 
 
-@pytest.mark.parametrize("breaker", [_addon_bucket_policy_allows_plain_http, _addon_bucket_key_switched_to_s3_managed], ids=["tls-deny-turned-allow", "sse-s3-instead-of-kms"])
+@pytest.mark.parametrize(
+    "breaker", [_addon_bucket_policy_allows_plain_http, _addon_bucket_key_switched_to_s3_managed], ids=["tls-deny-turned-allow", "sse-s3-instead-of-kms"]
+)
 def test_addon_bucket_regressions_fail_the_addon_bucket_test(synth: Synth, real_environments: dict[str, EnvironmentConfig], breaker) -> None:
     env = real_environments["prod"]
     addon_tests.test_addon_buckets_are_private_encrypted_with_the_env_key_and_expire([(synth, env)])
@@ -161,7 +164,9 @@ def _logs_condition_dropped(policy: dict[str, Any]) -> None:
 
 
 KMS_BREAKS = {
-    "anyone-may-use-the-key": _key_policy(lambda p: p["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})),
+    "anyone-may-use-the-key": _key_policy(
+        lambda p: p["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})
+    ),
     "account-administration-removed": _key_policy(lambda p: p.update(Statement=[st for st in p["Statement"] if st["Sid"] != "AccountAdministers"])),
     "logs-may-use-it-for-any-log-group": _key_policy(_logs_condition_dropped),
     "rotation-off": lambda doc: _one(doc, "aws_kms_key").update(enable_key_rotation=False),
@@ -201,7 +206,9 @@ EFS_BREAKS = {
     "tls-deny-removed": _efs_policy(_drop("DenyNonTls")),
     "tls-deny-turned-allow": _efs_policy(lambda p: _statement(p, "DenyNonTls").update(Effect="Allow")),
     "access-point-deny-removed": _efs_policy(_drop("DenyWithoutAccessPoint")),
-    "access-point-deny-on-present-key": _efs_policy(lambda p: _statement(p, "DenyWithoutAccessPoint").update(Condition={"Null": {"elasticfilesystem:AccessPointArn": "false"}})),
+    "access-point-deny-on-present-key": _efs_policy(
+        lambda p: _statement(p, "DenyWithoutAccessPoint").update(Condition={"Null": {"elasticfilesystem:AccessPointArn": "false"}})
+    ),
     "root-access-granted": _efs_policy(lambda p: _statement(p, "MountTargetClients")["Action"].append("elasticfilesystem:ClientRootAccess")),
     "allowed-without-mount-target": _efs_policy(lambda p: _statement(p, "MountTargetClients").pop("Condition")),
     "policy-removed": lambda doc: doc["resource"].pop("aws_efs_file_system_policy"),
@@ -213,7 +220,10 @@ EFS_BREAKS = {
 @pytest.mark.parametrize("name", sorted(EFS_BREAKS))
 def test_efs_access_regressions_fail_an_efs_test(synth: Synth, real_environments: dict[str, EnvironmentConfig], name: str) -> None:
     env = real_environments["prod"]
-    checks = (stack_tests.test_efs_admits_nfs_only_from_the_cluster_security_group, stack_tests.test_efs_policy_mount_targets_only_tls_only_access_points_only_no_root)
+    checks = (
+        stack_tests.test_efs_admits_nfs_only_from_the_cluster_security_group,
+        stack_tests.test_efs_policy_mount_targets_only_tls_only_access_points_only_no_root,
+    )
     for check in checks:
         check(synth, env)
     broken = Broken(synth, "prod-storage", EFS_BREAKS[name])

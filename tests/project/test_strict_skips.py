@@ -15,10 +15,10 @@ import pytest
 
 from tests.conftest import ROOT, missing_prerequisite, require
 
-NEEDS_TERRAFORM = '''
+NEEDS_TERRAFORM = """
 def test_needs_terraform(tf_env):
     assert tf_env
-'''
+"""
 
 
 def outcome(call, *args: object) -> tuple[str, str]:

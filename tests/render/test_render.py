@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Synth
-from tests.render_support import ADDON_ENVIRONMENTS, context, helm, rendered  # noqa: F401 (fixtures)
-from tools.render.checks import CHECKS, Context, run_checks
-from tools.render.checks import fit, irsa, ordering, pdb, rbac, schema, storage
+from tests.render_support import ADDON_ENVIRONMENTS, context
+from tools.render.checks import CHECKS, Context, fit, irsa, ordering, pdb, rbac, run_checks, schema, storage
 from tools.render.environment import EnvironmentRender
 from tools.render.releases import PLACEHOLDER, resolve
 from tools.render.render import Rendered, check_archive_version, kube_version
@@ -135,7 +134,11 @@ def test_irsa_catches_a_service_account_the_role_does_not_trust_and_pods_not_run
     objects = _objects(result, "external-dns")
     _find(objects, "ServiceAccount")["metadata"]["name"] = "external-dns-renamed"
     messages = [f.message for f in irsa.check(_replace(result, "external-dns", objects))]
-    assert any("trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns-renamed" in m for m in messages), messages
+    assert any(
+        "trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns-renamed"
+        in m
+        for m in messages
+    ), messages
     assert any("no pod template of the release runs as it" in m for m in messages), messages
     assert any("runs as ServiceAccount external-dns/external-dns, which the release does not render" in m for m in messages), messages
 
@@ -175,8 +178,10 @@ def test_fit_names_the_untolerated_taint_of_a_group(rendered: dict[str, Environm
 
 
 def test_fit_counts_init_containers_and_limits_without_requests(rendered: dict[str, EnvironmentRender]) -> None:
-    spec = {"containers": [{"resources": {"limits": {"memory": "1Gi", "cpu": "1"}}}, {"resources": {"requests": {"cpu": "250m"}}}],
-            "initContainers": [{"resources": {"requests": {"memory": "3Gi"}}}, {"restartPolicy": "Always", "resources": {"requests": {"cpu": "1"}}}]}
+    spec = {
+        "containers": [{"resources": {"limits": {"memory": "1Gi", "cpu": "1"}}}, {"resources": {"requests": {"cpu": "250m"}}}],
+        "initContainers": [{"resources": {"requests": {"memory": "3Gi"}}}, {"restartPolicy": "Always", "resources": {"requests": {"cpu": "1"}}}],
+    }
     assert fit.requests(spec) == (2.25, 3 * 2**30)
 
 
@@ -187,8 +192,11 @@ def test_fit_catches_required_anti_affinity_with_more_replicas_than_nodes(render
     room = sum(p.max_nodes for p in fit.places(result.env) if fit.accepts(deployment["spec"]["template"]["spec"], p) is None)
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     deployment["spec"]["replicas"] = room + 1
-    deployment["spec"]["template"]["spec"]["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-        {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}}
+    deployment["spec"]["template"]["spec"]["affinity"] = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]
+        }
+    }
     messages = [f.message for f in fit.check(_replace(result, "metrics-server", objects))]
     assert f"{room + 1} replicas with required anti-affinity on kubernetes.io/hostname, but at most {room} nodes can hold them" in messages
     deployment["spec"]["replicas"] = room
@@ -215,7 +223,9 @@ def test_storage_catches_two_defaults_and_a_claim_on_a_missing_class(rendered: d
     tempo = _objects(result, "tempo")
     _find(tempo, "StatefulSet")["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] = "gp2"
     ctx = _replace(result, "aws-efs-csi-driver", efs)
-    ctx = Context(ctx.env, tuple(Rendered(r.release, r.chart_path, r.manifest, tuple(tempo)) if r.release.name == "tempo" else r for r in ctx.rendered), ctx.synth)
+    ctx = Context(
+        ctx.env, tuple(Rendered(r.release, r.chart_path, r.manifest, tuple(tempo)) if r.release.name == "tempo" else r for r in ctx.rendered), ctx.synth
+    )
     messages = [f.message for f in storage.check(ctx)]
     assert any(m.startswith("one of 2 default StorageClasses (efs, gp3)") for m in messages), messages
     assert any("StorageClass 'gp2' is not rendered in this environment" in m for m in messages), messages
@@ -227,7 +237,9 @@ def test_ordering_catches_a_service_created_before_the_load_balancer_controller(
     detached = type(item.release)(**{**item.release.__dict__, "depends_on": ()})
     ctx = Context(result.env, tuple(Rendered(detached, r.chart_path, r.manifest, r.objects) if r is item else r for r in result.rendered), result.synth)
     messages = [f.message for f in ordering.check(ctx)]
-    assert messages == ["mservice.elbv2.k8s.aws (failurePolicy Fail) intercepts it, but release metrics-server is not ordered after aws-load-balancer-controller"]
+    assert messages == [
+        "mservice.elbv2.k8s.aws (failurePolicy Fail) intercepts it, but release metrics-server is not ordered after aws-load-balancer-controller"
+    ]
 
 
 def test_pdb_catches_a_budget_that_allows_no_disruption(rendered: dict[str, EnvironmentRender]) -> None:

@@ -109,8 +109,10 @@ def test_requests_add_containers_and_sidecars_and_take_the_largest_init_containe
     # Kubernetes: effective request = max(sum(containers) + sum(sidecars), any regular init container)
     spec = {
         "containers": [container("250m", "256Mi"), {"name": "b", "resources": {"limits": {"cpu": "500m", "memory": "1Gi"}}}],
-        "initContainers": [{"name": "migrate", "resources": {"requests": {"cpu": "2", "memory": "64Mi"}}},
-                           {"name": "proxy", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}],
+        "initContainers": [
+            {"name": "migrate", "resources": {"requests": {"cpu": "2", "memory": "64Mi"}}},
+            {"name": "proxy", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}},
+        ],
     }
     assert fit.requests(spec) == (2.0, (256 + 1024 + 128) * 2**20)
     assert fit.requests({"containers": [{"name": "x"}]}) == (0.0, 0.0)
@@ -144,8 +146,18 @@ def test_accepts_names_the_selector_the_affinity_or_the_taint_that_keeps_a_pod_o
     system, spot = fit.places(ENV)
     assert fit.accepts({"nodeSelector": {"workload": "system"}}, system) is None
     assert fit.accepts({"nodeSelector": {"workload": "gpu"}}, system) == "nodeSelector {'workload': 'gpu'} not matched"
-    arch = lambda *v: {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [  # noqa: E731
-        {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": list(v)}]}]}}}}
+
+    def arch(*v):
+        return {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": list(v)}]}]
+                    }
+                }
+            }
+        }
+
     assert fit.accepts(arch("amd64"), system) is None
     assert fit.accepts(arch("arm64"), system) == "required node affinity not matched"
     assert fit.accepts({}, spot) == "taint capacity=spot:NoSchedule not tolerated"
@@ -236,8 +248,9 @@ def _spread(replicas: int, topology: str, *, selector: dict[str, Any] | None = N
     term: dict[str, Any] = {"topologyKey": topology}
     if selector is not None:
         term["labelSelector"] = selector
-    return workload("Deployment", "web", replicas=replicas, labels=labels,
-                    affinity={"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}, **pod)
+    return workload(
+        "Deployment", "web", replicas=replicas, labels=labels, affinity={"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}, **pod
+    )
 
 
 HOST, ZONE = "kubernetes.io/hostname", "topology.kubernetes.io/zone"
@@ -281,8 +294,15 @@ def _pool(**fields: Any) -> dict[str, Any]:
 
 
 def test_a_node_pool_is_its_largest_allowed_instance_type_with_karpenters_labels() -> None:
-    env = _pools(small=_pool(instance_types=["t3.medium"], capacity_types=["spot"], labels={"tier": "small"}, limits={"cpu": 8, "memory_gib": 64},
-                             taints=[{"key": "tier", "value": "small", "effect": "NO_EXECUTE"}]))
+    env = _pools(
+        small=_pool(
+            instance_types=["t3.medium"],
+            capacity_types=["spot"],
+            labels={"tier": "small"},
+            limits={"cpu": 8, "memory_gib": 64},
+            taints=[{"key": "tier", "value": "small", "effect": "NO_EXECUTE"}],
+        )
+    )
     [place] = fit.karpenter_places(env)
     assert place == fit.Place(
         "node pool small",
@@ -365,8 +385,9 @@ def test_a_daemonset_names_every_taint_it_misses_and_every_group_too_small() -> 
     huge = workload("DaemonSet", "agent", containers=[container("100m", "8000Mi")], tolerations=[{"operator": "Exists"}])
     assert findings(huge) == [f"requests 100m CPU, 8000Mi memory; does not fit {SYSTEM}; {SPOT}"]
     # Selecting the spot nodes: judged against spot only.
-    on_spot = workload("DaemonSet", "agent", containers=[container("100m", "7600Mi")], tolerations=TOLERATE_SPOT,
-                       nodeSelector={"node.kubernetes.io/capacity": "spot"})
+    on_spot = workload(
+        "DaemonSet", "agent", containers=[container("100m", "7600Mi")], tolerations=TOLERATE_SPOT, nodeSelector={"node.kubernetes.io/capacity": "spot"}
+    )
     assert findings(on_spot) == [f"requests 100m CPU, 7600Mi memory; does not fit {SPOT}"]
 
 
@@ -381,8 +402,20 @@ def test_every_object_of_a_release_is_judged_and_each_finding_names_its_object()
         workload("StatefulSet", "fine", "data", containers=[container("100m", "64Mi")]),
     ]
     assert located(fit.check(context(ENV, release("app", "apps", *objects)))) == [
-        ("app", "Deployment", "batch", "job", "requests 17000m CPU, 1024Mi memory: more than a Fargate pod can have (profile batch: 16 vCPU, 120 GiB incl. 256 MiB overhead)"),
-        ("app", "Deployment", "apps", "huge", f"requests 100m CPU, 65536Mi memory; fits no node group or pool ({SYSTEM}; {SPOT_TAINT}) and no Fargate profile selects it"),
+        (
+            "app",
+            "Deployment",
+            "batch",
+            "job",
+            "requests 17000m CPU, 1024Mi memory: more than a Fargate pod can have (profile batch: 16 vCPU, 120 GiB incl. 256 MiB overhead)",
+        ),
+        (
+            "app",
+            "Deployment",
+            "apps",
+            "huge",
+            f"requests 100m CPU, 65536Mi memory; fits no node group or pool ({SYSTEM}; {SPOT_TAINT}) and no Fargate profile selects it",
+        ),
         ("app", "DaemonSet", "apps", "agent", "DaemonSet does not tolerate capacity=spot:NoSchedule: its pods miss those nodes"),
         ("app", "DaemonSet", "apps", "big-agent", f"requests 100m CPU, 8000Mi memory; does not fit {SYSTEM}; {SPOT}"),
         ("app", "Deployment", "apps", "web", "4 replicas with required anti-affinity on kubernetes.io/hostname, but at most 3 nodes can hold them"),
@@ -396,8 +429,7 @@ def test_tolerations_are_each_tried_and_an_empty_value_matches_an_empty_value() 
 
 
 def test_node_pools_without_candidates_are_skipped_and_limits_round_down() -> None:
-    env = _pools(none=_pool(instance_families=["m6g"], architectures=["amd64"]),
-                 odd=_pool(instance_types=["t3.medium"], limits={"cpu": 5, "memory_gib": 64}))
+    env = _pools(none=_pool(instance_families=["m6g"], architectures=["amd64"]), odd=_pool(instance_types=["t3.medium"], limits={"cpu": 5, "memory_gib": 64}))
     assert [(p.name, p.max_nodes) for p in fit.karpenter_places(env)] == [("node pool odd", 2)]  # 5 vCPU / 2 per node
     both_archs = _pools(p=_pool(instance_families=["m5"], instance_sizes=["large"], architectures=["amd64", "arm64"]))
     [place] = fit.karpenter_places(both_archs)
@@ -417,6 +449,7 @@ def test_groups_of_unknown_instance_types_are_no_place_to_run(monkeypatch: pytes
             for name in groups:
                 d["cluster"]["node_groups"][name]["instance_types"] = ["x9.huge"]
             d.pop("teams", None)  # their quotas need node groups of known size
+
         return environment("dev", change)
 
     assert [p.name for p in fit.places(unknown("system"))] == ["spot"]

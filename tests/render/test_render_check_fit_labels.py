@@ -73,7 +73,12 @@ def test_with_the_synthesized_stacks_a_groups_labels_are_those_its_resource_sets
     # What Terraform will send to EKS, not the environment file: a label only the resource sets counts.
     stack = tmp_path / "stacks" / "dev-cluster"
     stack.mkdir(parents=True)
-    group = {"node_group_name_prefix": "system-", "capacity_type": "ON_DEMAND", "instance_types": ["t3.large"], "labels": {"workload": "system", "extra": "yes"}}
+    group = {
+        "node_group_name_prefix": "system-",
+        "capacity_type": "ON_DEMAND",
+        "instance_types": ["t3.large"],
+        "labels": {"workload": "system", "extra": "yes"},
+    }
     stack.joinpath("cdk.tf.json").write_text(json.dumps({"resource": {"aws_eks_node_group": {"node-groups_system_1": group}}}))
     assert findings(pod(nodeSelector={"extra": "yes"}), synth=Synthesized(tmp_path)) == []
     [message] = findings(pod(nodeSelector={"extra": "yes"}))  # not in the file: fits nothing

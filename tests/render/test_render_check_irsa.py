@@ -28,15 +28,19 @@ ROLE = "dev-eks-external-dns"
 def trust(subject: str | list[str], operator: str = "StringEquals") -> str:
     """A trust policy as CDKTF writes it: JSON text whose condition keys hold a Terraform
     interpolation with unescaped quotes (Terraform resolves it before the text is JSON)."""
-    text = json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": "${aws_iam_openid_connect_provider.oidc.arn}"},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {operator: {"ISSUER_KEY:sub": subject, "ISSUER_KEY:aud": "sts.amazonaws.com"}},
-        }],
-    })
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "${aws_iam_openid_connect_provider.oidc.arn}"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {operator: {"ISSUER_KEY:sub": subject, "ISSUER_KEY:aud": "sts.amazonaws.com"}},
+                }
+            ],
+        }
+    )
     return text.replace("ISSUER_KEY", ISSUER)
 
 
@@ -79,10 +83,18 @@ def test_the_trusted_service_account_with_its_pods_passes(synth: Synthesized, ar
 
 def test_a_service_account_the_role_does_not_trust_is_reported(synth: Synthesized) -> None:
     found = run(synth, service_account("dns", PLACEHOLDER_ARN), workload("Deployment", "external-dns", serviceAccountName="dns"))
-    assert found == [f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:dns"]
+    assert found == [
+        f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:dns"
+    ]
     # The same name in another namespace is another subject.
-    found = run(synth, service_account("external-dns", PLACEHOLDER_ARN, "kube-system"), workload("Deployment", "external-dns", "kube-system", serviceAccountName="external-dns"))
-    assert found == [f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:kube-system:external-dns"]
+    found = run(
+        synth,
+        service_account("external-dns", PLACEHOLDER_ARN, "kube-system"),
+        workload("Deployment", "external-dns", "kube-system", serviceAccountName="external-dns"),
+    )
+    assert found == [
+        f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:kube-system:external-dns"
+    ]
 
 
 def test_an_annotation_naming_no_role_of_the_environment_is_reported(synth: Synthesized) -> None:
@@ -95,7 +107,12 @@ def test_an_annotation_naming_no_role_of_the_environment_is_reported(synth: Synt
 
 
 def test_a_role_carrying_service_account_no_pod_runs_as_is_reported(synth: Synthesized) -> None:
-    found = run(synth, service_account("external-dns", PLACEHOLDER_ARN), service_account("other", None), workload("Deployment", "external-dns", serviceAccountName="other"))
+    found = run(
+        synth,
+        service_account("external-dns", PLACEHOLDER_ARN),
+        service_account("other", None),
+        workload("Deployment", "external-dns", serviceAccountName="other"),
+    )
     assert found == ["carries an IAM role, but no pod template of the release runs as it"]
     # Pods without serviceAccountName run as "default".
     assert run(synth, service_account("external-dns", PLACEHOLDER_ARN), workload("Deployment", "external-dns")) == [
@@ -107,8 +124,12 @@ def test_a_role_carrying_service_account_no_pod_runs_as_is_reported(synth: Synth
 
 
 def test_a_pod_running_as_a_service_account_the_release_does_not_render_is_reported(synth: Synthesized) -> None:
-    found = run(synth, service_account("external-dns", PLACEHOLDER_ARN), workload("Deployment", "external-dns", serviceAccountName="external-dns"),
-                workload("Job", "cleanup", serviceAccountName="cleaner"))
+    found = run(
+        synth,
+        service_account("external-dns", PLACEHOLDER_ARN),
+        workload("Deployment", "external-dns", serviceAccountName="external-dns"),
+        workload("Job", "cleanup", serviceAccountName="cleaner"),
+    )
     assert found == ["runs as ServiceAccount external-dns/cleaner, which the release does not render"]
     # A release without any role-carrying ServiceAccount is not judged for it (its pods call no AWS API).
     assert run(synth, workload("Job", "cleanup", serviceAccountName="cleaner"), namespace="apps") == [
@@ -125,7 +146,8 @@ def test_a_role_no_rendered_service_account_carries_is_reported_under_its_addon(
 def test_trusted_subjects_reads_every_sub_condition() -> None:
     assert irsa.trusted_subjects(trust("system:serviceaccount:a:b")) == ["system:serviceaccount:a:b"]
     assert irsa.trusted_subjects(trust(["system:serviceaccount:a:b", "system:serviceaccount:a:c"], "StringLike")) == [
-        "system:serviceaccount:a:b", "system:serviceaccount:a:c"
+        "system:serviceaccount:a:b",
+        "system:serviceaccount:a:c",
     ]
     assert irsa.trusted_subjects(json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]})) == []
     assert irsa.trusted_subjects("{not json") == []
@@ -136,11 +158,22 @@ def test_a_role_trusting_two_subjects_does_not_match_one_service_account(tmp_pat
     """A wider trust than the one ServiceAccount (here two subjects) is reported too."""
     doc = {
         "output": {"arn": {"value": "${aws_iam_role.r.arn}"}},
-        "resource": {"aws_iam_role": {"r": {"name": ROLE, "assume_role_policy": trust(["system:serviceaccount:external-dns:external-dns", "system:serviceaccount:apps:x"], "StringLike")}}},
+        "resource": {
+            "aws_iam_role": {
+                "r": {
+                    "name": ROLE,
+                    "assume_role_policy": trust(["system:serviceaccount:external-dns:external-dns", "system:serviceaccount:apps:x"], "StringLike"),
+                }
+            }
+        },
     }
     (tmp_path / "stacks" / STACK).mkdir(parents=True)
     (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
-    found = run(Synthesized(tmp_path), service_account("external-dns", f"APPLY-TIME({STACK}:arn)"), workload("Deployment", "external-dns", serviceAccountName="external-dns"))
+    found = run(
+        Synthesized(tmp_path),
+        service_account("external-dns", f"APPLY-TIME({STACK}:arn)"),
+        workload("Deployment", "external-dns", serviceAccountName="external-dns"),
+    )
     assert found == [
         f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns', 'system:serviceaccount:apps:x'], "
         "but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns"
@@ -155,51 +188,86 @@ def test_each_finding_names_the_service_account_or_workload_it_is_about(synth: S
         workload("Job", "cleanup", serviceAccountName="cleaner"),
     ]
     assert located(irsa.check(context(ENV, release("external-dns", "external-dns", *objects), synth=synth))) == [
-        ("external-dns", "ServiceAccount", "external-dns", "unknown", "eks.amazonaws.com/role-arn arn:aws:iam::111111111111:role/someone-else is no IRSA role of this environment"),
-        ("external-dns", "ServiceAccount", "external-dns", "dns", f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:dns"),
+        (
+            "external-dns",
+            "ServiceAccount",
+            "external-dns",
+            "unknown",
+            "eks.amazonaws.com/role-arn arn:aws:iam::111111111111:role/someone-else is no IRSA role of this environment",
+        ),
+        (
+            "external-dns",
+            "ServiceAccount",
+            "external-dns",
+            "dns",
+            f"role {ROLE} trusts sub ['system:serviceaccount:external-dns:external-dns'], but the annotated ServiceAccount is system:serviceaccount:external-dns:dns",
+        ),
         ("external-dns", "ServiceAccount", "external-dns", "unknown", "carries an IAM role, but no pod template of the release runs as it"),
         ("external-dns", "Job", "external-dns", "cleanup", "runs as ServiceAccount external-dns/cleaner, which the release does not render"),
     ]
     [unused] = irsa.check(context(ENV, release("other", "apps"), synth=synth))
-    assert (unused.environment, unused.release, unused.kind, unused.namespace, unused.name) == ("dev", "external-dns", "ServiceAccount", "external-dns", "external-dns")
+    assert (unused.environment, unused.release, unused.kind, unused.namespace, unused.name) == (
+        "dev",
+        "external-dns",
+        "ServiceAccount",
+        "external-dns",
+        "external-dns",
+    )
 
 
 def test_the_default_service_account_is_what_pods_without_one_run_as(tmp_path: Path) -> None:
-    doc = {"output": {"arn": {"value": "${aws_iam_role.r.arn}"}},
-           "resource": {"aws_iam_role": {"r": {"name": ROLE, "assume_role_policy": trust("system:serviceaccount:external-dns:default")}}}}
+    doc = {
+        "output": {"arn": {"value": "${aws_iam_role.r.arn}"}},
+        "resource": {"aws_iam_role": {"r": {"name": ROLE, "assume_role_policy": trust("system:serviceaccount:external-dns:default")}}},
+    }
     (tmp_path / "stacks" / STACK).mkdir(parents=True)
     (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
     assert run(Synthesized(tmp_path), service_account("default", f"APPLY-TIME({STACK}:arn)"), workload("Deployment", "external-dns")) == []
 
 
 def test_a_role_without_a_name_attribute_is_named_by_its_logical_id(tmp_path: Path) -> None:
-    doc = {"output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
-           "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:apps:x")}}}}
+    doc = {
+        "output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
+        "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:apps:x")}}},
+    }
     (tmp_path / "stacks" / STACK).mkdir(parents=True)
     (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
-    found = run(Synthesized(tmp_path), service_account("external-dns", f"APPLY-TIME({STACK}:arn)"), workload("Deployment", "external-dns", serviceAccountName="external-dns"))
-    assert "role generated trusts sub ['system:serviceaccount:apps:x'], but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns" in found
+    found = run(
+        Synthesized(tmp_path),
+        service_account("external-dns", f"APPLY-TIME({STACK}:arn)"),
+        workload("Deployment", "external-dns", serviceAccountName="external-dns"),
+    )
+    assert (
+        "role generated trusts sub ['system:serviceaccount:apps:x'], but the annotated ServiceAccount is system:serviceaccount:external-dns:external-dns"
+        in found
+    )
 
 
 def test_an_environment_without_an_addons_aws_stack_has_no_roles_to_follow(tmp_path: Path) -> None:
     (tmp_path / "stacks" / STACK).mkdir(parents=True)
     (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps({"output": {}}))
     pods = workload("Deployment", "external-dns", serviceAccountName="external-dns")
-    assert run(Synthesized(tmp_path), service_account("external-dns", REAL_ARN), pods) == [f"eks.amazonaws.com/role-arn {REAL_ARN} is no IRSA role of this environment"]
+    assert run(Synthesized(tmp_path), service_account("external-dns", REAL_ARN), pods) == [
+        f"eks.amazonaws.com/role-arn {REAL_ARN} is no IRSA role of this environment"
+    ]
     assert run(Synthesized(tmp_path / "nowhere"), service_account("external-dns", None), pods) == []
 
 
 def test_subjects_of_every_statement_and_operator_are_read() -> None:
     doc = json.loads(trust("system:serviceaccount:a:b").replace(ISSUER, "ISSUER"))
-    doc["Statement"].append({"Effect": "Allow", "Condition": {"StringLike": {"x:sub": ["system:serviceaccount:a:c"]}, "StringEquals": {"y:sub": "system:serviceaccount:a:d"}}})
+    doc["Statement"].append(
+        {"Effect": "Allow", "Condition": {"StringLike": {"x:sub": ["system:serviceaccount:a:c"]}, "StringEquals": {"y:sub": "system:serviceaccount:a:d"}}}
+    )
     assert irsa.trusted_subjects(json.dumps(doc)) == ["system:serviceaccount:a:b", "system:serviceaccount:a:c", "system:serviceaccount:a:d"]
 
 
 def test_a_used_role_without_a_name_attribute_is_not_reported_as_unused(tmp_path: Path) -> None:
     """A role Terraform names itself (no ``name``) is the same role to both halves of the check:
     the one an annotation leads to, and the one listed from ``<env>-addons-aws``."""
-    doc = {"output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
-           "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:external-dns:external-dns")}}}}
+    doc = {
+        "output": {"arn": {"value": "${aws_iam_role.generated.arn}"}},
+        "resource": {"aws_iam_role": {"generated": {"name_prefix": "dns-", "assume_role_policy": trust("system:serviceaccount:external-dns:external-dns")}}},
+    }
     (tmp_path / "stacks" / STACK).mkdir(parents=True)
     (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
     pods = workload("Deployment", "external-dns", serviceAccountName="external-dns")

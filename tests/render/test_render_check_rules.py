@@ -24,10 +24,30 @@ ENV = environment("dev")
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("500m", 0.5), ("1.5", 1.5), ("2", 2.0), (".5", 0.5), ("+1", 1.0), ("-1", -1.0), ("1e3", 1000.0), ("1E3", 1000.0), ("1.5e-3", 0.0015),
-        ("1k", 1e3), ("1M", 1e6), ("1G", 1e9), ("1T", 1e12), ("1P", 1e15), ("1E", 1e18),
-        ("1Ki", 1024.0), ("9830Mi", 9830 * 1024.0**2), ("2Gi", 2 * 1024.0**3), ("1Ti", 1024.0**4), ("1Pi", 1024.0**5), ("1Ei", 1024.0**6),
-        (3, 3.0), (0.25, 0.25), (" 64Mi ", 64 * 1024.0**2),
+        ("500m", 0.5),
+        ("1.5", 1.5),
+        ("2", 2.0),
+        (".5", 0.5),
+        ("+1", 1.0),
+        ("-1", -1.0),
+        ("1e3", 1000.0),
+        ("1E3", 1000.0),
+        ("1.5e-3", 0.0015),
+        ("1k", 1e3),
+        ("1M", 1e6),
+        ("1G", 1e9),
+        ("1T", 1e12),
+        ("1P", 1e15),
+        ("1E", 1e18),
+        ("1Ki", 1024.0),
+        ("9830Mi", 9830 * 1024.0**2),
+        ("2Gi", 2 * 1024.0**3),
+        ("1Ti", 1024.0**4),
+        ("1Pi", 1024.0**5),
+        ("1Ei", 1024.0**6),
+        (3, 3.0),
+        (0.25, 0.25),
+        (" 64Mi ", 64 * 1024.0**2),
     ],
 )
 def test_quantities_parse_to_base_units(text: object, value: float) -> None:
@@ -54,8 +74,12 @@ def test_a_finding_reads_environment_release_kind_and_namespaced_name() -> None:
 
 
 def test_namespaces_of_objects_follow_the_api_scope() -> None:
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "x"},
-           "spec": {"names": {"kind": "ClusterThing"}, "scope": "Cluster"}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "x"},
+        "spec": {"names": {"kind": "ClusterThing"}, "scope": "Cluster"},
+    }
     crd2 = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "y"}, "spec": {"names": {"kind": "Thing"}}}
     item = release("r", "rel-ns", crd, crd2)
     ctx = context(ENV, item)
@@ -190,7 +214,9 @@ def test_only_creates_of_the_webhooks_groups_and_resources_are_intercepted() -> 
 
 def test_pods_are_intercepted_through_their_workloads_and_selectors_apply() -> None:
     # The controller's pod webhook: namespaces labelled for readiness-gate injection only.
-    hook = _hook("mpod.elbv2.k8s.aws", ["pods"], namespaceSelector={"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["apps"]}]})
+    hook = _hook(
+        "mpod.elbv2.k8s.aws", ["pods"], namespaceSelector={"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["apps"]}]}
+    )
     assert _ordering(hook, workload("Deployment", "web")) == [
         f"mpod.elbv2.k8s.aws (failurePolicy Fail) intercepts its pods, but release app is not ordered after {CONTROLLER}"
     ]
@@ -214,8 +240,18 @@ def test_one_finding_per_release_and_none_without_the_controller() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "resource"),
-    [("Service", "services"), ("Ingress", "ingresses"), ("NetworkPolicy", "networkpolicies"), ("Gateway", "gateways"),
-     ("IngressClass", "ingressclasses"), ("Mesh", "meshes"), ("Box", "boxes"), ("Match", "matches"), ("Pod", "pods"), ("Policy", "policies")],
+    [
+        ("Service", "services"),
+        ("Ingress", "ingresses"),
+        ("NetworkPolicy", "networkpolicies"),
+        ("Gateway", "gateways"),
+        ("IngressClass", "ingressclasses"),
+        ("Mesh", "meshes"),
+        ("Box", "boxes"),
+        ("Match", "matches"),
+        ("Pod", "pods"),
+        ("Policy", "policies"),
+    ],
 )
 def test_resource_names_are_the_kinds_plural(kind: str, resource: str) -> None:
     assert ordering.resource_of(kind) == resource
@@ -248,7 +284,12 @@ def test_allowed_disruptions_are_the_eviction_apis(spec: dict[str, Any], pods: i
 
 
 def _budget(**spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {"selector": {"matchLabels": {"app": "web"}}, **spec}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, **spec},
+    }
 
 
 def _pdb(*objects: dict[str, Any]) -> list[str]:
@@ -258,7 +299,9 @@ def _pdb(*objects: dict[str, Any]) -> list[str]:
 def test_a_budget_that_allows_no_disruption_is_reported() -> None:
     assert _pdb(_budget(minAvailable=1), workload("Deployment", "web", replicas=2)) == []
     assert _pdb(_budget(minAvailable=1), workload("Deployment", "web")) == ["minAvailable 1 with 1 pod(s) allows no disruption: a node drain blocks on it"]
-    assert _pdb(_budget(maxUnavailable=0), workload("Deployment", "web", replicas=3)) == ["maxUnavailable 0 with 3 pod(s) allows no disruption: a node drain blocks on it"]
+    assert _pdb(_budget(maxUnavailable=0), workload("Deployment", "web", replicas=3)) == [
+        "maxUnavailable 0 with 3 pod(s) allows no disruption: a node drain blocks on it"
+    ]
 
 
 def test_a_budget_counts_only_its_selected_pods_in_its_namespace() -> None:
@@ -288,8 +331,13 @@ def _binding(kind: str, role_kind: str, role: str, *subjects: dict[str, Any], na
     metadata: dict[str, Any] = {"name": "b"}
     if namespace:
         metadata["namespace"] = namespace
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": metadata,
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role}, "subjects": list(subjects)}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": kind,
+        "metadata": metadata,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role},
+        "subjects": list(subjects),
+    }
 
 
 def _rbac(*objects: dict[str, Any]) -> list[str]:
@@ -360,18 +408,25 @@ def test_a_claim_on_a_class_that_is_not_rendered_is_reported() -> None:
 
 def test_statefulset_templates_and_custom_resources_claim_too() -> None:
     sts = workload("StatefulSet", "db")
-    sts["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {"storageClassName": "gp3"}},
-                                           {"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}}]
-    prometheus = {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {"name": "p"},
-                  "spec": {"storage": {"volumeClaimTemplate": {"spec": {"storageClassName": "fast"}}},
-                           "shards": [{"volumeClaimTemplate": {"spec": {}}}]}}
+    sts["spec"]["volumeClaimTemplates"] = [
+        {"metadata": {"name": "data"}, "spec": {"storageClassName": "gp3"}},
+        {"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}},
+    ]
+    prometheus = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "Prometheus",
+        "metadata": {"name": "p"},
+        "spec": {"storage": {"volumeClaimTemplate": {"spec": {"storageClassName": "fast"}}}, "shards": [{"volumeClaimTemplate": {"spec": {}}}]},
+    }
     assert _storage(_class("gp3", "false"), sts, prometheus) == [
         "volumeClaimTemplates[1] wal: StorageClass 'gp2' is not rendered in this environment (have: gp3)",
         "spec.storage.volumeClaimTemplate: StorageClass 'fast' is not rendered in this environment (have: gp3)",
         "spec.shards[0].volumeClaimTemplate: claim names no StorageClass and the environment renders no default one",
     ]
-    sts["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "static"}, "spec": {"storageClassName": ""}},
-                                           {"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}}]
+    sts["spec"]["volumeClaimTemplates"] = [
+        {"metadata": {"name": "static"}, "spec": {"storageClassName": ""}},
+        {"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}},
+    ]
     assert _storage(_class("gp3", "true"), sts) == ["volumeClaimTemplates[1] wal: StorageClass 'gp2' is not rendered in this environment (have: gp3)"]
     # A built-in kind other than a claim or StatefulSet makes no claim, whatever its spec holds.
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"volumeClaimTemplate": {"spec": {"storageClassName": "gp2"}}}}
@@ -421,15 +476,29 @@ def test_the_schema_version_is_the_newest_not_newer_than_the_cluster() -> None:
 
 
 def _crd(*versions: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "widgets.example.com"},
-            "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced", "versions": list(versions)}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced", "versions": list(versions)},
+    }
 
 
-WIDGET_SCHEMA = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
-    "size": {"type": "integer"}, "color": {"type": "string", "enum": ["red", "blue"]},
-    "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"known": {"type": "string"}}},
-    "map": {"type": "object", "additionalProperties": {"type": "string"}, "properties": {"fixed": {"type": "string"}}},
-}, "required": ["size"]}}}
+WIDGET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "spec": {
+            "type": "object",
+            "properties": {
+                "size": {"type": "integer"},
+                "color": {"type": "string", "enum": ["red", "blue"]},
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"known": {"type": "string"}}},
+                "map": {"type": "object", "additionalProperties": {"type": "string"}, "properties": {"fixed": {"type": "string"}}},
+            },
+            "required": ["size"],
+        }
+    },
+}
 
 
 def _widget(**spec: Any) -> dict[str, Any]:
@@ -461,8 +530,9 @@ def test_more_than_three_schema_errors_are_summarised() -> None:
 
 
 def test_only_served_crd_versions_are_served_and_a_version_without_schema_takes_anything() -> None:
-    crd = _crd({"name": "v1alpha1", "served": False, "storage": False, "schema": {"openAPIV3Schema": WIDGET_SCHEMA}},
-               {"name": "v1", "served": True, "storage": True})
+    crd = _crd(
+        {"name": "v1alpha1", "served": False, "storage": False, "schema": {"openAPIV3Schema": WIDGET_SCHEMA}}, {"name": "v1", "served": True, "storage": True}
+    )
     assert _schema(crd, _widget(anything="goes")) == []
     assert _schema(crd, {**_widget(size=1), "apiVersion": "example.com/v1alpha1"}) == [
         "example.com/v1alpha1 Widget is not served (no CRD rendered in this environment)"
@@ -471,8 +541,12 @@ def test_only_served_crd_versions_are_served_and_a_version_without_schema_takes_
 
 def test_strict_schema_leaves_enum_default_and_required_as_they_are() -> None:
     value = {"properties": {"x": 1}}  # a value that looks like a schema: data, not a schema
-    raw = {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}, "default": value, "enum": [value], "example": value}},
-           "required": ["a"], "anyOf": [{"properties": {"c": {}}}]}
+    raw = {
+        "type": "object",
+        "properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}, "default": value, "enum": [value], "example": value}},
+        "required": ["a"],
+        "anyOf": [{"properties": {"c": {}}}],
+    }
     strict = schema.strict_schema(raw)
     assert strict["additionalProperties"] is False and strict["properties"]["a"]["additionalProperties"] is False
     a = strict["properties"]["a"]
@@ -484,11 +558,12 @@ def test_strict_schema_leaves_enum_default_and_required_as_they_are() -> None:
 
 
 def test_run_checks_runs_the_named_checks_in_order() -> None:
-    ctx = context(ENV, release("dash", "dash", _binding("ClusterRoleBinding", "ClusterRole", "cluster-admin", {"kind": "ServiceAccount", "name": "d", "namespace": "n"})))
+    ctx = context(
+        ENV, release("dash", "dash", _binding("ClusterRoleBinding", "ClusterRole", "cluster-admin", {"kind": "ServiceAccount", "name": "d", "namespace": "n"}))
+    )
     assert list(run_checks(ctx, ["pdb", "cluster-admin"])) == ["pdb", "cluster-admin"]
     assert messages(run_checks(ctx, ["cluster-admin"])["cluster-admin"]) == ["binds ServiceAccount n/d to cluster-admin"]
     assert list(run_checks(ctx)) == list(CHECKS)
-
 
 
 # -- what each finding names, and every object of a release judged --------------------------------------
@@ -519,8 +594,19 @@ def test_schema_findings_name_their_objects_and_every_object_is_judged() -> None
 
 def test_a_crd_whose_group_resembles_a_builtin_one_is_checked_against_the_crd() -> None:
     """networking.example.com/v1 NetworkPolicy is the CRD's kind, not networking.k8s.io's."""
-    crd = _crd({"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
-        "type": "object", "properties": {"rules": {"type": "array", "items": {"type": "string"}}}}}}}})
+    crd = _crd(
+        {
+            "name": "v1",
+            "served": True,
+            "storage": True,
+            "schema": {
+                "openAPIV3Schema": {
+                    "type": "object",
+                    "properties": {"spec": {"type": "object", "properties": {"rules": {"type": "array", "items": {"type": "string"}}}}},
+                }
+            },
+        }
+    )
     crd["spec"].update(group="networking.example.com", names={"kind": "NetworkPolicy", "plural": "networkpolicies"})
     policy = {"apiVersion": "networking.example.com/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"}, "spec": {"rules": ["allow-dns"]}}
     assert _schema(crd, policy) == []
@@ -532,12 +618,15 @@ def test_crds_are_found_wherever_they_are_in_the_release() -> None:
 
 
 def test_ordering_findings_name_the_object_and_the_first_matching_rule_counts() -> None:
-    hook = {"name": "h", "rules": [
-        {"apiGroups": [""], "resources": ["services"], "operations": ["UPDATE"]},
-        {"apiGroups": ["apps"], "resources": ["services"], "operations": ["CREATE"]},
-        {"apiGroups": [""], "resources": ["pods"], "operations": ["CREATE"]},
-        {"apiGroups": [""], "resources": ["services"], "operations": ["CREATE"]},
-    ]}
+    hook = {
+        "name": "h",
+        "rules": [
+            {"apiGroups": [""], "resources": ["services"], "operations": ["UPDATE"]},
+            {"apiGroups": ["apps"], "resources": ["services"], "operations": ["CREATE"]},
+            {"apiGroups": [""], "resources": ["pods"], "operations": ["CREATE"]},
+            {"apiGroups": [""], "resources": ["services"], "operations": ["CREATE"]},
+        ],
+    }
     controller = release(CONTROLLER, "kube-system", _webhooks(hook))
     found = located(ordering.check(context(ENV, controller, release("app", "apps", SERVICE))))
     assert found == [("app", "Service", "apps", "web", f"h (failurePolicy Fail) intercepts it, but release app is not ordered after {CONTROLLER}")]
@@ -545,14 +634,21 @@ def test_ordering_findings_name_the_object_and_the_first_matching_rule_counts() 
 
 def test_ordering_reads_an_objects_own_labels_and_custom_scopes() -> None:
     # The controller's service webhook skips its own Service by label (objectSelector NotIn).
-    hook = _hook("mservice.elbv2.k8s.aws", ["services"], objectSelector={"matchExpressions": [
-        {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["aws-load-balancer-controller"]}]})
+    hook = _hook(
+        "mservice.elbv2.k8s.aws",
+        ["services"],
+        objectSelector={"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["aws-load-balancer-controller"]}]},
+    )
     own = {**SERVICE, "metadata": {"name": "webhook", "labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}}}
     assert _ordering(hook, own) == []
     assert len(_ordering(hook, SERVICE)) == 1
     # An object of a cluster-scoped custom kind is outside every namespace selector.
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "x"},
-           "spec": {"group": "example.com", "names": {"kind": "ClusterThing"}, "scope": "Cluster"}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "x"},
+        "spec": {"group": "example.com", "names": {"kind": "ClusterThing"}, "scope": "Cluster"},
+    }
     thing = {"apiVersion": "example.com/v1", "kind": "ClusterThing", "metadata": {"name": "t"}}
     scoped = _hook("h", ["clusterthings"], group="example.com", namespaceSelector={"matchLabels": {"never": "x"}})
     assert len(_ordering(scoped, crd, thing)) == 1
@@ -587,7 +683,13 @@ def test_rbac_judges_every_binding_and_names_it() -> None:
 
 
 def test_storage_findings_name_their_objects_and_every_claim_is_judged() -> None:
-    objects = [_class("gp3", "true"), _class("efs", "true"), _claim(""), {**_claim(None), "metadata": {"name": "cache"}}, {**_claim("io2"), "metadata": {"name": "fast"}}]
+    objects = [
+        _class("gp3", "true"),
+        _class("efs", "true"),
+        _claim(""),
+        {**_claim(None), "metadata": {"name": "cache"}},
+        {**_claim("io2"), "metadata": {"name": "fast"}},
+    ]
     assert located(storage.check(context(ENV, release("app", "apps", *objects)))) == [
         ("app", "StorageClass", "", "efs", "one of 2 default StorageClasses (efs, gp3): claims without a class get an arbitrary one"),
         ("app", "StorageClass", "", "gp3", "one of 2 default StorageClasses (efs, gp3): claims without a class get an arbitrary one"),

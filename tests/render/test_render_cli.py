@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, Synth
-from tests.render_support import helm  # noqa: F401 (fixture)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from tests.render_support import context, helm, rendered  # noqa: F401 (fixtures)
+from tests.render_support import context
 from tools.render.checks import irsa, run_checks, schema
 from tools.render.checks.base import Context
 from tools.render.environment import EnvironmentRender

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Synth
 from environments import EnvironmentConfig
 from modules.shared.protect import PROTECTED_TYPES
+from tests.conftest import Synth
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])
@@ -29,7 +29,11 @@ def test_interface_endpoints_only_where_configured(synth: Synth, environments: d
     for e in interface:
         assert e["private_dns_enabled"] is True and sorted(e["subnet_ids"]) == private_subnets
         assert e["security_group_ids"] == [f"${{aws_security_group.{sg_id}.id}}"]
-    (rule,) = [r for r in synth.resources("prod-network", "aws_vpc_security_group_ingress_rule").values() if r["security_group_id"] == f"${{aws_security_group.{sg_id}.id}}"]
+    (rule,) = [
+        r
+        for r in synth.resources("prod-network", "aws_vpc_security_group_ingress_rule").values()
+        if r["security_group_id"] == f"${{aws_security_group.{sg_id}.id}}"
+    ]
     assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (443, 443, prod.network.vpc_cidr)
     for env in ("dev", "staging", "local"):
         assert all(e["vpc_endpoint_type"] == "Gateway" for e in synth.resources(f"{env}-network", "aws_vpc_endpoint").values())

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from tests.conftest import Synth, missing_prerequisite, run_main
-from tests.render_support import helm, rendered  # noqa: F401 (fixtures)
 from tools.plan_report import EXIT_HIGH_RISK, main
 from tools.render.charts import ChartMissing, find_chart, search_dirs
 from tools.render.environment import EnvironmentRender
@@ -31,6 +30,7 @@ CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-1111-2222-3333-4
 
 def _plan(changes: list[tuple[str, str, dict | None, dict | None]]) -> dict[str, Any]:
     """`terraform show -json` shape: (address, action, before, after) per helm_release."""
+
     def body(b: dict | None) -> dict | None:
         return None if b is None else {k: v for k, v in b.items() if k not in ("//", "depends_on")}
 
@@ -38,8 +38,13 @@ def _plan(changes: list[tuple[str, str, dict | None, dict | None]]) -> dict[str,
         "format_version": "1.2",
         "planned_values": {},
         "resource_changes": [
-            {"address": a, "mode": "managed", "type": "helm_release", "name": a.split(".")[1],
-             "change": {"actions": [action], "before": body(before), "after": body(after), "after_unknown": {}}}
+            {
+                "address": a,
+                "mode": "managed",
+                "type": "helm_release",
+                "name": a.split(".")[1],
+                "change": {"actions": [action], "before": body(before), "after": body(after), "after_unknown": {}},
+            }
             for a, action, before, after in changes
         ],
     }
@@ -60,12 +65,20 @@ def bumped_charts(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with tarfile.open(archive) as tgz:
         tgz.extractall(work, filter="data")
     helpers = work / "metrics-server" / "templates" / "_helpers.tpl"
-    helpers.write_text(helpers.read_text().replace(
-        "app.kubernetes.io/instance: {{ .Release.Name }}\n{{- end }}",
-        "app.kubernetes.io/instance: {{ .Release.Name }}\napp.kubernetes.io/component: metrics\n{{- end }}", 1))
+    helpers.write_text(
+        helpers.read_text().replace(
+            "app.kubernetes.io/instance: {{ .Release.Name }}\n{{- end }}",
+            "app.kubernetes.io/instance: {{ .Release.Name }}\napp.kubernetes.io/component: metrics\n{{- end }}",
+            1,
+        )
+    )
     out = work / "charts"
-    subprocess.run([str(helm), "package", str(work / "metrics-server"), "--version", "3.13.2", "--app-version", "0.8.2", "-d", str(out)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [str(helm), "package", str(work / "metrics-server"), "--version", "3.13.2", "--app-version", "0.8.2", "-d", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return out
 
 
@@ -82,10 +95,14 @@ def test_a_chart_bump_shows_changed_objects_the_new_image_and_the_immutable_sele
     print(text)
     assert f"**metrics-server** (`staging-addons` `{address}`, metrics-server 3.13.1 -> 3.13.2)" in text
     assert "- changed (" in text and "Deployment kube-system/metrics-server" in text
-    assert ("- image Deployment kube-system/metrics-server metrics-server: registry.k8s.io/metrics-server/metrics-server:v0.8.1 -> "
-            "registry.k8s.io/metrics-server/metrics-server:v0.8.2") in text
-    assert (f"- **HIGH** `staging-addons` `{address}`: Helm release metrics-server: Deployment kube-system/metrics-server: "
-            "spec.selector is immutable; the upgrade is rejected (delete and recreate the object)") in text
+    assert (
+        "- image Deployment kube-system/metrics-server metrics-server: registry.k8s.io/metrics-server/metrics-server:v0.8.1 -> "
+        "registry.k8s.io/metrics-server/metrics-server:v0.8.2"
+    ) in text
+    assert (
+        f"- **HIGH** `staging-addons` `{address}`: Helm release metrics-server: Deployment kube-system/metrics-server: "
+        "spec.selector is immutable; the upgrade is rejected (delete and recreate the object)"
+    ) in text
 
 
 def test_a_values_change_from_two_synths_shows_added_objects_and_no_high_risk(synth: Synth, tmp_path: Path, helm: Path) -> None:
@@ -129,7 +146,9 @@ def test_removed_crd_changed_storage_class_webhook_and_volume_claim_templates_ar
     ebs = objs("aws-ebs-csi-driver")
     changed = copy.deepcopy(ebs)
     next(o for o in changed if o["kind"] == "StorageClass")["parameters"]["type"] = "io2"
-    assert _diff(ebs, changed).high == ["StorageClass gp3 changes: its parameters are immutable, the upgrade fails or the class is replaced under existing volumes"]
+    assert _diff(ebs, changed).high == [
+        "StorageClass gp3 changes: its parameters are immutable, the upgrade fails or the class is replaced under existing volumes"
+    ]
     tempo = objs("tempo")
     changed = copy.deepcopy(tempo)
     next(o for o in changed if o["kind"] == "StatefulSet")["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = "20Gi"

@@ -54,9 +54,7 @@ def test_helm_major_bump_is_high_risk(tmp_path: Path) -> None:
         rc("helm_release", "dns", ["update"], {"chart": "external-dns", "version": "1.21.1"}, {"chart": "external-dns", "version": "2.0.0"}),
         stack="dev-addons",
     )
-    assert risks == [
-        "high: Helm chart external-dns moves to a new major version (1.21.1 -> 2.0.0): read its upgrade notes, values and CRDs may have changed."
-    ]
+    assert risks == ["high: Helm chart external-dns moves to a new major version (1.21.1 -> 2.0.0): read its upgrade notes, values and CRDs may have changed."]
 
 
 @pytest.mark.parametrize(("old", "new"), [("1.21.1", "1.22.0"), ("v3.4.0", "v3.12.1"), ("2.0.0", "1.9.0")])
@@ -103,12 +101,16 @@ def test_irsa_trust_change_is_high_and_new_irsa_role_is_not(tmp_path: Path) -> N
     changed = IRSA_TRUST.replace("external-dns", "external-dns-v2")
     risks = risks_of(
         tmp_path,
-        rc("aws_iam_role", "dns", ["update"], {"name": "dev-external-dns", "assume_role_policy": IRSA_TRUST}, {"name": "dev-external-dns", "assume_role_policy": changed}),
+        rc(
+            "aws_iam_role",
+            "dns",
+            ["update"],
+            {"name": "dev-external-dns", "assume_role_policy": IRSA_TRUST},
+            {"name": "dev-external-dns", "assume_role_policy": changed},
+        ),
         rc("aws_iam_role", "new", ["create"], None, {"name": "dev-new", "assume_role_policy": IRSA_TRUST}),
     )
-    assert risks == [
-        "high: The IRSA trust policy of role dev-external-dns changes: pods (or runs) that assume it may lose their AWS access."
-    ]
+    assert risks == ["high: The IRSA trust policy of role dev-external-dns changes: pods (or runs) that assume it may lose their AWS access."]
 
 
 def test_tag_only_update_of_an_irsa_role_is_not_flagged(tmp_path: Path) -> None:
@@ -148,7 +150,13 @@ def test_report_counts_and_exit_status(tmp_path: Path) -> None:
         tmp_path,
         "dev-network",
         rc("aws_subnet", "a", ["create"], None, {}),
-        rc("aws_route_table", "r", ["update"], {"route": [], "tags": {}, "tags_all": {}}, {"route": [{"cidr_block": "0.0.0.0/0"}], "tags": {"a": "b"}, "tags_all": {"a": "b"}}),
+        rc(
+            "aws_route_table",
+            "r",
+            ["update"],
+            {"route": [], "tags": {}, "tags_all": {}},
+            {"route": [{"cidr_block": "0.0.0.0/0"}], "tags": {"a": "b"}, "tags_all": {"a": "b"}},
+        ),
         rc("aws_vpc", "v", ["no-op"], {}, {}),
     )
     cluster = plan_file(tmp_path, "dev-cluster", rc("aws_eks_cluster", "eks", ["create", "delete"], {"name": "a"}, {"name": "b"}, replace_paths=[["name"]]))

@@ -7,7 +7,6 @@ a reviewer reads and the command line. The JSON shapes follow Terraform's JSON o
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from pathlib import Path
 from typing import Any
@@ -146,7 +145,10 @@ def test_each_risk_names_its_stack_and_address_and_the_order_is_high_first(tmp_p
 
 def test_risks_sort_by_level_then_stack_then_address(tmp_path: Path) -> None:
     plans = [
-        load_plan("b-stack", plan_file(tmp_path, "b", rc("aws_vpc", "v", ["delete"], {}, None), rc("aws_eks_node_group", "n", ["update"], {"version": "1"}, {"version": "2"}))),
+        load_plan(
+            "b-stack",
+            plan_file(tmp_path, "b", rc("aws_vpc", "v", ["delete"], {}, None), rc("aws_eks_node_group", "n", ["update"], {"version": "1"}, {"version": "2"})),
+        ),
         load_plan("a-stack", plan_file(tmp_path, "a", rc("aws_subnet", "z", ["delete"], {}, None), rc("aws_subnet", "y", ["delete"], {}, None))),
     ]
     assert [(r.level, r.stack, r.address) for r in assess(plans)] == [
@@ -161,7 +163,9 @@ def test_messages_in_plain_words(tmp_path: Path) -> None:
     [vpc] = one_plan(tmp_path, rc("aws_vpc", "v", ["delete"], {}, None))
     assert vpc.message == "The VPC (everything in it, the cluster included, must go first) will be destroyed."
     [group] = one_plan(tmp_path, rc("aws_eks_node_group", "g", ["delete", "create"], {}, {}, replace_paths=[["ami_type"], ["instance_types"]]))
-    assert group.message.startswith("A node group (") and group.message.endswith("will be replaced (destroyed, then created again) because ami_type, instance_types changed.")
+    assert group.message.startswith("A node group (") and group.message.endswith(
+        "will be replaced (destroyed, then created again) because ami_type, instance_types changed."
+    )
     [roll] = one_plan(tmp_path, rc("aws_eks_node_group", "g", ["update"], {"version": "1", "ami_type": "a"}, {"version": "2", "ami_type": "b"}))
     assert roll.message == "Node group nodes are replaced one batch at a time (version, ami_type changes): expect pod evictions."
     [bucket] = one_plan(tmp_path, rc("aws_s3_bucket", "b", ["delete"], {"tags": {"platform-layer": "state"}}, None), stack="x")

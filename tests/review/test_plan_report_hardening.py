@@ -23,13 +23,21 @@ def risks(tmp_path: Path, stack: str, *changes: dict, errored: bool = False) -> 
 
 def test_uninstalling_the_ebs_driver_and_the_load_balancer_controller_say_what_goes_with_them(tmp_path: Path) -> None:
     found_other = risks(tmp_path, "dev-addons", rc("helm_release", "ms", ["delete"], {"name": "metrics-server", "chart": "metrics-server"}))
-    assert found_other == ["high: Helm release metrics-server (metrics-server) will be uninstalled: everything the chart installed is deleted from the cluster."]
+    assert found_other == [
+        "high: Helm release metrics-server (metrics-server) will be uninstalled: everything the chart installed is deleted from the cluster."
+    ]
     found = risks(
         tmp_path,
         "dev-addons",
         rc("helm_release", "ebs", ["delete"], {"name": "aws-ebs-csi-driver", "chart": "aws-ebs-csi-driver"}),
         rc("helm_release", "lbc", ["delete"], {"name": "aws-load-balancer-controller", "chart": "aws-load-balancer-controller"}),
-        rc("helm_release", "ms", ["delete", "create"], {"name": "metrics-server", "chart": "metrics-server"}, {"name": "metrics-server", "chart": "metrics-server"}),
+        rc(
+            "helm_release",
+            "ms",
+            ["delete", "create"],
+            {"name": "metrics-server", "chart": "metrics-server"},
+            {"name": "metrics-server", "chart": "metrics-server"},
+        ),
     )
     assert found == [
         "high: Helm release aws-ebs-csi-driver (aws-ebs-csi-driver) will be uninstalled: the gp3 default StorageClass and the EBS CSI "
@@ -40,7 +48,20 @@ def test_uninstalling_the_ebs_driver_and_the_load_balancer_controller_say_what_g
 
 
 def test_an_updated_release_is_not_flagged(tmp_path: Path) -> None:
-    assert risks(tmp_path, "dev-addons", rc("helm_release", "ms", ["update"], {"name": "metrics-server", "chart": "metrics-server", "version": "3.13.0"}, {"name": "metrics-server", "chart": "metrics-server", "version": "3.13.1"})) == []
+    assert (
+        risks(
+            tmp_path,
+            "dev-addons",
+            rc(
+                "helm_release",
+                "ms",
+                ["update"],
+                {"name": "metrics-server", "chart": "metrics-server", "version": "3.13.0"},
+                {"name": "metrics-server", "chart": "metrics-server", "version": "3.13.1"},
+            ),
+        )
+        == []
+    )
 
 
 def test_destroying_an_addon_bucket_is_high_but_not_a_bucket_elsewhere(tmp_path: Path) -> None:
@@ -84,8 +105,8 @@ FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-0123"
 
 
 def _efs_policy(require_access_point: bool = True, **edits: dict) -> dict:
-    from modules.storage.efs_policy import statements
     from modules.shared.iam import document
+    from modules.storage.efs_policy import statements
 
     listed = [{**s, **edits.get(s["Sid"], {})} for s in statements(FS_ARN, require_access_point=require_access_point)]
     return {"file_system_id": "fs-0123", "policy": document(*listed)}

@@ -72,9 +72,7 @@ ROLLING = {
 @pytest.mark.parametrize(("attribute", "value"), sorted(ROLLING.items()))
 def test_each_attribute_that_replaces_nodes_is_medium(tmp_path, attribute: str, value) -> None:
     change = rc("aws_eks_node_group", "system", ["update"], _BASE, {**_BASE, attribute: value})
-    assert risks_of(tmp_path, change) == [
-        f"medium: Node group nodes are replaced one batch at a time ({attribute} changes): expect pod evictions."
-    ]
+    assert risks_of(tmp_path, change) == [f"medium: Node group nodes are replaced one batch at a time ({attribute} changes): expect pod evictions."]
 
 
 def test_a_launch_template_version_known_only_after_apply_is_a_roll(tmp_path) -> None:
@@ -169,7 +167,13 @@ def test_kms_key_replacement_is_a_scheduled_deletion_with_the_default_window(tmp
 
 def test_cluster_update_without_encryption_change_is_not_flagged(tmp_path) -> None:
     config = [{"provider": [{"key_arn": "arn:a"}], "resources": ["secrets"]}]
-    change = rc("aws_eks_cluster", "eks", ["update"], {"enabled_cluster_log_types": ["api"], "encryption_config": config}, {"enabled_cluster_log_types": ["api", "audit"], "encryption_config": config})
+    change = rc(
+        "aws_eks_cluster",
+        "eks",
+        ["update"],
+        {"enabled_cluster_log_types": ["api"], "encryption_config": config},
+        {"enabled_cluster_log_types": ["api", "audit"], "encryption_config": config},
+    )
     assert risks_of(tmp_path, change) == []
 
 
@@ -182,7 +186,13 @@ def test_destroying_an_irsa_role_is_high(tmp_path) -> None:
 
 def test_a_web_identity_trust_without_a_service_account_is_an_oidc_trust(tmp_path) -> None:
     tfc = IRSA_TRUST.replace("system:serviceaccount:kube-system:external-dns", "organization:acme:project:p:workspace:w:run_phase:*")
-    change = rc("aws_iam_role", "tfc", ["update"], {"name": "tfc-runs", "assume_role_policy": tfc}, {"name": "tfc-runs", "assume_role_policy": tfc.replace("acme", "acme2")})
+    change = rc(
+        "aws_iam_role",
+        "tfc",
+        ["update"],
+        {"name": "tfc-runs", "assume_role_policy": tfc},
+        {"name": "tfc-runs", "assume_role_policy": tfc.replace("acme", "acme2")},
+    )
     assert risks_of(tmp_path, change) == [
         "high: The OIDC web-identity trust policy of role tfc-runs changes: pods (or runs) that assume it may lose their AWS access."
     ]
@@ -190,7 +200,13 @@ def test_a_web_identity_trust_without_a_service_account_is_an_oidc_trust(tmp_pat
 
 def test_changing_a_service_role_trust_is_not_an_irsa_risk(tmp_path) -> None:
     service = json.dumps({"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}}]})
-    change = rc("aws_iam_role", "cluster", ["update"], {"name": "dev-eks-cluster", "assume_role_policy": service}, {"name": "dev-eks-cluster", "assume_role_policy": service.replace("eks.", "eks-fargate-pods.")})
+    change = rc(
+        "aws_iam_role",
+        "cluster",
+        ["update"],
+        {"name": "dev-eks-cluster", "assume_role_policy": service},
+        {"name": "dev-eks-cluster", "assume_role_policy": service.replace("eks.", "eks-fargate-pods.")},
+    )
     assert risks_of(tmp_path, change) == []
 
 

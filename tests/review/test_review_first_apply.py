@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import REFERENCE, Synth, missing_prerequisite
 from environments import EnvironmentConfig
+from tests.conftest import REFERENCE, Synth, missing_prerequisite
 from tools.review import first_apply
 
 ZONES = ("eu-west-1a", "eu-west-1b")
@@ -39,11 +39,15 @@ def check(stacks: dict[str, dict[str, Any]]) -> list[str]:
 
 def test_eni_configs_created_by_a_later_stack_are_reported_per_node_group_and_zone() -> None:
     eni = [{"apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig", "metadata": {"name": z}} for z in ZONES]
-    found = check({
-        "dev-cluster": stack(aws_eks_addon={"cni": cni()}, aws_eks_node_group={"system": {"depends_on": ["aws_eks_addon.cni"]}}),
-        "dev-addons": stack(helm_release={"eni": manifests(*eni)}),
-    })
-    assert len(found) == 2 and all(f.startswith("dev-cluster: aws_eks_node_group.system: VPC CNI custom networking is on, but the ENIConfig eu-west-1") for f in found)
+    found = check(
+        {
+            "dev-cluster": stack(aws_eks_addon={"cni": cni()}, aws_eks_node_group={"system": {"depends_on": ["aws_eks_addon.cni"]}}),
+            "dev-addons": stack(helm_release={"eni": manifests(*eni)}),
+        }
+    )
+    assert len(found) == 2 and all(
+        f.startswith("dev-cluster: aws_eks_node_group.system: VPC CNI custom networking is on, but the ENIConfig eu-west-1") for f in found
+    )
     assert "created dev-addons (helm_release.eni)" in found[0]
 
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from environments import load_environments
 from catalog.karpenter.addon import node_class, node_pools
+from environments import load_environments
 from tests.review.test_plan_report import plan_file, rc, risks_of
 from tools.plan_report import main
 

@@ -15,10 +15,19 @@ def plan(tmp_path: Path, name: str, reads: tuple[str, ...] = (), changes: tuple[
         "format_version": "1.2",
         "planned_values": {},
         "resource_changes": list(changes),
-        "configuration": {"root_module": {"resources": [
-            {"address": f"data.terraform_remote_state.cross-stack-reference-input-{r}", "mode": "data", "type": "terraform_remote_state", "name": f"cross-stack-reference-input-{r}"}
-            for r in reads
-        ]}},
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": f"data.terraform_remote_state.cross-stack-reference-input-{r}",
+                        "mode": "data",
+                        "type": "terraform_remote_state",
+                        "name": f"cross-stack-reference-input-{r}",
+                    }
+                    for r in reads
+                ]
+            }
+        },
     }
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(doc))

@@ -57,7 +57,9 @@ def test_a_two_minor_jump_and_a_downgrade_are_refused_in_words(tmp_path: Path) -
         "high: Kubernetes 1.33 -> 1.35 skips a minor version: EKS upgrades one minor at a time, so this apply fails. "
         "Raise cluster.version to 1.34 first, deploy, then continue."
     ]
-    assert risks_of(tmp_path, cluster("1.34", "1.33")) == ["high: Kubernetes 1.34 -> 1.33 is a downgrade: EKS cannot downgrade a control plane; this apply fails."]
+    assert risks_of(tmp_path, cluster("1.34", "1.33")) == [
+        "high: Kubernetes 1.34 -> 1.33 is a downgrade: EKS cannot downgrade a control plane; this apply fails."
+    ]
 
 
 def test_an_update_that_keeps_the_version_is_not_an_upgrade(tmp_path: Path) -> None:
@@ -102,7 +104,10 @@ def test_node_group_replacement_under_create_before_destroy_is_told_as_such(tmp_
         replace_paths=[["instance_types"]],
     )
     [risk] = risks_of(tmp_path, change)
-    assert risk.startswith("high: A node group") and "replaced (the new one is created and ready first, then the old one destroyed) because instance_types changed" in risk
+    assert (
+        risk.startswith("high: A node group")
+        and "replaced (the new one is created and ready first, then the old one destroyed) because instance_types changed" in risk
+    )
 
 
 # -- the jump check before any plan (tools/review/version_jump.py) ---------------------------------

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth, run_main
 from environments import ConfigError, EnvironmentConfig, load_environments
+from tests.conftest import ROOT, Synth, run_main
 
 DEV_ROLE = "arn:aws:iam::111111111111:role/{}"
 
@@ -60,7 +61,10 @@ def entries(*extra: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
             "cluster.access_entries.1.cluster_wide: set either namespaces or cluster_wide: true, not both",
         ),
         (
-            lambda raw: (raw.pop("ci"), raw["cluster"].update(access_entries=[{"role_arn": DEV_ROLE.format("developers"), "access": "edit", "namespaces": ["apps"]}])),
+            lambda raw: (
+                raw.pop("ci"),
+                raw["cluster"].update(access_entries=[{"role_arn": DEV_ROLE.format("developers"), "access": "edit", "namespaces": ["apps"]}]),
+            ),
             "cluster.access_entries: no cluster-admin entry (access: admin without namespaces) and no ci: apply role: the cluster "
             "creator gets no hidden admin (bootstrap_cluster_creator_admin_permissions is off), so nobody could administer the cluster",
         ),

@@ -174,7 +174,9 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: S
     trust = json.loads(role["assume_role_policy"])
     (statement,) = trust["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Principal"] == {"Federated": "${aws_iam_openid_connect_provider.%s.arn}" % next(iter(resources["aws_iam_openid_connect_provider"]))}
+    assert statement["Principal"] == {
+        "Federated": "${{aws_iam_openid_connect_provider.{}.arn}}".format(next(iter(resources["aws_iam_openid_connect_provider"])))
+    }
     # Exact workspace names, one subject each, for every stack of the environment (issue 10.9).
     layers = [n.removeprefix("tfc-") for n in cloud.stack_names if n.startswith("tfc-")]
     assert {"state", "network", "cluster", "storage", "addons-aws", "addons"} <= set(layers)

@@ -87,10 +87,10 @@ def test_failures_are_accepted_only_with_a_reason_on_the_failing_resource(tmp_pa
 def test_a_skip_for_a_check_that_passes_is_stale(tmp_path: Path, fake_checkov) -> None:
     root = tmp_path / "stacks"
     stack(root, "dev-network", {"flow": {"CKV_AWS_158": "was needed once"}})
-    fake_checkov(report(failed=[], passed=[check("dev-network", "aws_s3_bucket.flow", "CKV_AWS_158"), check("dev-network", "aws_s3_bucket.plain", "CKV_AWS_158")]), 0)
-    assert evaluate(root) == [
-        Finding("dev-network", "aws_s3_bucket.flow", "STALE_SKIP:CKV_AWS_158", "skip annotation for a check that passes", None)
-    ]
+    fake_checkov(
+        report(failed=[], passed=[check("dev-network", "aws_s3_bucket.flow", "CKV_AWS_158"), check("dev-network", "aws_s3_bucket.plain", "CKV_AWS_158")]), 0
+    )
+    assert evaluate(root) == [Finding("dev-network", "aws_s3_bucket.flow", "STALE_SKIP:CKV_AWS_158", "skip annotation for a check that passes", None)]
 
 
 def test_reports_of_several_frameworks_and_stacks_are_all_read(tmp_path: Path, fake_checkov) -> None:
@@ -189,7 +189,9 @@ def table_rows(out: str) -> tuple[str, list[list[str]]]:
     return "".join("".join(line.split()) for line in lines[:top]), rows
 
 
-def test_main_prints_every_finding_as_a_row_with_its_reason_or_not_accepted(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_prints_every_finding_as_a_row_with_its_reason_or_not_accepted(
+    tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one table row per line
     root = tmp_path / "stacks"
     stack(root, "dev-state", {"logs": {"CKV_AWS_18": "access logs would log themselves"}})
@@ -206,7 +208,9 @@ def test_main_prints_every_finding_as_a_row_with_its_reason_or_not_accepted(tmp_
     assert out.rstrip().splitlines()[-1] == "1 failed check(s) without an accepted reason"
 
 
-def test_main_counts_unaccepted_failures_over_every_directory_given(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_counts_unaccepted_failures_over_every_directory_given(
+    tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     root = tmp_path / "stacks"
     stack(root, "dev-state", {})
@@ -224,12 +228,17 @@ def test_main_counts_unaccepted_failures_over_every_directory_given(tmp_path: Pa
     assert out.rstrip().splitlines()[-1] == "checkov: no unaccepted failures"
 
 
-def test_main_without_arguments_scans_the_synthesized_stacks(tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_without_arguments_scans_the_synthesized_stacks(
+    tmp_path: Path, fake_checkov, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setattr(gate, "ROOT", tmp_path)
     fake_checkov(report([], []), 0)
     assert main([]) == 2
-    assert capsys.readouterr().err == f"tools.gates.checkov: {tmp_path / 'cdktf.out' / 'stacks'} does not exist: run `make synth` first (or name synthesized stack directories)\n"
+    assert (
+        capsys.readouterr().err
+        == f"tools.gates.checkov: {tmp_path / 'cdktf.out' / 'stacks'} does not exist: run `make synth` first (or name synthesized stack directories)\n"
+    )
     stack(tmp_path / "cdktf.out" / "stacks", "dev-state", {})
     assert main([]) == 0
     assert table_rows(capsys.readouterr().out)[0] == f"checkovfailuresunder{tmp_path / 'cdktf.out' / 'stacks'}"
@@ -239,7 +248,9 @@ def test_main_without_checkov_says_how_to_install_it(tmp_path: Path, capsys: pyt
     monkeypatch.setattr(gate, "ROOT", tmp_path)
     monkeypatch.setattr(gate, "CHECKOV", tmp_path / ".venv-checkov" / "bin" / "checkov")
     assert main([str(tmp_path)]) == 2
-    assert capsys.readouterr().err == "tools.gates.checkov: .venv-checkov/bin/checkov is missing: run `make checkov-venv` (or `make checkov`, which creates it)\n"
+    assert (
+        capsys.readouterr().err == "tools.gates.checkov: .venv-checkov/bin/checkov is missing: run `make checkov-venv` (or `make checkov`, which creates it)\n"
+    )
 
 
 def test_a_report_of_nothing_to_scan_has_no_findings(tmp_path: Path, fake_checkov) -> None:
@@ -249,8 +260,12 @@ def test_a_report_of_nothing_to_scan_has_no_findings(tmp_path: Path, fake_checko
     stack(root, "dev-state", {})
     fake_checkov({"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0, "checkov_version": "3.3.30"}, 0)
     assert evaluate(root) == []
-    fake_checkov([{"check_type": "terraform_json", "results": {"failed_checks": [check("dev-state", "aws_s3_bucket.plain", "CKV_X")]}},
-                  {"check_type": "terraform_json", "results": {"passed_checks": []}}])
+    fake_checkov(
+        [
+            {"check_type": "terraform_json", "results": {"failed_checks": [check("dev-state", "aws_s3_bucket.plain", "CKV_X")]}},
+            {"check_type": "terraform_json", "results": {"passed_checks": []}},
+        ]
+    )
     assert [f.check_id for f in evaluate(root)] == ["CKV_X"]
 
 
@@ -293,7 +308,11 @@ def test_checkov_runs_with_the_callers_environment(tmp_path: Path, monkeypatch: 
 def test_the_scan_copy_keeps_every_stack_file_at_its_relative_path(tmp_path: Path) -> None:
     """Every ``cdk.tf.json`` under the root, at any depth (``cdktf.out`` holds ``stacks/<stack>``)."""
     root = tmp_path / "out"
-    files = ["stacks/dev-state/assets/cdk.tf.json", "stacks/dev-state/cdk.tf.json", "stacks/prod-state/cdk.tf.json"]  # sorted: dev-state/ exists when its own file comes
+    files = [
+        "stacks/dev-state/assets/cdk.tf.json",
+        "stacks/dev-state/cdk.tf.json",
+        "stacks/prod-state/cdk.tf.json",
+    ]  # sorted: dev-state/ exists when its own file comes
     for i, name in enumerate(files):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(json.dumps({"resource": {"aws_s3_bucket": {f"b{i}": {}}}, "moved": [{"from": "a.b", "to": "a.c"}]}))

@@ -39,8 +39,16 @@ def _plan(tmp: Path, tf_env: dict[str, str], cluster: dict[str, Any]) -> dict[st
     tmp.mkdir(exist_ok=True)
     config = {
         "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}},
-        "provider": {"aws": {"region": "eu-west-1", "access_key": "x", "secret_key": "x", "skip_credentials_validation": True,
-                             "skip_requesting_account_id": True, "skip_metadata_api_check": "true"}},
+        "provider": {
+            "aws": {
+                "region": "eu-west-1",
+                "access_key": "x",
+                "secret_key": "x",
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": "true",
+            }
+        },
         "resource": {"aws_eks_cluster": {"this": cluster}},
     }
     (tmp / "main.tf.json").write_text(json.dumps(config))
@@ -50,15 +58,28 @@ def _plan(tmp: Path, tf_env: dict[str, str], cluster: dict[str, Any]) -> dict[st
         "arn": f"arn:aws:eks:eu-west-1:333333333333:cluster/{cluster['name']}",
         "access_config": [{"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}],
         "bootstrap_self_managed_addons": True,
-        "tags": {}, "tags_all": {},
+        "tags": {},
+        "tags_all": {},
     }
-    attributes["vpc_config"] = [{"public_access_cidrs": [], **cluster["vpc_config"], "security_group_ids": [], "cluster_security_group_id": "sg-1", "vpc_id": "vpc-1"}]
+    attributes["vpc_config"] = [
+        {"public_access_cidrs": [], **cluster["vpc_config"], "security_group_ids": [], "cluster_security_group_id": "sg-1", "vpc_id": "vpc-1"}
+    ]
     attributes["encryption_config"] = [{"resources": ["secrets"], "provider": [cluster["encryption_config"]["provider"]]}]
     state = {
-        "version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "test", "outputs": {},
-        "resources": [{"mode": "managed", "type": "aws_eks_cluster", "name": "this",
-                       "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
-                       "instances": [{"schema_version": 0, "attributes": attributes}]}],
+        "version": 4,
+        "terraform_version": "1.11.4",
+        "serial": 1,
+        "lineage": "test",
+        "outputs": {},
+        "resources": [
+            {
+                "mode": "managed",
+                "type": "aws_eks_cluster",
+                "name": "this",
+                "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+                "instances": [{"schema_version": 0, "attributes": attributes}],
+            }
+        ],
     }
     (tmp / "terraform.tfstate").write_text(json.dumps(state))
     run = lambda *args: subprocess.run(["terraform", *args], cwd=tmp, env=tf_env, capture_output=True, text=True, timeout=300, check=False)  # noqa: E731

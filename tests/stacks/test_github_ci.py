@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import Synth
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
 from environments.ci import promotion_order, role_arns
+from tests.conftest import Synth
 
 DEV = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
 HOST = "token.actions.githubusercontent.com"
@@ -61,7 +61,7 @@ def test_plan_role_is_read_only_and_can_decrypt_the_state_key(synth: Synth) -> N
     assert len(key) == 1
     assert state["DecryptState"]["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
     assert state["DecryptState"]["Resource"] == [f"${{aws_kms_key.{next(iter(key))}.arn}}"]
-    assert not any(a.startswith("s3:Put") or a.startswith("s3:Delete") for a in state["ReadState"]["Action"])
+    assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in state["ReadState"]["Action"])
 
 
 def test_apply_role_is_limited_to_the_platforms_services(synth: Synth) -> None:
@@ -132,7 +132,10 @@ def test_hosted_runner_only_where_the_endpoint_admits_it(tmp_path: Path) -> None
 def test_ci_roles_need_the_s3_backend(tmp_path: Path) -> None:
     data = copy.deepcopy(DEV)
     data["state_backend"] = {
-        "kind": "cloud", "organization": "acme", "project": "eks-platform", "workspace_prefix": "platform",
+        "kind": "cloud",
+        "organization": "acme",
+        "project": "eks-platform",
+        "workspace_prefix": "platform",
         "dynamic_credentials": {"role_name": "tfc-runs", "policy_arns": ["arn:aws:iam::aws:policy/PowerUserAccess"]},
     }
     (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data, sort_keys=False))

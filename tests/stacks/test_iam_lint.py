@@ -27,8 +27,14 @@ def test_every_shipped_environment_and_every_kind_of_policy_is_linted(synth: Syn
     from tools.gates.iam_lint import documents
 
     kinds = {(address.split(".")[0], attribute) for stack in synth.stack_names for address, attribute, _, _ in documents(synth.stack(stack))}
-    for kind in [("aws_iam_role", "assume_role_policy"), ("aws_iam_role_policy", "policy"), ("aws_iam_policy", "policy"),
-                 ("aws_s3_bucket_policy", "policy"), ("aws_kms_key", "policy"), ("aws_sqs_queue_policy", "policy")]:
+    for kind in [
+        ("aws_iam_role", "assume_role_policy"),
+        ("aws_iam_role_policy", "policy"),
+        ("aws_iam_policy", "policy"),
+        ("aws_s3_bucket_policy", "policy"),
+        ("aws_kms_key", "policy"),
+        ("aws_sqs_queue_policy", "policy"),
+    ]:
         assert kind in kinds
     assert {s.split("-")[0] for s in synth.stack_names} >= {"dev", "staging", "prod", "local"}
 
@@ -76,7 +82,10 @@ def test_an_acceptance_without_its_finding_is_stale(synth: Synth, tmp_path: Path
     [
         ({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}, "UNKNOWN_ACTION"),
         ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}, "RESOURCE_MISMATCH"),
-        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringEquals": {"ec2:Vpc": "x"}}}, "UNKNOWN_CONDITION_FOR_ACTION"),
+        (
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringEquals": {"ec2:Vpc": "x"}}},
+            "UNKNOWN_CONDITION_FOR_ACTION",
+        ),
         ({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "${aws_lambda_function.f.arn}"}, "UNRESOLVED_REFERENCE"),
     ],
     ids=["unknown-action", "malformed-arn-for-action", "condition-not-for-action", "unknown-reference"],
@@ -95,8 +104,19 @@ def test_references_resolve_to_arns_of_their_resource_type() -> None:
 
 def test_an_oidc_trust_is_not_a_finding_but_another_federation_is() -> None:
     def trust(federated: str, key: str) -> str:
-        return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": federated},
-                          "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {key: "x"}}}]})
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Federated": federated},
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": {"StringEquals": {key: "x"}},
+                    }
+                ],
+            }
+        )
 
     ok = trust("arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com", "token.actions.githubusercontent.com:sub")
     assert lint_document(ok, "eu-west-1", trust_of="r") == []

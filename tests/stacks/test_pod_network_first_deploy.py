@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth, run_main
 from tests.addons.test_addons import values_of
 from tests.config.test_config import write_env
+from tests.conftest import ROOT, Synth, run_main
 
 POD_NETWORK = {"cidr": "100.64.0.0/16", "subnets": ["100.64.0.0/17", "100.64.128.0/17"]}  # dev has two zones
 ZONES = ("eu-west-1a", "eu-west-1b")
@@ -65,7 +65,7 @@ def test_the_eni_configs_exist_before_the_first_node(pods: Synth) -> None:
     assert eni, "no ENIConfig is created in the cluster stack"
     assert eni["create"] is True and eni["region"] == "eu-west-1"
     assert sorted(eni["subnets"]) == list(ZONES)
-    for zone, subnet in eni["subnets"].items():
+    for _zone, subnet in eni["subnets"].items():
         assert "network_pods_subnet" in subnet["id"], subnet  # the network stack's pod subnet of that zone
         assert subnet["securityGroups"] and "cluster_security_group_id" in subnet["securityGroups"][0]
     # ...and every node group waits for that add-on.
@@ -79,7 +79,9 @@ def test_the_eni_configs_exist_before_the_first_node(pods: Synth) -> None:
 def test_the_endpoints_admit_https_from_the_pods_secondary_range(pods: Synth) -> None:
     groups = {k: g for k, g in pods.resources("dev-network", "aws_security_group").items() if g["name"].endswith("-vpc-endpoints")}
     [sg_key] = groups
-    rules = [r for r in pods.resources("dev-network", "aws_vpc_security_group_ingress_rule").values() if f"aws_security_group.{sg_key}." in r["security_group_id"]]
+    rules = [
+        r for r in pods.resources("dev-network", "aws_vpc_security_group_ingress_rule").values() if f"aws_security_group.{sg_key}." in r["security_group_id"]
+    ]
     admitted = [ipaddress.IPv4Network(r["cidr_ipv4"]) for r in rules if r["from_port"] <= 443 <= r["to_port"] and r.get("cidr_ipv4")]
     for source in (POD_NETWORK["cidr"], "10.10.0.0/16"):  # pods (their own address), nodes (the VPC's primary CIDR)
         assert any(ipaddress.IPv4Network(source).subnet_of(a) for a in admitted), (source, admitted)

@@ -148,8 +148,8 @@ def test_subnets_per_az_with_load_balancer_and_cluster_tags(synth: Synth, env: E
     public = sorted((s["availability_zone"], s["cidr_block"]) for s in subnets if "kubernetes.io/role/elb" in s["tags"])
     private = sorted((s["availability_zone"], s["cidr_block"]) for s in subnets if "kubernetes.io/role/internal-elb" in s["tags"])
     azs = env.network.availability_zones
-    assert public == sorted(zip(azs, env.network.public_subnets))
-    assert private == sorted(zip(azs, env.network.private_subnets))
+    assert public == sorted(zip(azs, env.network.public_subnets, strict=False))
+    assert private == sorted(zip(azs, env.network.private_subnets, strict=False))
     assert all(s["tags"][cluster_tag] == "shared" for s in subnets)
     assert all(s.get("map_public_ip_on_launch") is not True for s in subnets)
     vpc = ipaddress.ip_network(synth.one(f"{env.name}-network", "aws_vpc")["cidr_block"])
@@ -440,9 +440,7 @@ def test_efs_backup_policy_unless_the_file_turns_backups_off(synth: Synth, envir
         policies = list(synth.resources(f"{name}-storage", "aws_efs_backup_policy").values())
         if raw.get("efs_backups", True):
             [fs] = synth.resources(f"{name}-storage", "aws_efs_file_system")
-            assert policies == [
-                {**policies[0], "file_system_id": f"${{aws_efs_file_system.{fs}.id}}", "backup_policy": {"status": "ENABLED"}}
-            ], name
+            assert policies == [{**policies[0], "file_system_id": f"${{aws_efs_file_system.{fs}.id}}", "backup_policy": {"status": "ENABLED"}}], name
         else:
             assert policies == [], name
         seen.add(raw.get("efs_backups", True))

@@ -94,8 +94,12 @@ def test_the_evaluator_applies_iam_semantics_of_absent_keys() -> None:
     """The evaluator itself, on the rules the IAM User Guide states (condition operators): a key
     absent from the request makes ``...IfExists`` and a negated operator (``StringNotEquals``) true,
     and ``Null: false`` false."""
+
     def deny(condition: dict) -> dict:
-        return {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*", "Condition": condition}]}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*", "Condition": condition}],
+        }
 
     conditions = [
         {"StringNotEqualsIfExists": {SSE: "aws:kms"}},
@@ -103,8 +107,15 @@ def test_the_evaluator_applies_iam_semantics_of_absent_keys() -> None:
         {"StringNotEquals": {SSE: "aws:kms"}, "Null": {SSE: "false"}},
     ]
     requests = [
-        {"principal": APPLY_ROLE, "action": "s3:PutObject", "resource": "arn:aws:s3:::b/k", "accountId": ACCOUNT, "context": {},
-         "identityPolicy": ALLOW_ALL_S3, "resourcePolicy": deny(c)}
+        {
+            "principal": APPLY_ROLE,
+            "action": "s3:PutObject",
+            "resource": "arn:aws:s3:::b/k",
+            "accountId": ACCOUNT,
+            "context": {},
+            "identityPolicy": ALLOW_ALL_S3,
+            "resourcePolicy": deny(c),
+        }
         for c in conditions
     ]
     assert [r["result"] for r in evaluate(requests)] == ["ExplicitlyDenied", "ExplicitlyDenied", "Allowed"]
@@ -114,4 +125,3 @@ def test_package_lock_pins_the_evaluator() -> None:
     lock = json.loads((IAM / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@cloud-copilot/iam-simulate"]["version"] == "0.1.173"
     assert all("integrity" in body for name, body in lock["packages"].items() if name)
-

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth
 from environments import ConfigError, EnvironmentConfig, load_environments
+from tests.conftest import ROOT, Synth
 
 
 def _s3_backends(synth: Synth, env: EnvironmentConfig) -> list[tuple[str, dict]]:

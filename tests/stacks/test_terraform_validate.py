@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import Synth
 from tools.gates.validate import aws_only_stacks, validate_all
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Synth
 from environments import EnvironmentConfig
+from tests.conftest import Synth
 
 # Terraform resource type -> (API group, resource), from the Kubernetes API reference.
 KINDS = {

@@ -26,8 +26,8 @@ from environments.teams import (
     team_group,
     workload_role_name,
 )
-from tests.conftest import ROOT, Synth
 from tests.addons.test_addons import statements
+from tests.conftest import ROOT, Synth
 
 ACCESS = ("admin", "edit", "view")
 
@@ -137,7 +137,10 @@ def test_network_policies_deny_ingress_but_namespace_dns_and_load_balancers(synt
             if restricted:
                 dns, rest = named["allow-egress"]["egress"]
                 assert dns["to"] == [
-                    {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}}, "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}}}
+                    {
+                        "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+                        "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+                    }
                 ]
                 assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {("53", "UDP"), ("53", "TCP")}
                 assert {t["ip_block"]["cidr"] for t in rest["to"] if "ip_block" in t} == set(team.network_policy.allow_egress_cidrs)
@@ -150,10 +153,7 @@ def test_role_bindings_only_in_the_teams_namespaces(synth: Synth, env: Environme
     # Cluster-wide RBAC exists only for the CI plan role (tests/teams/test_ci_plan_reader.py), never a team.
     for b in stack.get("kubernetes_cluster_role_binding_v1", {}).values():
         assert b["subject"] == [{"api_group": "rbac.authorization.k8s.io", "kind": "Group", "name": PLAN_GROUP}]
-    bindings = {
-        ns: [b for b in found if b["subject"][0]["name"] != PLAN_GROUP]
-        for ns, found in by_namespace(synth, env, "kubernetes_role_binding_v1").items()
-    }
+    bindings = {ns: [b for b in found if b["subject"][0]["name"] != PLAN_GROUP] for ns, found in by_namespace(synth, env, "kubernetes_role_binding_v1").items()}
     owner = {ns: name for name, team in env.teams.items() for ns in team.namespaces}
     assert set(bindings) <= set(owner)
     for ns, found in bindings.items():
@@ -163,7 +163,7 @@ def test_role_bindings_only_in_the_teams_namespaces(synth: Synth, env: Environme
         for b in found:
             assert b["role_ref"] == {"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": b["role_ref"]["name"]}
             assert b["subject"] == [{"api_group": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(owner[ns], b["role_ref"]["name"])}]
-    for name, team in env.teams.items():
+    for _name, team in env.teams.items():
         if any(team.members.values()):
             assert set(team.namespaces) <= set(bindings)
 
@@ -199,7 +199,11 @@ def test_team_roles_read_only_the_team_parameter_path(synth: Synth, env: Environ
         assert set(by_sid) == {"ReadTeamParameters", "DecryptSecureStrings"}
         assert by_sid["ReadTeamParameters"]["Resource"] == [prefix, f"{prefix}/*"]
         assert by_sid["DecryptSecureStrings"]["Condition"] == {"StringEquals": {"kms:ViaService": f"ssm.{env.region}.amazonaws.com"}}
-    attachments = [(role_names[a["role"].replace(".name", ".id")], a["policy_arn"]) for a in synth.resources(stack, "aws_iam_role_policy_attachment").values() if "fargate" not in a["role"]]
+    attachments = [
+        (role_names[a["role"].replace(".name", ".id")], a["policy_arn"])
+        for a in synth.resources(stack, "aws_iam_role_policy_attachment").values()
+        if "fargate" not in a["role"]
+    ]
     assert sorted(attachments) == sorted(
         (workload_role_name(env, n, sa), arn) for n, t in env.teams.items() for sa, i in t.service_accounts.items() for arn in i.managed_policy_arns
     )

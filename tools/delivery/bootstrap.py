@@ -108,7 +108,8 @@ def bootstrap(environments: Path, name: str, outdir: Path) -> int:
         except UserError:
             raise UserError(
                 f"{stack.name}: cannot use s3://{backend.bucket} (above). On a new account set state_backend.state_stack_in_s3: false "
-                f"in {file} and run `make bootstrap ENV={name}` again", 1,
+                f"in {file} and run `make bootstrap ENV={name}` again",
+                1,
             ) from None
         _check_clean(stack, tf)
         _say("nothing to do")

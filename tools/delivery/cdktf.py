@@ -61,7 +61,9 @@ def cdktf(
     # cdktf runs `terraform providers lock` (registry only) for a stack without a lock file;
     # `init -backend=false` writes that file from whatever mirror Terraform is configured with.
     for stack in stacks:
-        subprocess.run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=outdir / "stacks" / stack, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=outdir / "stacks" / stack, env=env, check=True, stdout=subprocess.DEVNULL
+        )
     flags = ["--skip-synth", "--output", str(outdir), *(extra or [])]
     if command == "diff":
         return max(subprocess.run([str(CDKTF), "diff", s, *flags], cwd=ROOT, env=env, check=False).returncode for s in stacks)

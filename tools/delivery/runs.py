@@ -69,7 +69,9 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
         run_terraform(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
         (workdir / "tfplan").unlink(missing_ok=True)
-        planned = run_terraform(["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False)
+        planned = run_terraform(
+            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False
+        )
         if planned.returncode and not (workdir / "tfplan").is_file():
             raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
         # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
@@ -122,7 +124,8 @@ def apply_saved(env_name: str, plans: Path, outdir: Path = OUTDIR) -> int:
         except UserError:
             raise UserError(
                 f"{stack}: the saved plan was not applied (stale: the stack changed since it was planned, or Terraform failed: above); "
-                "this stack and the ones after it are unchanged by this run: plan and approve again", 1,
+                "this stack and the ones after it are unchanged by this run: plan and approve again",
+                1,
             ) from None
     if deferred:
         print(f"tools.delivery: applied; not yet planned: {', '.join(deferred)}: run the deploy again", file=sys.stderr)

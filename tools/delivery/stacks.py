@@ -44,7 +44,9 @@ def terraform_env() -> dict[str, str]:
         return {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     env = mirrored_env()
     if env is None:
-        raise UserError("no terraform or offline aws provider mirror here; install Terraform >= 1.10, or set PLATFORM_PROVIDERS_FROM_REGISTRY=1 to use the registry")
+        raise UserError(
+            "no terraform or offline aws provider mirror here; install Terraform >= 1.10, or set PLATFORM_PROVIDERS_FROM_REGISTRY=1 to use the registry"
+        )
     return env
 
 
@@ -103,5 +105,3 @@ def _refuse_local_backends(env_name: str, stacks: list[str], outdir: Path) -> No
         reason = local_backend_refusal(outdir / "stacks" / stack)
         if reason:
             raise UserError(reason)
-
-

@@ -1,7 +1,6 @@
 """The emulator's server process as a test or ``make local-up`` holds it: start, wait, the
 environment Terraform needs, stop."""
 
-
 from __future__ import annotations
 
 import os
@@ -67,7 +66,7 @@ class Emulator:
         """Start moto on a free loopback port (retrying if another process grabs it first)."""
         for _ in range(attempts):
             self.port = self.port or free_port()
-            log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+            log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
             env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
             env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
             env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")

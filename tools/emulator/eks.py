@@ -87,7 +87,9 @@ def _not_found(message: str, **names: str | None) -> Exception:
 
 
 def _in_use(message: str, **names: str | None) -> Exception:
-    return _errors().ResourceInUseException(clusterName=names.get("cluster"), nodegroupName=names.get("nodegroup"), addonName=names.get("addon"), message=message)
+    return _errors().ResourceInUseException(
+        clusterName=names.get("cluster"), nodegroupName=names.get("nodegroup"), addonName=names.get("addon"), message=message
+    )
 
 
 def _invalid_parameter(message: str, **names: str | None) -> Exception:
@@ -217,9 +219,7 @@ def _wrap_cluster_and_nodegroup_creation(response_cls: Any) -> None:
         cluster = _cluster(self)
         version = self._get_param("version")
         if version and _minor(version) > _minor(cluster.version):
-            raise _invalid_parameter(
-                f"Requested Nodegroup version {version} is newer than the cluster version {cluster.version}.", cluster=cluster.name
-            )
+            raise _invalid_parameter(f"Requested Nodegroup version {version} is newer than the cluster version {cluster.version}.", cluster=cluster.name)
         result = create_nodegroup(self)
         group = cluster.nodegroups[self._get_param("nodegroupName")]
         if not version:
@@ -302,7 +302,9 @@ def update_nodegroup_version(self: Any) -> Any:
         raise _not_found(f"No node group found for name: {name}.", cluster=cluster.name, nodegroup=name)
     version = self._get_param("version") or cluster.version
     if _minor(version) > _minor(cluster.version):
-        raise _invalid_parameter(f"Requested Nodegroup version {version} is newer than the cluster version {cluster.version}.", cluster=cluster.name, nodegroup=name)
+        raise _invalid_parameter(
+            f"Requested Nodegroup version {version} is newer than the cluster version {cluster.version}.", cluster=cluster.name, nodegroup=name
+        )
     if _minor(version) < _minor(group.version):
         raise _invalid_parameter(f"Downgrading Nodegroup {name} from {group.version} to {version} is not supported.", cluster=cluster.name, nodegroup=name)
     release = self._get_param("releaseVersion") or (_release_version(version) if version != group.version else group.release_version)
@@ -432,7 +434,9 @@ def update_addon(self: Any) -> Any:
     if version is not None and version != addon["addonVersion"]:
         version = _addon_version(cluster, name, version)
         if eks_catalog.is_older(version, addon["addonVersion"]):
-            raise _invalid_parameter(f"Updating addon {name} from {addon['addonVersion']} to {version} is a downgrade, which is not supported", cluster=cluster.name, addon=name)
+            raise _invalid_parameter(
+                f"Updating addon {name} from {addon['addonVersion']} to {version} is a downgrade, which is not supported", cluster=cluster.name, addon=name
+            )
         addon["addonVersion"] = version
         params.append(("AddonVersion", version))
     role = self._get_param("serviceAccountRoleArn")
@@ -491,7 +495,9 @@ def _username(principal: str, entry_type: str) -> str:
     return principal
 
 
-def _new_access_entry(self: Any, cluster: Any, principal: str, entry_type: str, groups: list[str], username: str | None, tags: dict[str, str]) -> dict[str, Any]:
+def _new_access_entry(
+    self: Any, cluster: Any, principal: str, entry_type: str, groups: list[str], username: str | None, tags: dict[str, str]
+) -> dict[str, Any]:
     now = _now()
     entry = {
         "clusterName": cluster.name,
@@ -540,7 +546,10 @@ def _access_entry(self: Any) -> tuple[Any, dict[str, Any]]:
     principal = self._get_param("principalArn")
     entry = _day2(cluster).access_entries.get(principal)
     if entry is None:
-        raise _not_found(f"The specified principalArn could not be found. You can view your available access entries with 'list-access-entries': {principal}", cluster=cluster.name)
+        raise _not_found(
+            f"The specified principalArn could not be found. You can view your available access entries with 'list-access-entries': {principal}",
+            cluster=cluster.name,
+        )
     return cluster, entry
 
 
@@ -631,7 +640,8 @@ def list_access_policies(self: Any) -> Any:
 # -- pod identity associations -----------------------------------------------------------------
 
 
-def _new_association(self: Any, cluster: Any, namespace: str, service_account: str, role: str, tags: dict[str, str], *, owner: str | None = None, owner_arn: str = ""
+def _new_association(
+    self: Any, cluster: Any, namespace: str, service_account: str, role: str, tags: dict[str, str], *, owner: str | None = None, owner_arn: str = ""
 ) -> dict[str, Any]:
     state = _day2(cluster)
     for existing in state.pod_identity.values():

@@ -60,9 +60,7 @@ def addon_infos(*, addon_name: str | None, kubernetes_version: str | None) -> li
                     "addonVersion": version,
                     "architecture": ["amd64", "arm64"],
                     "computeTypes": ["ec2"],
-                    "compatibilities": [
-                        {"clusterVersion": minor, "platformVersions": ["*"], "defaultVersion": True} for minor in minors
-                    ],
+                    "compatibilities": [{"clusterVersion": minor, "platformVersions": ["*"], "defaultVersion": True} for minor in minors],
                     "requiresConfiguration": False,
                     "requiresIamPermissions": name == "vpc-cni",
                 }

@@ -93,7 +93,7 @@ def statement_applies(statement: dict[str, Any], action: str, resource: str, con
 
 
 def decide(policy: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> str:
-    """"DENIED", "PERMITTED" or "NEUTRAL" (moto's PermissionResult names)."""
+    """ "DENIED", "PERMITTED" or "NEUTRAL" (moto's PermissionResult names)."""
     statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
     applying = [s for s in statements if statement_applies(s, action, resource, context)]
     if any(s["Effect"] == "Deny" for s in applying):

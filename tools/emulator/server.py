@@ -1,6 +1,5 @@
 """The moto server with the project's corrections and extensions (``python -m tools.emulator serve <port>``)."""
 
-
 from __future__ import annotations
 
 import os

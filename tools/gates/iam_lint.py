@@ -226,7 +226,7 @@ def lint_document(text: str, region: str, *, trust_of: str | None = None, known:
         if finding.issue == "UNKNOWN_FEDERATION_SOURCE" and _OIDC_PROVIDER_ARN.match(str(finding.detail)):
             continue
         wif = _WIF_KEY.match(str(finding.detail)) if finding.issue == "UNKNOWN_CONDITION_FOR_ACTION" else None
-        if wif and f":oidc-provider/{wif.group('provider')}\"" in resolved:
+        if wif and f':oidc-provider/{wif.group("provider")}"' in resolved:
             continue
         where = {k: v for k, v in (finding.location or {}).items() if k != "filepath"}
         found.append((finding.issue, f"{finding.detail} {where}".strip()))

@@ -31,8 +31,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".work" / "mutate"
 
-CONFIG_TESTS = ("tests/config/test_config.py", "tests/config/test_config_rules.py", "tests/config/test_loader_errors.py", "tests/config/test_config_layering.py", "tests/config/test_addons_config.py")
-ADDON_TESTS = ("tests/config/test_addons_config.py", "tests/catalog/test_addon_specs.py", "tests/catalog/test_addon_registry.py", "tests/catalog/test_headlamp_values.py")
+CONFIG_TESTS = (
+    "tests/config/test_config.py",
+    "tests/config/test_config_rules.py",
+    "tests/config/test_loader_errors.py",
+    "tests/config/test_config_layering.py",
+    "tests/config/test_addons_config.py",
+)
+ADDON_TESTS = (
+    "tests/config/test_addons_config.py",
+    "tests/catalog/test_addon_specs.py",
+    "tests/catalog/test_addon_registry.py",
+    "tests/catalog/test_headlamp_values.py",
+)
 PLAN_TESTS = ("tests/review/test_plan_report.py", "tests/review/test_plan_report_rules.py", "tests/review/test_plan_report_format.py")
 # The render checks on hand-built manifests (their runs over real renders need synth + Helm).
 RENDER_CHECK_TESTS = ("tests/render/test_render_check_fit.py", "tests/render/test_render_check_irsa.py", "tests/render/test_render_check_rules.py")
@@ -44,11 +55,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "environments/loader.py": CONFIG_TESTS,
     "tools/plan_report.py": PLAN_TESTS,
     "tools/gates/checkov.py": ("tests/stacks/test_checkov_gate.py",),
-    **{
-        f"catalog/addons/{p.name}": ADDON_TESTS
-        for p in sorted((ROOT / "catalog" / "addons").glob("*.py"))
-        if p.name != "__init__.py"
-    },
+    **{f"catalog/addons/{p.name}": ADDON_TESTS for p in sorted((ROOT / "catalog" / "addons").glob("*.py")) if p.name != "__init__.py"},
     **{f"tools/render/checks/{p.name}": RENDER_CHECK_TESTS for p in sorted((ROOT / "tools" / "render" / "checks").glob("*.py"))},
 }
 # Lines whose mutants are equivalent (no test can tell, because no behaviour changes), by pattern:
@@ -126,7 +133,9 @@ def run(modules: list[str], max_children: int) -> list[dict[str, object]]:
     for module in modules:
         codes = _module_results(work, module)
         if codes and all(c is None for c in codes.values()):  # e.g. its clean test run failed: no verdict, not 100%
-            raise SystemExit(f"mutate: mutmut judged none of the {len(codes)} mutants of {module} (exit {proc.returncode}); its output: {log}\n{proc.stderr[-3000:] or proc.stdout[-3000:]}")
+            raise SystemExit(
+                f"mutate: mutmut judged none of the {len(codes)} mutants of {module} (exit {proc.returncode}); its output: {log}\n{proc.stderr[-3000:] or proc.stdout[-3000:]}"
+            )
         killed = sum(1 for c in codes.values() if c in KILLED or c in TIMEOUT)
         survived = sorted(k for k, c in codes.items() if c in SURVIVED or c in NO_TESTS)
         other = len(codes) - killed - len(survived)

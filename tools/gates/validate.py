@@ -44,9 +44,7 @@ def init(stack_dir: Path, env: dict[str, str]) -> Result | None:
 def validate(stack_dir: Path, env: dict[str, str]) -> Result:
     out = terraform(["validate", "-json", "-no-color"], stack_dir, env)
     report = json.loads(out.stdout or "{}")
-    diagnostics = [
-        f"{d['severity']}: {d['summary']}: {d.get('detail', '')}" for d in report.get("diagnostics", [])
-    ]
+    diagnostics = [f"{d['severity']}: {d['summary']}: {d.get('detail', '')}" for d in report.get("diagnostics", [])]
     return Result(stack_dir.name, bool(report.get("valid")) and out.returncode == 0, "\n".join(diagnostics) or out.stderr)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from environments import ConfigError, load_environments
 from tools.render.charts import ChartMissing, search_dirs
-from tools.render.checks import CHECKS, Context, run_checks
+from tools.render.checks import Context, run_checks
 from tools.render.environment import environment_releases, render_environment
 from tools.render.helm import HelmMissing, find_helm
 from tools.render.releases import load_outputs
@@ -73,11 +73,15 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
             continue
         seconds = time.perf_counter() - start
-        print(f"{env.name}: {len(result.rendered)} releases rendered at Kubernetes {env.cluster.version} in {seconds:.1f} s -> {args.outdir / 'rendered' / env.name}")
+        print(
+            f"{env.name}: {len(result.rendered)} releases rendered at Kubernetes {env.cluster.version} in {seconds:.1f} s -> {args.outdir / 'rendered' / env.name}"
+        )
         for item in result.rendered:
             kinds = Counter(o.get("kind", "?") for o in item.objects)
             summary = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-            print(f"  {item.release.name:<30} {item.release.chart if item.release.version else 'local chart':<28} {item.release.version or '':<9} {len(item.objects):>4} objects: {summary}")
+            print(
+                f"  {item.release.name:<30} {item.release.chart if item.release.version else 'local chart':<28} {item.release.version or '':<9} {len(item.objects):>4} objects: {summary}"
+            )
         for problem in result.problems:
             print(f"  error: {problem}")
             status = 1

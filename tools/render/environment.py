@@ -46,7 +46,16 @@ def environment_releases(outdir: Path, env: EnvironmentConfig, outputs: Outputs 
     return [release for stack in stacks for release in releases_of_stack(stack, outputs)]
 
 
-def render_environment(helm: Path, env: EnvironmentConfig, outdir: Path, chart_dirs: list[Path], *, outputs: Outputs | None = None, releases: list[Release] | None = None, write: bool = True) -> EnvironmentRender:
+def render_environment(
+    helm: Path,
+    env: EnvironmentConfig,
+    outdir: Path,
+    chart_dirs: list[Path],
+    *,
+    outputs: Outputs | None = None,
+    releases: list[Release] | None = None,
+    write: bool = True,
+) -> EnvironmentRender:
     chosen = environment_releases(outdir, env, outputs) if releases is None else releases
     rendered = render_releases(helm, chosen, chart_dirs, cluster_version=env.cluster.version)
     problems = tuple(p for r in rendered if (p := check_archive_version(r.release, r.chart_path)))

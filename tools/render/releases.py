@@ -77,7 +77,9 @@ def load_outputs(directory: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def release_from_body(address: str, body: Mapping[str, Any], *, stack_dir: Path | None = None, outputs: Outputs | None = None, unknown_values: bool = False) -> Release:
+def release_from_body(
+    address: str, body: Mapping[str, Any], *, stack_dir: Path | None = None, outputs: Outputs | None = None, unknown_values: bool = False
+) -> Release:
     """A release from a ``helm_release`` body (synthesized JSON, or a plan's before/after)."""
     merged: dict[str, Any] = {}
     for doc in body.get("values") or []:
@@ -144,10 +146,7 @@ def releases_of_stack(stack_dir: Path, outputs: Outputs | None = None) -> list[R
     stack = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
     resources = stack.get("resource", {})
     bodies = resources.get("helm_release", {})
-    return [
-        release_from_body(f"helm_release.{lid}", resolve_local(body, resources), stack_dir=stack_dir, outputs=outputs)
-        for lid, body in bodies.items()
-    ]
+    return [release_from_body(f"helm_release.{lid}", resolve_local(body, resources), stack_dir=stack_dir, outputs=outputs) for lid, body in bodies.items()]
 
 
 @dataclass

@@ -17,10 +17,10 @@ import hashlib
 import json
 import os
 import re
-import threading
 import subprocess
 import tarfile
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -169,7 +169,19 @@ def helm_template(helm: Path, release: Release, chart: Path, *, kube: str, api_v
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8") as values:
         yaml.safe_dump(release.values, values, sort_keys=True)
         values.flush()
-        cmd = [str(helm), "template", release.name, str(chart), "--namespace", release.namespace, "--kube-version", kube, "--include-crds", "--values", values.name]
+        cmd = [
+            str(helm),
+            "template",
+            release.name,
+            str(chart),
+            "--namespace",
+            release.namespace,
+            "--kube-version",
+            kube,
+            "--include-crds",
+            "--values",
+            values.name,
+        ]
         for api in sorted(set(api_versions)):
             cmd += ["--api-versions", api]
         env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
@@ -201,6 +213,6 @@ def render_releases(helm: Path, releases: Sequence[Release], chart_dirs: list[Pa
         if rendered_crds - apis:
             apis = apis | rendered_crds
             again = [i for i, item in enumerate(done) if _archive_facts(item.chart_path)[1]]
-            for i, item in zip(again, pool.map(lambda i: one(done[i].release, apis), again)):
+            for i, item in zip(again, pool.map(lambda i: one(done[i].release, apis), again), strict=False):
                 done[i] = item
     return done

@@ -32,11 +32,29 @@ from pathlib import Path
 from typing import Any
 
 # API groups that ship with Kubernetes itself (no CRD needed).
-_BUILTIN_GROUPS = frozenset({
-    "", "v1", "apps", "batch", "policy", "autoscaling", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io",
-    "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io", "admissionregistration.k8s.io",
-    "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
-})
+_BUILTIN_GROUPS = frozenset(
+    {
+        "",
+        "v1",
+        "apps",
+        "batch",
+        "policy",
+        "autoscaling",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "coordination.k8s.io",
+        "node.k8s.io",
+        "discovery.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "certificates.k8s.io",
+        "events.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+    }
+)
 # The vpc-cni add-on installs the ENIConfig CRD (amazon-vpc-cni-k8s charts/aws-vpc-cni/crds/customresourcedefinition.yaml).
 ENICONFIG_GROUP = "crd.k8s.amazonaws.com"
 _ZONE_LABEL = "topology.kubernetes.io/zone"

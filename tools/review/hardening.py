@@ -38,7 +38,9 @@ def _oidc_provider(change: Change) -> Iterator[Risk]:
     if change.type == "aws_iam_openid_connect_provider" and change.action in _LOSS:
         url = _values(change).get("url") or change.address
         yield Risk(
-            "high", change.stack, change.address,
+            "high",
+            change.stack,
+            change.address,
             f"The IAM OIDC provider {url} will be {_verb(change)}: every role that trusts it (the add-ons' IRSA roles, "
             "or Terraform Cloud runs) cannot be assumed until roles trust the new provider; pods lose their AWS access.",
         )
@@ -80,12 +82,16 @@ def _routes(change: Change) -> Iterator[Risk]:
 def _efs_access(change: Change) -> Iterator[Risk]:
     if change.type == "aws_efs_mount_target" and change.action in _LOSS:
         yield Risk(
-            "high", change.stack, change.address,
+            "high",
+            change.stack,
+            change.address,
             f"An EFS mount target will be {_verb(change)}: pods in its zone lose their EFS volumes (I/O hangs) until it is back.",
         )
     elif change.type == "aws_security_group" and change.action in _LOSS and "efs" in f"{change.address} {_values(change).get('name', '')}".lower():
         yield Risk(
-            "high", change.stack, change.address,
+            "high",
+            change.stack,
+            change.address,
             f"The EFS security group will be {_verb(change)}: every mount target loses NFS access while it is swapped.",
         )
 
@@ -114,7 +120,9 @@ def _efs_policy(change: Change) -> Iterator[Risk]:
         return
     if change.action in _LOSS:
         yield Risk(
-            "high", change.stack, change.address,
+            "high",
+            change.stack,
+            change.address,
             f"The EFS file system policy will be {_verb(change)}: meanwhile EFS's default policy applies, which lets any client "
             "that reaches a mount target mount, write and act as root, without TLS and without an access point.",
         )
@@ -130,13 +138,17 @@ def _efs_policy(change: Change) -> Iterator[Risk]:
     granted = [str(s.get("Sid") or _content(s)) for s in after if s.get("Effect") == "Allow" and _content(s) not in had]
     if dropped or granted:
         what = "; ".join(
-            part for part in (
+            part
+            for part in (
                 f"Deny statements dropped or changed: {', '.join(dropped)}" if dropped else "",
                 f"Allow statements added or changed: {', '.join(granted)}" if granted else "",
-            ) if part
+            )
+            if part
         )
         yield Risk(
-            "medium", change.stack, change.address,
+            "medium",
+            change.stack,
+            change.address,
             f"The EFS file system policy is loosened ({what}): make sure it is meant; clients should still need TLS, a "
             "mount target and (unless storage.efs_require_access_point is false) an access point, and get no root access.",
         )
@@ -169,7 +181,9 @@ def _access_entries(plan: StackPlan) -> Iterator[Risk]:
         if change.action == "replace" or (change.action == "destroy" and principal in created):
             why = f"forced by {', '.join(change.replace_paths)}" if change.replace_paths else "its key changed, e.g. the list was reordered"
             yield Risk(
-                "high", plan.name, change.address,
+                "high",
+                plan.name,
+                change.address,
                 f"The access entry of {principal} is deleted and created again ({why}): "
                 "between the two that role cannot reach the cluster, and its policy associations are re-created.",
             )
@@ -183,7 +197,9 @@ def _blocked(plan: StackPlan) -> Iterator[Risk]:
     protected = [c for c in plan.changes if c.type in PROTECTED_TYPES and c.action in _LOSS]
     for change in protected:
         yield Risk(
-            "high", plan.name, change.address,
+            "high",
+            plan.name,
+            change.address,
             f"BLOCKED: {PROTECTED_TYPES[change.type]} `{change.address}` is protected (protect: true, prevent_destroy) and "
             f"this change would have it {_verb(change)}; Terraform refused the plan, nothing of {plan.name} can be applied. "
             "Change it so the resource is kept, or lift protect in a separate reviewed change first.",

@@ -23,8 +23,6 @@ from tools.review import PlannedChange
 RELEASE = "karpenter-nodepools"
 
 
-
-
 def _objects(values: Any) -> dict[tuple[str, str], dict[str, Any]] | None:
     """(kind, name) -> object from a helm_release ``values`` list; None when unknown/unreadable."""
     if not isinstance(values, list):

@@ -30,8 +30,6 @@ _WEBHOOKS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 _SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 
 
-
-
 Key = tuple[str, str, str]  # kind, namespace, name
 
 
@@ -126,7 +124,7 @@ def _cluster_version(stack: str) -> str | None:
         for env in load_environments():
             if stack == f"{env.name}-addons":
                 return env.cluster.version
-    except Exception:  # noqa: BLE001 - the report must not fail on a broken checkout
+    except Exception:
         return None
     return None
 

@@ -39,7 +39,6 @@ class Change:
             return True
         return before != (self.after or {}).get(attribute)
 
-
     def changed_attributes(self) -> list[str]:
         """Top-level attributes an update changes (``tags_all`` follows ``tags`` and is left out)."""
         keys = set(self.before or {}) | set(self.after or {}) | set(self.after_unknown or {})

@@ -34,7 +34,9 @@ def mermaid(plans: Iterable[Any], high_risk_stacks: Iterable[str] = ()) -> list[
     lines = ["", "### Stacks", "", "```mermaid", "flowchart LR"]
     for plan in plans:
         counts = {a: len(plan.by_action(a)) for a in ("create", "update", "replace", "destroy")}
-        summary = " ".join(f"{sym}{counts[a]}" for a, sym in (("create", "+"), ("update", "~"), ("replace", "±"), ("destroy", "-")) if counts[a]) or "no changes"
+        summary = (
+            " ".join(f"{sym}{counts[a]}" for a, sym in (("create", "+"), ("update", "~"), ("replace", "±"), ("destroy", "-")) if counts[a]) or "no changes"
+        )
         cls = ":::high" if plan.name in high else ":::changed" if plan.changes else ""
         lines.append(f'  {_node(plan.name)}["{plan.name}<br/>{summary}"]{cls}')
     for plan in plans:

@@ -29,8 +29,6 @@ CRITICAL_ADDONS = {"vpc-cni": "pod networking", "coredns": "cluster DNS", "kube-
 NODE_START_SETTINGS = ("ENABLE_PREFIX_DELEGATION", "WARM_PREFIX_TARGET", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "ENI_CONFIG_LABEL_DEF")
 
 
-
-
 def _minor(version: Any) -> tuple[int, int] | None:
     match = re.match(r"^(\d+)\.(\d+)", str(version or ""))
     return (int(match.group(1)), int(match.group(2))) if match else None
@@ -92,7 +90,12 @@ def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str
         if change.action == "destroy":
             what = CRITICAL_ADDONS.get(name)
             if _get(change.before, "preserve"):
-                yield ("medium", change.stack, change.address, f"Managed add-on {name} is removed; preserve keeps its workload running, unmanaged by EKS (no more updates).")
+                yield (
+                    "medium",
+                    change.stack,
+                    change.address,
+                    f"Managed add-on {name} is removed; preserve keeps its workload running, unmanaged by EKS (no more updates).",
+                )
             else:
                 level = "high" if what else "medium"
                 effect = f": {what} stops working in the cluster" if what else ""
@@ -102,7 +105,12 @@ def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str
             continue
         old, new = _get(change.before, "addon_version"), _get(change.after, "addon_version")
         if old and new and _version_key(new) < _version_key(old):
-            yield ("high", change.stack, change.address, f"Managed add-on {name} {old} -> {new} is a downgrade: EKS refuses add-on downgrades; this apply fails.")
+            yield (
+                "high",
+                change.stack,
+                change.address,
+                f"Managed add-on {name} {old} -> {new} is a downgrade: EKS refuses add-on downgrades; this apply fails.",
+            )
         if name == "vpc-cni":
             changed = _node_start_settings(_get(change.before, "configuration_values"), _get(change.after, "configuration_values"))
             if changed:

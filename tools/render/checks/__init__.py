@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.render.checks.base import Context, Finding
 from tools.render.checks import fit, irsa, ordering, pdb, rbac, schema, storage
+from tools.render.checks.base import Context, Finding
 
 Check = Callable[[Context], list[Finding]]
 

@@ -110,5 +110,9 @@ def check(ctx: Context) -> list[Finding]:
     for role_name, sub in sorted(roles.items()):
         if role_name not in used_roles:
             release = role_name.removeprefix(f"{ctx.env.cluster_name}-")
-            findings.append(Finding(ctx.env.name, release, "ServiceAccount", *sub.split(":")[2:4], f"IRSA role {role_name} exists, but no rendered ServiceAccount carries it"))
+            findings.append(
+                Finding(
+                    ctx.env.name, release, "ServiceAccount", *sub.split(":")[2:4], f"IRSA role {role_name} exists, but no rendered ServiceAccount carries it"
+                )
+            )
     return findings

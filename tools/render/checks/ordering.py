@@ -91,6 +91,12 @@ def check(ctx: Context) -> list[Finding]:
             hit = next((w for w in hooks if intercepts(w, group, resource, ns, labels)), None)
             if hit is not None:
                 what = "its pods" if resource == "pods" else "it"
-                findings.append(ctx.finding(item, obj, f"{hit.get('name')} (failurePolicy Fail) intercepts {what}, but release {item.release.name} is not ordered after {CONTROLLER}"))
+                findings.append(
+                    ctx.finding(
+                        item,
+                        obj,
+                        f"{hit.get('name')} (failurePolicy Fail) intercepts {what}, but release {item.release.name} is not ordered after {CONTROLLER}",
+                    )
+                )
                 break
     return findings

@@ -39,7 +39,10 @@ def check(ctx: Context) -> list[Finding]:
         pods = sum(
             replicas(w)
             for other, w in objects
-            if pod_spec(w) is not None and w.get("kind") != "DaemonSet" and ctx.namespace_of(other, w) == ns and matches_selector(spec.get("selector") or {"matchLabels": {"\0": "\0"}}, pod_labels(w))
+            if pod_spec(w) is not None
+            and w.get("kind") != "DaemonSet"
+            and ctx.namespace_of(other, w) == ns
+            and matches_selector(spec.get("selector") or {"matchLabels": {"\0": "\0"}}, pod_labels(w))
         )
         if pods == 0:
             continue  # selects pods of an operator-managed workload or none rendered: nothing to judge

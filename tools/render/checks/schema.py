@@ -38,14 +38,14 @@ def schema_version(cluster_version: str) -> str:
     return [v for v in all_versions() if major_minor(v) <= wanted][-1]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _definitions(version: str) -> Registry:
     root = importlib_resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}-local-strict")
     defs = json.loads(root.joinpath("_definitions.json").read_text(encoding="utf-8"))
     return Resource.from_contents(defs) @ Registry()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
     """The strict validator of a built-in kind at a schema version (None: not served there)."""
     root = importlib_resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}-local-strict")

@@ -51,7 +51,9 @@ def check(ctx: Context) -> list[Finding]:
     if len(defaults) > 1:
         for name in defaults:
             item, obj = classes[name]
-            findings.append(ctx.finding(item, obj, f"one of {len(defaults)} default StorageClasses ({', '.join(defaults)}): claims without a class get an arbitrary one"))
+            findings.append(
+                ctx.finding(item, obj, f"one of {len(defaults)} default StorageClasses ({', '.join(defaults)}): claims without a class get an arbitrary one")
+            )
     for item, obj in ctx.objects():
         for where, cls in claims(obj):
             if cls == "":
@@ -59,5 +61,7 @@ def check(ctx: Context) -> list[Finding]:
             if cls is None and not defaults:
                 findings.append(ctx.finding(item, obj, f"{where}: claim names no StorageClass and the environment renders no default one"))
             elif cls is not None and cls not in classes:
-                findings.append(ctx.finding(item, obj, f"{where}: StorageClass {cls!r} is not rendered in this environment (have: {', '.join(sorted(classes)) or 'none'})"))
+                findings.append(
+                    ctx.finding(item, obj, f"{where}: StorageClass {cls!r} is not rendered in this environment (have: {', '.join(sorted(classes)) or 'none'})")
+                )
     return findings
