@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from catalog import names
-from catalog.addons.registry import enabled
 from environments.ci import role_names
 from environments.schema import EnvironmentConfig, S3StateBackend
 from environments.teams import secrets_role_name, team_fargate_profiles, workload_role_name
@@ -33,7 +32,7 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
         yield role, names.fargate_pod_role(cluster), f"{env.name}-cluster: Fargate pod execution role"
     if env.network.flow_logs:
         yield role, names.flow_logs_role(env.name), f"{env.name}-network: flow logs role"
-    for addon, options in enabled(env):
+    for addon, options in env.enabled_addons:
         if addon.service_account is not None and addon.uses_role(options):
             yield role, names.addon_role(cluster, addon.name), f"{env.name}-addons-aws: add-on {addon.name}"
         for bucket in addon.aws_needs(options).buckets:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cached_property
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from catalog import names
 from catalog.addons import registry
+from catalog.addons.base import Addon
 from catalog.eks_versions import CLUSTER_VERSIONS
 from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint
 from environments.ci import CiConfig
@@ -358,6 +360,12 @@ class EnvironmentConfig(Strict):
     @property
     def cluster_name(self) -> str:
         return names.cluster(self.name)
+
+    @cached_property
+    def enabled_addons(self) -> tuple[tuple[Addon, Any], ...]:
+        """The enabled add-ons with their options, in dependency order: computed once per environment
+        (every stack and rule that asks reads this)."""
+        return tuple(registry.enabled(self))
 
     @model_validator(mode="before")
     @classmethod

@@ -18,8 +18,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import AddonContext
-from catalog.addons.registry import BY_CLASS, enabled
+from catalog.addons.registry import BY_CLASS
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
 from environments.schema import EnvironmentConfig
 from modules.cluster.eks import ClusterOutputs
@@ -27,6 +26,7 @@ from modules.network.vpc import NetworkOutputs
 from modules.shared.cluster_token import cluster_token
 from modules.shared.release import AddonRelease
 from modules.storage.efs import EfsOutputs
+from stacks.addon_contexts import cluster_side
 from stacks.addons_aws import AddonsAwsOutputs
 from stacks.base import PlatformStack
 
@@ -56,15 +56,13 @@ class AddonsStack(PlatformStack):
         ready: dict[str, list[ITerraformDependable]] = {}
         # With custom networking the ENIConfigs exist before any node: the cluster stack's vpc-cni
         # add-on creates them (modules/cluster/managed_addons.py), so no release here waits for them.
-        for addon, options in enabled(env):
-            ctx = AddonContext(
-                env=env,
-                options=options,
-                cluster_name=env.cluster_name,
-                kms_key_arn=cluster.kms_key_arn,
-                vpc_id=network.vpc_id,
-                efs_file_system_id=storage.file_system_id if storage else "",
-                efs_file_system_arn=storage.file_system_arn if storage else "",
+        for addon, options in env.enabled_addons:
+            ctx = cluster_side(
+                env,
+                options,
+                network=network,
+                cluster=cluster,
+                storage=storage,
                 role_arn=aws.role_arns.get(addon.name, ""),
                 bucket_names=aws.bucket_names.get(addon.name, {}),
                 queue_url=aws.queue_url,
@@ -86,7 +84,7 @@ class AddonsStack(PlatformStack):
             # when that is enabled (render ordering check).
             crds = AddonRelease(self, "karpenter-crd", addon=KarpenterCrd(), values={})
             karpenter = Karpenter()
-            ctx = AddonContext(env=env, options=env.karpenter, cluster_name=env.cluster_name, role_arn=aws.karpenter.controller_role_arn)
+            ctx = cluster_side(env, env.karpenter, role_arn=aws.karpenter.controller_role_arn)
             AddonRelease(
                 self,
                 "karpenter",

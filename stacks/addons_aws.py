@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from catalog.addons.base import AddonContext
-from catalog.addons.registry import bucket_name, enabled, queue_name, role_name
+from catalog.addons.registry import bucket_name, queue_name, role_name
 from environments.schema import EnvironmentConfig
 from modules.addons.bucket import AddonBucket
 from modules.addons.interruption_queue import InterruptionQueue
@@ -21,6 +20,7 @@ from modules.cluster.eks import ClusterOutputs
 from modules.network.vpc import NetworkOutputs
 from modules.shared.irsa import IrsaRole
 from modules.storage.efs import EfsOutputs
+from stacks.addon_contexts import aws_side
 from stacks.base import AwsStack
 
 
@@ -28,7 +28,7 @@ def needs_aws_side(env: EnvironmentConfig) -> bool:
     """Whether Karpenter or any enabled add-on has a role or AWS resources (else the stack is not built)."""
     if env.karpenter is not None:
         return True
-    for addon, options in enabled(env):
+    for addon, options in env.enabled_addons:
         needs = addon.aws_needs(options)
         if addon.uses_role(options) or needs.buckets or needs.interruption_queue:
             return True
@@ -57,7 +57,7 @@ class AddonsAwsStack(AwsStack):
         roles: dict[str, str] = {}
         names: dict[str, dict[str, str]] = {}
         queue_url = ""
-        for addon, options in enabled(env):
+        for addon, options in env.enabled_addons:
             needs = addon.aws_needs(options)
             buckets = {
                 b.purpose: AddonBucket(
@@ -78,17 +78,13 @@ class AddonsAwsStack(AwsStack):
             sa = addon.service_account
             if sa is None or not addon.uses_role(options):
                 continue
-            ctx = AddonContext(
-                env=env,
-                options=options,
-                cluster_name=env.cluster_name,
-                kms_key_arn=cluster.kms_key_arn,
-                vpc_id=network.vpc_id,
-                efs_file_system_id=storage.file_system_id if storage else "",
-                efs_file_system_arn=storage.file_system_arn if storage else "",
-                bucket_names={p: b.name for p, b in buckets.items()},
+            ctx = aws_side(
+                env,
+                options,
+                network=network,
+                cluster=cluster,
+                storage=storage,
                 bucket_arns={p: b.arn for p, b in buckets.items()},
-                queue_url=queue.url if queue else "",
                 queue_arn=queue.arn if queue else "",
             )
             role = IrsaRole(

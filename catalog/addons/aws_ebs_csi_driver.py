@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.addons.base import Addon, AddonContext, Chart, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, ServiceAccount, Statement
 
 DEFAULT_STORAGE_CLASS = "gp3"
 
 
 class AwsEbsCsiDriver(Addon):
     name = "aws-ebs-csi-driver"
-    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-ebs-csi-driver", name="aws-ebs-csi-driver", version="2.64.0")
+    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-ebs-csi-driver", name="aws-ebs-csi-driver", version="2.64.0", kube_version=">=1.17.0-0")
     namespace = "kube-system"
     service_account = ServiceAccount(name="ebs-csi-controller-sa", values_path=("controller", "serviceAccount"))
     # AWS's own policy (= docs/example-iam-policy.json): volume and snapshot writes are conditioned
     # on the tags the driver puts on what it creates.
     managed_policy_arns = ("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",)
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         # Volumes encrypted with a customer-managed key need these on that key (docs/install.md).
         return [
             {
@@ -36,7 +36,7 @@ class AwsEbsCsiDriver(Addon):
             },
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # The chart's schema is strict (additionalProperties: false): only keys it declares. The
         # chart creates the StorageClass itself, so it exists once the release is ready; EKS
         # >= 1.30 marks no class as default, and the PVCs of Loki, Tempo and Prometheus need one.

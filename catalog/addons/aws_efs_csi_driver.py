@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.addons.base import Addon, AddonContext, Chart, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, ServiceAccount, Statement
 
 STORAGE_CLASS = "efs"
 _CLUSTER_TAG = "efs.csi.aws.com/cluster"
@@ -12,7 +12,7 @@ _CLUSTER_TAG = "efs.csi.aws.com/cluster"
 
 class AwsEfsCsiDriver(Addon):
     name = "aws-efs-csi-driver"
-    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-efs-csi-driver/", name="aws-efs-csi-driver", version="4.4.1")
+    chart = Chart(repository="https://kubernetes-sigs.github.io/aws-efs-csi-driver/", name="aws-efs-csi-driver", version="4.4.1", kube_version=">=1.17.0-0")
     namespace = "kube-system"
     service_account = ServiceAccount(name="efs-csi-controller-sa", values_path=("controller", "serviceAccount"))
 
@@ -21,7 +21,7 @@ class AwsEfsCsiDriver(Addon):
             return ["needs storage.efs: true (the StorageClass binds to the environment's file system)"]
         return []
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         # docs/iam-policy-example.json (EFS part), narrowed from "*" to this environment's file
         # system and its access points; S3 Files actions left out (not used).
         access_points = f"arn:aws:elasticfilesystem:{ctx.region}:{ctx.account_id}:access-point/*"
@@ -62,7 +62,7 @@ class AwsEfsCsiDriver(Addon):
             },
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # The chart creates the StorageClass (ReadWriteMany volumes as access points on the
         # storage stack's file system), so it exists once the release is ready.
         return {

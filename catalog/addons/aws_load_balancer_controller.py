@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, Options, ServiceAccount, Statement
 
 POLICY_FILE = Path(__file__).resolve().parent / "policies" / "aws-load-balancer-controller_iam_policy_v3.5.0.json"
 
@@ -54,7 +54,7 @@ class AwsLoadBalancerController(Addon):
         ),
     }
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         statements: list[Statement] = []
         for statement in official_statements():
             statement = dict(statement)
@@ -64,7 +64,7 @@ class AwsLoadBalancerController(Addon):
             statements.append(statement)
         return statements
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: LoadBalancerOptions = ctx.options
         # region and vpcId set so the controller never needs IMDS (node hop limit is 1).
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, AwsNeeds, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsNeeds, AwsSide, Chart, ClusterSide, Options, ServiceAccount, Statement
 
 
 class NodeTerminationOptions(Options):
@@ -18,7 +18,7 @@ class NodeTerminationOptions(Options):
 
 class AwsNodeTerminationHandler(Addon):
     name = "aws-node-termination-handler"
-    chart = Chart(repository="oci://public.ecr.aws/aws-ec2/helm", name="aws-node-termination-handler", version="0.27.6")
+    chart = Chart(repository="oci://public.ecr.aws/aws-ec2/helm", name="aws-node-termination-handler", version="0.27.6", kube_version=">= 1.16-0")
     namespace = "kube-system"
     service_account = ServiceAccount(name="aws-node-termination-handler", values_path=("serviceAccount",))
     options_model = NodeTerminationOptions
@@ -30,7 +30,7 @@ class AwsNodeTerminationHandler(Addon):
     def aws_needs(self, options: NodeTerminationOptions) -> AwsNeeds:
         return AwsNeeds(interruption_queue=options.mode == "queue")
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         if not self.uses_role(ctx.options):
             return []
         # README "Queue Processor" policy, with the queue actions narrowed to this queue.
@@ -52,7 +52,7 @@ class AwsNodeTerminationHandler(Addon):
             },
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: NodeTerminationOptions = ctx.options
         if opts.mode == "imds":
             return {

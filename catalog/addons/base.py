@@ -30,9 +30,16 @@ class Options(BaseModel):
 
 @dataclass(frozen=True)
 class Chart:
+    """A pinned chart and the Kubernetes minors it runs on: its own Chart.yaml ``kubeVersion`` (None
+    when the chart declares none; tests/config/test_lifecycle_config.py reads it back from the
+    pinned archive) and, where the project knows a narrower documented range, ``supported``
+    (lowest minor, highest minor, source)."""
+
     repository: str
     name: str
     version: str  # exact: helm_release always pins
+    kube_version: str | None = None
+    supported: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,20 +77,16 @@ class AwsNeeds:
 
 @dataclass(frozen=True)
 class AddonContext:
-    """Everything a spec may read. Strings marked *token* are opaque until apply."""
+    """What every spec method may read: the environment, the add-on's options, the cluster's name.
+
+    Two sides extend it, each built in one place (``stacks/addon_contexts.py``) from the outputs its
+    stack can see, so the type says which values a method gets. Strings marked *token* are opaque
+    until apply.
+    """
 
     env: EnvironmentConfig
     options: Any  # the add-on's own Options model
     cluster_name: str  # from config (static): used in tag keys and IAM condition keys
-    kms_key_arn: str = ""  # token: the environment's key (cluster stack)
-    vpc_id: str = ""  # token
-    efs_file_system_id: str = ""  # token, only when storage.efs
-    efs_file_system_arn: str = ""  # token, only when storage.efs
-    role_arn: str = ""  # token, only for add-ons with a service account role
-    bucket_names: Mapping[str, str] = field(default_factory=dict)  # purpose -> name
-    bucket_arns: Mapping[str, str] = field(default_factory=dict)  # purpose -> ARN (token)
-    queue_url: str = ""  # token
-    queue_arn: str = ""  # token
 
     @property
     def region(self) -> str:
@@ -92,6 +95,29 @@ class AddonContext:
     @property
     def account_id(self) -> str:
         return self.env.account_id
+
+
+@dataclass(frozen=True)
+class AwsSide(AddonContext):
+    """What ``policy()`` sees, in ``<env>-addons-aws``: the resources its IAM statements name."""
+
+    kms_key_arn: str = ""  # token: the environment's key (cluster stack)
+    vpc_id: str = ""  # token
+    efs_file_system_arn: str = ""  # token, only when storage.efs
+    bucket_arns: Mapping[str, str] = field(default_factory=dict)  # purpose -> ARN (token)
+    queue_arn: str = ""  # token
+
+
+@dataclass(frozen=True)
+class ClusterSide(AddonContext):
+    """What ``values()`` and ``custom_resources()`` see, in ``<env>-addons``: what the release configures."""
+
+    kms_key_arn: str = ""  # token: the environment's key (cluster stack)
+    vpc_id: str = ""  # token
+    efs_file_system_id: str = ""  # token, only when storage.efs
+    role_arn: str = ""  # token, only for add-ons with a service account role
+    bucket_names: Mapping[str, str] = field(default_factory=dict)  # purpose -> name
+    queue_url: str = ""  # token
 
 
 class Addon:
@@ -125,18 +151,18 @@ class Addon:
     def aws_needs(self, options: Any) -> AwsNeeds:
         return AwsNeeds()
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         """Inline IAM statements of the add-on's role (scoped to this environment's resources)."""
         return []
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         """Helm values, without the service-account block (the base adds it at its chart path)."""
         return {}
 
-    def custom_resources(self, ctx: AddonContext) -> CustomResources | None:
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
         return None
 
-    def release_values(self, ctx: AddonContext) -> dict[str, Any]:
+    def release_values(self, ctx: ClusterSide) -> dict[str, Any]:
         """The complete values: :meth:`values` plus the service-account block with the role annotation."""
         values = self.values(ctx)
         sa = self.service_account
@@ -151,7 +177,7 @@ class Addon:
         return values
 
 
-def bucket_key_statement(ctx: AddonContext) -> Statement:
+def bucket_key_statement(ctx: AwsSide) -> Statement:
     """Use of the environment's key through S3 only: what reading and writing the add-on buckets
     (SSE-KMS with that key, S3 bucket key on) needs, and nothing else."""
     return {

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, Options, ServiceAccount, Statement
 
 # The autoscaler minor must match the cluster's Kubernetes minor (CA README, "Releases"); the
 # chart's default image (v1.35.0) does not. 1.31-1.33: latest patches as of chart 9.59.0; 1.34
@@ -42,7 +42,7 @@ class ClusterAutoscaler(Addon):
     # Fail) must be serving first, or the create fails on a fresh cluster (render ordering check).
     after = (AwsLoadBalancerController,)
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         return [
             # Describe* calls support no resource-level permissions (CA cloudprovider/aws README).
             {
@@ -71,7 +71,7 @@ class ClusterAutoscaler(Addon):
             },
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: ClusterAutoscalerOptions = ctx.options
         return {
             "cloudProvider": "aws",

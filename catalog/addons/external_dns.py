@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, Options, ServiceAccount, Statement
 
 
 class ExternalDnsOptions(Options):
@@ -30,7 +30,7 @@ class ExternalDns(Addon):
             return ["needs dns (domain and hosted_zone_ids) in the environment file"]
         return []
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         assert ctx.env.dns is not None, "check() refuses external-dns without dns"
         zones = [f"arn:aws:route53:::hostedzone/{z}" for z in ctx.env.dns.hosted_zone_ids]
         return [
@@ -44,7 +44,7 @@ class ExternalDns(Addon):
             {"Sid": "DiscoverZones", "Effect": "Allow", "Action": "route53:ListHostedZones", "Resource": "*"},
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: ExternalDnsOptions = ctx.options
         dns = ctx.env.dns
         assert dns is not None, "check() refuses external-dns without dns"

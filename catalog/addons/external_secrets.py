@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, CustomResources, Options, ServiceAccount, Statement
+from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, CustomResources, Options, ServiceAccount, Statement
 from catalog.fields import K8sName
 
 STORE_NAME = "aws-parameter-store"
@@ -54,7 +54,7 @@ class ExternalSecretsOptions(Options):
 
 class ExternalSecrets(Addon):
     name = "external-secrets"
-    chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0")
+    chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0", kube_version=">= 1.19.0-0")
     namespace = "external-secrets"
     service_account = ServiceAccount(name="external-secrets", values_path=("serviceAccount",))
     # Its webhook Service is created while the controller's Service mutator webhook would reject it.
@@ -78,7 +78,7 @@ class ExternalSecrets(Addon):
             seen.add(namespace)
         return problems
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         return parameter_read_statements(
             sid="ReadEnvironmentParameters",
             region=ctx.region,
@@ -87,11 +87,11 @@ class ExternalSecrets(Addon):
             kms_key_arn=ctx.kms_key_arn,
         )
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # CRDs are rendered from templates, so they upgrade with the release; v1beta1 is no longer served.
         return {"installCRDs": True, "crds": {"createClusterSecretStore": True, "unsafeServeV1Beta1": False}}
 
-    def custom_resources(self, ctx: AddonContext) -> CustomResources | None:
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
         opts: ExternalSecretsOptions = ctx.options
         if not opts.store_namespaces:
             return None  # no namespace may use it: no store to misuse

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, Options
+from catalog.addons.base import Addon, Chart, ClusterSide, Options
 
 _DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 _CERTIFICATE = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$"
@@ -49,12 +49,12 @@ class Headlamp(Addon):
             problems.append("certificate_arn: required with ingress (users sign in with their own tokens: HTTPS only)")
         return problems
 
-    def host(self, ctx: AddonContext) -> str:
+    def host(self, ctx: ClusterSide) -> str:
         opts: HeadlampOptions = ctx.options
         assert ctx.env.dns is not None, "the registry requires dns for headlamp's ingress"
         return opts.host or f"headlamp.{ctx.env.dns.domain}"
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: HeadlampOptions = ctx.options
         values: dict[str, Any] = {
             # The chart binds its own service account to cluster-admin by default: anyone reaching

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, Options
+from catalog.addons.base import Addon, Chart, ClusterSide, Options
 
 
 class KubePrometheusStackOptions(Options):
@@ -18,13 +18,13 @@ class KubePrometheusStackOptions(Options):
 
 class KubePrometheusStack(Addon):
     name = "kube-prometheus-stack"
-    chart = Chart(repository="https://prometheus-community.github.io/helm-charts", name="kube-prometheus-stack", version="88.5.3")
+    chart = Chart(repository="https://prometheus-community.github.io/helm-charts", name="kube-prometheus-stack", version="88.5.3", kube_version=">=1.25.0-0")
     namespace = "monitoring"
     options_model = KubePrometheusStackOptions
     requires = (AwsEbsCsiDriver,)  # Prometheus' volume needs the gp3 StorageClass
     after = (AwsEbsCsiDriver, AwsLoadBalancerController)
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options
         return {
             "prometheus": {

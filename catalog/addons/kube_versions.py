@@ -3,45 +3,22 @@
 Pure Python, called from ``registry.check_environment`` while a file is validated, so a cluster
 version an enabled add-on cannot run on fails at load time naming ``cluster.version``.
 
-Two sources per add-on:
-- the chart's own ``kubeVersion`` (Chart.yaml of the pinned archive; tests/config/test_lifecycle_config.py
-  compares this table with ../shared/reference/packaged/ when the archives are present);
-- a documented range where the chart declares none or declares less than the project supports
-  (``SUPPORTED``), each with its source.
+The facts live on each spec's :class:`catalog.addons.base.Chart` (``kube_version``: the chart's
+own Chart.yaml constraint; ``supported``: a documented narrower range with its source); this
+module only judges them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from catalog.addons.base import Addon
 from catalog.addons.cluster_autoscaler import IMAGE_TAGS
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
-
-# chart name -> (pinned chart version, Chart.yaml kubeVersion or None when the chart declares none)
-CHART_KUBE_VERSION: dict[str, tuple[str, str | None]] = {
-    "aws-ebs-csi-driver": ("2.64.0", ">=1.17.0-0"),
-    "aws-efs-csi-driver": ("4.4.1", ">=1.17.0-0"),
-    "aws-load-balancer-controller": ("3.5.0", None),
-    "aws-node-termination-handler": ("0.27.6", ">= 1.16-0"),
-    "cluster-autoscaler": ("9.59.0", None),
-    "external-dns": ("1.21.1", None),
-    "external-secrets": ("2.9.0", ">= 1.19.0-0"),
-    "kube-prometheus-stack": ("88.5.3", ">=1.25.0-0"),
-    "loki": ("18.11.0", ">=1.25.0-0"),
-    "metrics-server": ("3.13.1", None),
-    "sealed-secrets": ("2.18.5", ">=1.16.0-0"),
-    "tempo": ("2.2.4", None),
-    "tigera-operator": ("v3.30.7", None),
-}
-
-# add-on name -> (lowest, highest) Kubernetes minor it is documented to run on, and the source.
-SUPPORTED: dict[str, tuple[str, str, str]] = {
-    # Calico 3.30 system requirements (docs.tigera.io/calico/3.30/getting-started/kubernetes/requirements).
-    "tigera-operator": ("1.31", "1.35", "Calico v3.30 supports Kubernetes 1.31-1.35"),
-}
 
 _CLAUSE = re.compile(r"(>=|<=|==|!=|>|<|=)?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.]*)?\s*")
 
@@ -81,16 +58,18 @@ def satisfies(version: str, constraint: str) -> bool:
     return False
 
 
-def problems(env: EnvironmentConfig) -> list[str]:
-    """``cluster.version: ...`` for every enabled add-on that cannot run on the cluster's minor."""
+def problems(env: EnvironmentConfig, addons: Iterable[Addon]) -> list[str]:
+    """``cluster.version: ...`` for every enabled add-on (of ``addons``) that cannot run on the cluster's minor."""
     version = env.cluster.version
     found: list[str] = []
-    for name in env.addons:
-        chart = CHART_KUBE_VERSION.get(name)
-        if chart and chart[1] and not satisfies(version, chart[1]):
-            found.append(f"cluster.version: add-on {name} (chart {chart[0]}) requires Kubernetes {chart[1]} (its Chart.yaml); got {version}")
-        if name in SUPPORTED:
-            low, high, source = SUPPORTED[name]
+    for addon in addons:
+        name, chart = addon.name, addon.chart
+        if name not in env.addons:
+            continue
+        if chart.kube_version and not satisfies(version, chart.kube_version):
+            found.append(f"cluster.version: add-on {name} (chart {chart.version}) requires Kubernetes {chart.kube_version} (its Chart.yaml); got {version}")
+        if chart.supported:
+            low, high, source = chart.supported
             if not _as_tuple(low) <= _as_tuple(version) <= _as_tuple(high):
                 found.append(f"cluster.version: add-on {name} runs on Kubernetes {low} to {high} ({source}); got {version}")
     if "cluster-autoscaler" in env.addons and version not in IMAGE_TAGS:

@@ -8,17 +8,7 @@ from pydantic import Field
 
 from catalog.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import (
-    Addon,
-    AddonContext,
-    AwsNeeds,
-    Bucket,
-    Chart,
-    Options,
-    ServiceAccount,
-    Statement,
-    bucket_key_statement,
-)
+from catalog.addons.base import Addon, AwsNeeds, AwsSide, Bucket, Chart, ClusterSide, Options, ServiceAccount, Statement, bucket_key_statement
 from catalog.instances import capacity, known
 
 # chunksCache.allocatedMemory of chart 18.11.0 (MB given to memcached with -m); the chart requests
@@ -57,7 +47,7 @@ class LokiOptions(Options):
 class Loki(Addon):
     name = "loki"
     # The OSS chart moved to grafana-community at 6.55.0; grafana/loki >= 7 is GEL-only.
-    chart = Chart(repository="https://grafana-community.github.io/helm-charts", name="loki", version="18.11.0")
+    chart = Chart(repository="https://grafana-community.github.io/helm-charts", name="loki", version="18.11.0", kube_version=">=1.25.0-0")
     namespace = "loki"
     service_account = ServiceAccount(name="loki", values_path=("serviceAccount",))
     options_model = LokiOptions
@@ -68,7 +58,7 @@ class Loki(Addon):
         # The compactor enforces retention; the bucket rule is a backstop a day later.
         return AwsNeeds(buckets=(Bucket("chunks", expire_days=options.retention_days + 1), Bucket("ruler")))
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         arns = [ctx.bucket_arns[b] for b in _BUCKETS]
         return [
             # Loki AWS deployment guide: these four on both buckets and their objects.
@@ -81,7 +71,7 @@ class Loki(Addon):
             bucket_key_statement(ctx),
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: LokiOptions = ctx.options
         monolithic = opts.mode == "Monolithic"
         scalable = 0 if monolithic else 3

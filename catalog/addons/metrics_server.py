@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart, Options
+from catalog.addons.base import Addon, Chart, ClusterSide, Options
 
 
 class MetricsServerOptions(Options):
@@ -22,6 +22,6 @@ class MetricsServer(Addon):
     options_model = MetricsServerOptions
     after = (AwsLoadBalancerController,)
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: MetricsServerOptions = ctx.options
         return {"replicas": opts.replicas, "podDisruptionBudget": {"enabled": opts.replicas > 1, "minAvailable": 1}}

@@ -89,7 +89,7 @@ def check_environment(env: EnvironmentConfig) -> list[str]:
             if needed not in env.addons:
                 problems.append(f"addons.{name}: requires add-on {needed!r}, which is not enabled")
         problems.extend(f"addons.{name}: {p}" for p in addon.check(env, options))
-    problems.extend(kube_versions.problems(env))  # charts and images that cannot run on cluster.version
+    problems.extend(kube_versions.problems(env, ADDONS))  # charts and images that cannot run on cluster.version
     # Every add-on's namespace is the platform's, enabled or not (enabling it later must not
     # hand a team's namespace to a release).
     for team, spec in env.teams.items():

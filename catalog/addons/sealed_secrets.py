@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, AddonContext, Chart
+from catalog.addons.base import Addon, Chart, ClusterSide
 
 
 class SealedSecrets(Addon):
     name = "sealed-secrets"
-    chart = Chart(repository="https://bitnami-labs.github.io/sealed-secrets", name="sealed-secrets", version="2.18.5")
+    chart = Chart(repository="https://bitnami-labs.github.io/sealed-secrets", name="sealed-secrets", version="2.18.5", kube_version=">=1.16.0-0")
     namespace = "kube-system"
     after = (AwsLoadBalancerController,)
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # kubeseal defaults to controller "sealed-secrets-controller" in kube-system (chart README).
         return {"fullnameOverride": "sealed-secrets-controller"}

@@ -8,17 +8,7 @@ from pydantic import Field
 
 from catalog.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import (
-    Addon,
-    AddonContext,
-    AwsNeeds,
-    Bucket,
-    Chart,
-    Options,
-    ServiceAccount,
-    Statement,
-    bucket_key_statement,
-)
+from catalog.addons.base import Addon, AwsNeeds, AwsSide, Bucket, Chart, ClusterSide, Options, ServiceAccount, Statement, bucket_key_statement
 
 
 class TempoOptions(Options):
@@ -38,7 +28,7 @@ class Tempo(Addon):
     def aws_needs(self, options: TempoOptions) -> AwsNeeds:
         return AwsNeeds(buckets=(Bucket("traces", expire_days=options.retention_days + 1),))
 
-    def policy(self, ctx: AddonContext) -> list[Statement]:
+    def policy(self, ctx: AwsSide) -> list[Statement]:
         bucket = ctx.bucket_arns["traces"]
         return [
             # Tempo docs, configuration/hosted-storage/s3.md.
@@ -58,7 +48,7 @@ class Tempo(Addon):
             bucket_key_statement(ctx),
         ]
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: TempoOptions = ctx.options
         return {
             "tempo": {

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from catalog import names
-from catalog.addons.base import Addon, AddonContext, Chart, CustomResources, ServiceAccount
+from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, ServiceAccount
 from catalog.karpenter import KARPENTER_VERSION, controller_node_labels
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Karpenter(Addon):
     service_account = ServiceAccount(name="karpenter", values_path=("serviceAccount",))
     skip_crds = True  # karpenter-crd owns them
 
-    def values(self, ctx: AddonContext) -> dict[str, Any]:
+    def values(self, ctx: ClusterSide) -> dict[str, Any]:
         k: KarpenterConfig = ctx.options
         settings: dict[str, Any] = {"clusterName": ctx.cluster_name}
         if k.interruption_handling:
@@ -83,7 +83,7 @@ class Karpenter(Addon):
             "controller": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
         }
 
-    def custom_resources(self, ctx: AddonContext) -> CustomResources:
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources:
         k: KarpenterConfig = ctx.options
         return CustomResources(release="karpenter-nodepools", manifests=(node_class(ctx.env, k), *node_pools(k)))
 

@@ -29,9 +29,8 @@ from modules.cluster.access_entries import Grant, grant
 def release_namespaces(env: EnvironmentConfig) -> tuple[str, ...]:
     """Namespaces of the Helm releases of ``<env>-addons`` (every enabled add-on, Karpenter's when it
     is the autoscaler); tests/stacks/test_access.py holds this to the synthesized releases."""
-    from catalog.addons.registry import enabled
 
-    namespaces = {addon.namespace for addon, _ in enabled(env)}
+    namespaces = {addon.namespace for addon, _ in env.enabled_addons}
     if getattr(env.cluster, "autoscaler", None) == "karpenter":
         from catalog.karpenter.addon import NAMESPACE
 

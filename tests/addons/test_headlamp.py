@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.addons.base import AddonContext
+from catalog.addons.base import ClusterSide
 from catalog.addons.headlamp import Headlamp, HeadlampOptions
 from environments import ConfigError, EnvironmentConfig
 from tests.config.test_addons_config import _problems
@@ -67,7 +67,7 @@ def test_optional_ingress_is_an_internal_https_alb_on_the_environments_domain(
     helm: Path, rendered: dict[str, EnvironmentRender], environments: dict[str, EnvironmentConfig]
 ) -> None:
     env = environments["dev"]
-    ctx = AddonContext(env=env, options=HeadlampOptions(ingress=True, certificate_arn=CERT), cluster_name=env.cluster_name)
+    ctx = ClusterSide(env=env, options=HeadlampOptions(ingress=True, certificate_arn=CERT), cluster_name=env.cluster_name)
     values = Headlamp().release_values(ctx)
     [item] = render_releases(helm, [_release(values)], search_dirs(), cluster_version=env.cluster.version)
     ingress = next(o for o in item.objects if o["kind"] == "Ingress")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.addons.base import AddonContext
+from catalog.addons.base import ClusterSide
 from catalog.karpenter import addon as spec
 from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_FILE, controller_policies, official_documents
 from environments import EnvironmentConfig
@@ -225,7 +225,7 @@ def test_settings_come_from_the_stacks(synth: Synth, staging: EnvironmentConfig)
 
 def test_no_interruption_queue_setting_without_interruption_handling(staging: EnvironmentConfig) -> None:
     k = staging.karpenter.model_copy(update={"interruption_handling": False})
-    ctx = AddonContext(env=staging, options=k, cluster_name=staging.cluster_name)
+    ctx = ClusterSide(env=staging, options=k, cluster_name=staging.cluster_name)
     assert "interruptionQueue" not in spec.Karpenter().values(ctx)["settings"]
 
 

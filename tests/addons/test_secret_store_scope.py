@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.addons.base import AddonContext
+from catalog.addons.base import ClusterSide
 from catalog.addons.registry import ADDONS, BY_NAME
 from environments import ConfigError, load_environments
 from tests.conftest import ROOT
@@ -72,7 +72,7 @@ def test_the_rule_itself() -> None:
 
 def _store(env: Any) -> dict[str, Any] | None:
     addon = BY_NAME["external-secrets"]
-    ctx = AddonContext(env=env, options=env.addons["external-secrets"], cluster_name=env.name)
+    ctx = ClusterSide(env=env, options=env.addons["external-secrets"], cluster_name=env.name)
     resources = addon.custom_resources(ctx)
     if resources is None:
         return None

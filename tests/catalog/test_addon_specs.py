@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.addons.base import AddonContext
+from catalog.addons.base import AwsSide, ClusterSide
 from catalog.addons.registry import ADDONS, BY_NAME
 from environments import EnvironmentConfig, load_environments
 from tests import addon_facts
@@ -95,20 +95,33 @@ def envs(tmp_path_factory: pytest.TempPathFactory) -> list[EnvironmentConfig]:
     return [full, alt]
 
 
-def ctx(env: EnvironmentConfig, name: str) -> AddonContext:
+def ctx(env: EnvironmentConfig, name: str) -> ClusterSide:
+    """The cluster side, as ``<env>-addons`` builds it, with placeholder tokens."""
     purposes = ("chunks", "ruler", "traces")
-    return AddonContext(
+    return ClusterSide(
         env=env,
         options=env.addons[name],
         cluster_name=env.cluster_name,
         kms_key_arn=KMS,
         vpc_id=VPC,
         efs_file_system_id=FS_ID,
-        efs_file_system_arn=FS_ARN,
         role_arn=ROLE,
         bucket_names={p: f"BUCKET-{p}" for p in purposes},
-        bucket_arns={p: f"arn:aws:s3:::BUCKET-{p}" for p in purposes},
         queue_url=QUEUE_URL,
+    )
+
+
+def aws_ctx(env: EnvironmentConfig, name: str) -> AwsSide:
+    """The AWS side, as ``<env>-addons-aws`` builds it, with placeholder tokens."""
+    purposes = ("chunks", "ruler", "traces")
+    return AwsSide(
+        env=env,
+        options=env.addons[name],
+        cluster_name=env.cluster_name,
+        kms_key_arn=KMS,
+        vpc_id=VPC,
+        efs_file_system_arn=FS_ARN,
+        bucket_arns={p: f"arn:aws:s3:::BUCKET-{p}" for p in purposes},
         queue_arn=QUEUE_ARN,
     )
 
@@ -126,7 +139,7 @@ def values(env: EnvironmentConfig, name: str) -> dict[str, Any]:
 
 
 def policy(env: EnvironmentConfig, name: str) -> list[dict[str, Any]]:
-    return BY_NAME[name].policy(ctx(env, name))
+    return BY_NAME[name].policy(aws_ctx(env, name))
 
 
 def _by_sid(statements: list[dict[str, Any]], action: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from catalog.addons.base import AddonContext
+from catalog.addons.base import ClusterSide
 from catalog.addons.headlamp import Headlamp, HeadlampOptions
 from tests.config.test_config import DEV
 from tests.render_check_support import environment
@@ -24,7 +24,7 @@ ENV = environment("dev")
 
 
 def values(**options: Any) -> dict[str, Any]:
-    return Headlamp().values(AddonContext(env=ENV, options=HeadlampOptions(**options), cluster_name=ENV.cluster_name))
+    return Headlamp().values(ClusterSide(env=ENV, options=HeadlampOptions(**options), cluster_name=ENV.cluster_name))
 
 
 def ingress(host: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from catalog.addons.kube_versions import CHART_KUBE_VERSION, satisfies
+from catalog.addons.kube_versions import satisfies
+from catalog.addons.registry import ADDONS as PLATFORM_ADDONS
 from catalog.eks_versions import ADDON_VERSIONS, CLUSTER_VERSIONS
 from environments.schema import EnvironmentConfig
 from tests.config.test_config import problems_for
@@ -198,19 +199,22 @@ def test_kube_version_constraints() -> None:
 
 def test_every_supported_version_satisfies_the_pinned_charts() -> None:
     for version in CLUSTER_VERSIONS:
-        for chart, (_, constraint) in CHART_KUBE_VERSION.items():
-            assert constraint is None or satisfies(version, constraint), (version, chart, constraint)
+        for addon in PLATFORM_ADDONS:
+            constraint = addon.chart.kube_version
+            assert constraint is None or satisfies(version, constraint), (version, addon.chart.name, constraint)
 
 
 def test_chart_constraints_match_the_packaged_charts() -> None:
-    """The kubeVersion table is what each pinned archive's Chart.yaml says (when the archives exist)."""
+    """Each spec's ``Chart.kube_version`` is what its pinned archive's Chart.yaml says (every add-on of
+    the registry, so a chart added without its constraint fails here)."""
     if not PACKAGED.is_dir():
         pytest.skip(f"no packaged charts at {PACKAGED}")
     import yaml
 
-    for chart, (version, constraint) in CHART_KUBE_VERSION.items():
+    for addon in PLATFORM_ADDONS:
+        chart, version, constraint = addon.chart.name, addon.chart.version, addon.chart.kube_version
         archive = PACKAGED / f"{chart}-{version}.tgz"
-        assert archive.exists(), f"{archive} missing: CHART_KUBE_VERSION pins a chart version nobody packaged"
+        assert archive.exists(), f"{archive} missing: {addon.name} pins a chart version nobody packaged"
         with tarfile.open(archive) as tar:
             member = next(m for m in tar.getmembers() if m.name == f"{chart}/Chart.yaml")
             meta = yaml.safe_load(tar.extractfile(member).read())  # type: ignore[union-attr]
