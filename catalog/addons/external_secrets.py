@@ -1,5 +1,5 @@
 """External Secrets Operator with a ClusterSecretStore for this environment's SSM parameters,
-served only to the namespaces the environment file lists (issue 10.5)."""
+served only to the namespaces the environment file lists."""
 
 from __future__ import annotations
 

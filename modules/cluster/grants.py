@@ -1,4 +1,4 @@
-"""Who gets which access to the cluster: the configured access entries and the CI roles (issue 10.3).
+"""Who gets which access to the cluster: the configured access entries and the CI roles.
 
 The creator's hidden admin (``bootstrap_cluster_creator_admin_permissions``) is off
 (modules/cluster/eks.py); admin is always an explicit access entry instead.

@@ -1,4 +1,4 @@
-"""Kubernetes RBAC that lets the CI plan role refresh ``<env>-teams`` (issue 10.3), and nothing more.
+"""Kubernetes RBAC that lets the CI plan role refresh ``<env>-teams``, and nothing more.
 
 A plan refreshes every resource of the stack: the kubernetes provider GETs each object by name,
 the helm provider lists the release's Secrets. The plan role's EKS access policy (AdminView on the

@@ -1,4 +1,4 @@
-"""Issue 10.5: the environment-wide ClusterSecretStore (every parameter under ``/<env>``) serves only
+"""The environment-wide ClusterSecretStore (every parameter under ``/<env>``) serves only
 the namespaces the environment file lists, never a team's or an add-on's.
 
 Which namespaces a store serves is judged here by a re-statement of External Secrets' own rule

@@ -1,5 +1,5 @@
 """From an empty account to a migrated state stack with the CI roles, in one command, and the
-deploy's saved plans: applied exactly, refused when stale (issues 13.1, 10.2, 10.4).
+deploy's saved plans: applied exactly, refused when stale.
 
 On the emulator: ``python -m tools.delivery.bootstrap local`` (what ``make bootstrap ENV=local`` runs)
 applies ``local-state`` on local state, flips ``state_stack_in_s3`` in the file, migrates the state

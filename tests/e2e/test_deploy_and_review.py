@@ -136,7 +136,7 @@ def test_cdktf_deploy_writes_each_stacks_state_to_the_bucket_the_state_stack_cre
 
 
 def test_every_state_and_lock_object_is_encrypted_with_the_state_key(deployed: Deployed) -> None:
-    """Issue 10.1: every version of every state object and of every lock object (``.tflock``, deleted
+    """Every version of every state object and of every lock object (``.tflock``, deleted
     when the lock is released, so only its versions remain) is SSE-KMS with the state key, not the
     AES256 the backend's ``encrypt = true`` used to ask for."""
     s3 = deployed.emulator.client("s3", REGION)
@@ -230,7 +230,7 @@ def test_cluster_rename_and_dropping_flow_logs_are_high_risk_in_plain_words(depl
     )
     assert any(line.startswith(key) for line in high), high
     # The issuer changes with the cluster: every IRSA role's trust goes with the OIDC provider, and
-    # every access entry is created again on the new cluster (issue 10.10).
+    # every access entry is created again on the new cluster.
     assert any(line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_iam_openid_connect_provider.") and "will be replaced" in line for line in high), high
     entries = [line for line in high if line.startswith(f"- **HIGH** `{ENV}-cluster` `aws_eks_access_entry.")]
     synthesized = json.loads((deployed.outdir / "stacks" / f"{ENV}-cluster" / "cdk.tf.json").read_text())["resource"]["aws_eks_access_entry"]
@@ -278,7 +278,7 @@ def test_turning_off_efs_reports_the_storage_stack_left_in_aws_as_high_risk(depl
     assert len(deployed.emulator.client("efs", REGION).describe_file_systems()["FileSystems"]) == 1
 
 
-# --- issue 10.8 and 10.10: protection and the hardening rules on real plans ---------------------
+# --- protection and the hardening rules on real plans ---------------------
 
 
 def protect_environment(raw: dict[str, Any]) -> None:

@@ -257,7 +257,7 @@ def test_the_clusters_access_entries_exist_with_their_access_policies(deployment
         policies = eks.list_associated_access_policies(clusterName=d.env.cluster_name, principalArn=entry.role_arn)["associatedAccessPolicies"]
         scope = {"type": "namespace", "namespaces": list(entry.namespaces)} if entry.namespaces else {"type": "cluster", "namespaces": []}
         assert [(p["policyArn"], p["accessScope"]) for p in policies] == [(access_policy_arn(entry), scope)], policies
-    # The CI plan role: its group (bound by <env>-teams' RBAC) applies with the entry (issue 10.3).
+    # The CI plan role: its group (bound by <env>-teams' RBAC) applies with the entry.
     from environments.ci import PLAN_GROUP, role_arns
 
     if role_arns(d.env) is not None and d.env.teams:  # (localwide has neither add-ons nor teams: no plan entry)
@@ -271,7 +271,7 @@ def _efs_file_system(d: Deployment) -> dict:
 
 
 def test_efs_admits_nfs_from_the_cluster_security_group_only_under_its_policy(deployment: Deployment) -> None:
-    """Issue 10.6 as applied: the mount targets' group admits TCP 2049 from the EKS cluster security
+    """EFS as applied: the mount targets' group admits TCP 2049 from the EKS cluster security
     group and nothing else, and the file system policy reads back as the storage stack wrote it."""
     d = deployment
     ec2, efs = d.client("ec2"), d.client("efs")

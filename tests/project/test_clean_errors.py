@@ -75,7 +75,7 @@ def test_delivery_first_push_has_no_base_and_affects_every_environment() -> None
 
 
 def test_delivery_refuses_a_local_backend_stack_without_its_state(tmp_path: Path) -> None:
-    """Issue 10.2: a fresh runner must not plan the state stack from empty state."""
+    """A fresh runner must not plan the state stack from empty state."""
     outdir = fake_outdir(tmp_path, {"dev-state": {"terraform": {"backend": {"local": {"path": "terraform.dev-state.tfstate"}}}}})
     proc = run("tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir))
     assert_clean(proc, "dev-state keeps its state on local disk", "make bootstrap ENV=dev", code=2)

@@ -1,4 +1,4 @@
-"""Issue 10.7 (egress endpoints) and 10.8 (deletion protection) on the synthesized JSON."""
+"""Egress endpoints and deletion protection on the synthesized JSON."""
 
 from __future__ import annotations
 

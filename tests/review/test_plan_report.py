@@ -128,7 +128,7 @@ def test_replacing_platform_critical_resources_is_high(tmp_path: Path, type_: st
 def test_state_bucket_destroy_is_high_other_buckets_are_not(tmp_path: Path) -> None:
     state = rc("aws_s3_bucket", "state-bucket_bucket_1", ["delete"], {"bucket": "acme-dev-tfstate", "tags_all": {"platform-layer": "state"}})
     loki = rc("aws_s3_bucket", "loki", ["delete"], {"bucket": "acme-dev-loki", "tags_all": {"platform-layer": "addons-aws"}})
-    # An add-on bucket is not the state bucket; losing its data has its own rule (issue 10.10).
+    # An add-on bucket is not the state bucket; losing its data has its own rule.
     assert risks_of(tmp_path, loki, stack="dev-addons-aws") == [
         "high: Add-on bucket acme-dev-loki will be destroyed: the data it holds (logs, traces) is lost."
     ]

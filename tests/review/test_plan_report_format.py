@@ -237,7 +237,7 @@ def test_report_layout(tmp_path: Path) -> None:
         "| dev-state | 0 | 0 | 0 | 0 |\n",
         "### Risk\n"
         "\n"
-        # An errored plan is a high risk of its own (issue 10.8: tools/review/hardening.py).
+        # An errored plan is a high risk of its own.
         "- **HIGH** `dev-cluster` `dev-cluster`: The plan errored: it cannot be applied; read the plan log of this stack.\n"
         "- **HIGH** `dev-network` `aws_vpc.v`: The VPC (everything in it, the cluster included, must go first) will be destroyed.\n"
         "- medium `dev-cluster` `aws_eks_node_group.g`: Node group nodes are replaced one batch at a time (version changes): expect pod evictions.\n",

@@ -1,4 +1,4 @@
-"""Issue 10.8 and 10.10 plan-report rules on ``terraform show -json`` shapes, for what the emulator
+"""Plan-report rules on ``terraform show -json`` shapes, for what the emulator
 cannot apply: Helm releases (no Kubernetes API), the add-on buckets (applied only by the lifecycle
 module), access entries (no access-entry API in moto before the emulator extension) and an errored
 plan without a protected resource. The others (OIDC provider, node role, routes, route table

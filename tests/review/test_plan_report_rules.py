@@ -36,7 +36,7 @@ def test_updating_a_platform_critical_resource_in_place_is_not_a_loss(tmp_path, 
     assert risks_of(tmp_path, change) == []
 
 
-# Not aws_route_table: losing one cuts a subnet's egress (issue 10.10, tools/review/hardening.py).
+# Not aws_route_table: losing one cuts a subnet's egress.
 @pytest.mark.parametrize("type_", ["aws_security_group", "aws_iam_role_policy", "aws_cloudwatch_log_group"])
 def test_replacing_or_destroying_an_ordinary_resource_is_not_flagged(tmp_path, type_: str) -> None:
     assert risks_of(tmp_path, rc(type_, "x", ["delete", "create"], {"id": "1"}, {}, replace_paths=[["name"]])) == []
@@ -212,6 +212,6 @@ def test_changing_a_service_role_trust_is_not_an_irsa_risk(tmp_path) -> None:
 
 def test_helm_release_destroy_is_not_a_major_bump(tmp_path) -> None:
     change = rc("helm_release", "dns", ["delete"], {"chart": "external-dns", "version": "1.21.1"}, None)
-    # Only the uninstall rule (issue 10.10) speaks; no major-bump message.
+    # Only the uninstall rule speaks; no major-bump message.
     found = risks_of(tmp_path, change, stack="dev-addons")
     assert len(found) == 1 and "will be uninstalled" in found[0] and "major" not in found[0], found

@@ -1,4 +1,4 @@
-"""Issue 10.3, 10.5 and 10.10: who can reach the cluster, with what scope, keyed by role."""
+"""Who can reach the cluster, with what scope, keyed by role."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_no_shipped_entry_edits_a_platform_namespace(environments: dict[str, Env
 
 # --- keyed by role, moved from positions ----------------------------------------------------------
 
-# The addresses the positional keys had on main before issue 10 (``access/entry-<i>``), per prod's list.
+# The addresses the positional keys had before access entries were keyed by role (``access/entry-<i>``), per prod's list.
 OLD_PROD = {
     "platform-admins": ("aws_eks_access_entry.access_entry-0_FB2BF97B", "aws_eks_access_policy_association.access_policy-0_5B4359F4"),
     "oncall": ("aws_eks_access_entry.access_entry-1_AD98FE79", "aws_eks_access_policy_association.access_policy-1_3A28A708"),
@@ -133,7 +133,7 @@ def test_reordering_the_list_changes_no_resource_address(synth: Synth, tmp_path:
         assert reordered[type_] == original[type_]
 
 
-# --- the CI roles (issue 10.3) ---------------------------------------------------------------------
+# --- the CI roles ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])

@@ -177,7 +177,7 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: S
     assert statement["Principal"] == {
         "Federated": "${{aws_iam_openid_connect_provider.{}.arn}}".format(next(iter(resources["aws_iam_openid_connect_provider"])))
     }
-    # Exact workspace names, one subject each, for every stack of the environment (issue 10.9).
+    # Exact workspace names, one subject each, for every stack of the environment.
     layers = [n.removeprefix("tfc-") for n in cloud.stack_names if n.startswith("tfc-")]
     assert {"state", "network", "cluster", "storage", "addons-aws", "addons"} <= set(layers)
     assert statement["Condition"]["StringEquals"] == {"app.terraform.io:aud": "aws.workload.identity"}

@@ -1,4 +1,4 @@
-"""Issue 10.3: the creator's hidden cluster admin is off, and switching it off does not replace a
+"""The creator's hidden cluster admin is off, and switching it off does not replace a
 cluster created with it on. ``bootstrap_cluster_creator_admin_permissions`` is ForceNew in aws
 5.100.0 and EKS never returns it (the provider keeps the configured value, true on import), so
 without ``ignore_changes`` every existing cluster would be destroyed and created again.

@@ -1,4 +1,4 @@
-"""Issue 10.6: the EFS file system policy as a pure function, and its switch in the schema.
+"""The EFS file system policy as a pure function, and its switch in the schema.
 
 The synthesized policy of each environment is checked in tests/stacks/test_stacks.py; here the branch no
 shipped environment takes (``efs_require_access_point: false``) and the schema's default. No synth.

@@ -331,7 +331,7 @@ def test_access_entries_map_roles_to_policies_and_scopes(synth: Synth, env: Envi
             {"type": "namespace", "namespaces": item["namespaces"]} if scope == "namespace" else {"type": "cluster"},
         )
     assert expected, f"{env.name}.yaml has no access entries: the test would pass vacuously"
-    # The CI roles' entries (issue 10.3): apply is cluster-admin; the plan role's namespaces are in tests/stacks/test_access.py.
+    # The CI roles' entries: apply is cluster-admin; the plan role's namespaces are in tests/stacks/test_access.py.
     from environments.ci import role_arns
 
     ci = role_arns(env)

@@ -1,4 +1,4 @@
-"""Issue 10.1 and 10.9: every state write is SSE-KMS with the state key; the state key's alias is
+"""Every state write is SSE-KMS with the state key; the state key's alias is
 valid; released locks leave no delete markers behind. (The emulator proof is in
 tests/e2e/test_deploy_and_review.py: every state and lock object reports aws:kms with the state key.)
 """

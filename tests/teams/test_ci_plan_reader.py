@@ -1,4 +1,4 @@
-"""Issue 10.3: the CI plan role can refresh every resource of ``<env>-teams``, and reads no Secret
+"""The CI plan role can refresh every resource of ``<env>-teams``, and reads no Secret
 in a team namespace.
 
 The role's rights are evaluated from the synthesized JSON the way Kubernetes RBAC evaluates them

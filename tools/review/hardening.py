@@ -1,4 +1,4 @@
-"""Plan-report rules of issue 10: changes that break IRSA, node bootstrap, private egress, EFS
+"""Plan-report rules for production hardening: changes that break IRSA, node bootstrap, private egress, EFS
 mounts, add-on data or cluster access, that open EFS up, and plans blocked by a protected resource.
 
 Registered in ``tools/plan_report.assess`` with one line. Each rule reads one stack's plan
