@@ -1,4 +1,4 @@
-"""The emulator's EKS extension (tools/emulator/eks.py) against botocore's EKS service model.
+"""The emulator's EKS extension (tools/emulator/eks/) against botocore's EKS service model.
 
 One in-process moto server with the extension registered; boto3 talks to it over HTTP. Every
 request body that leaves the client and every raw response body that comes back is checked

@@ -78,7 +78,7 @@ def serve(port: int) -> None:
 
     cluster_security_group.install()  # the security group EKS creates per cluster
 
-    register()  # the EKS operations moto lacks (tools/emulator/eks.py)
+    register()  # the EKS operations moto lacks (tools/emulator/eks/)
     efs.register()  # the file system policy operations as Terraform uses them (tools/emulator/efs.py)
     from moto.server import main as moto_main
 
