@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from catalog import names
 from environments.ci import role_names
-from environments.schema import EnvironmentConfig, S3StateBackend
+from environments.schema import EnvironmentConfig
+from environments.state_backend import S3StateBackend
 from environments.teams import secrets_role_name, team_fargate_profiles, workload_role_name
 
 _GITHUB_OIDC = "token.actions.githubusercontent.com"

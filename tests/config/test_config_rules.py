@@ -233,7 +233,7 @@ def test_the_cases_are_distinct() -> None:
 def test_the_backend_discriminator_reads_dicts_and_models() -> None:
     """``kind`` picks the backend model; a file without it is S3 (the default), and an already
     built backend model keeps its own kind."""
-    from environments.schema import CloudStateBackend, S3StateBackend, _backend_kind
+    from environments.state_backend import CloudStateBackend, S3StateBackend, _backend_kind
 
     assert _backend_kind({"kind": "cloud"}) == "cloud" and _backend_kind({"bucket": "b"}) == "s3"
     s3 = S3StateBackend(bucket="acme-state", region="eu-west-1")
