@@ -19,6 +19,7 @@ from catalog.addons import registry
 from catalog.addons.base import Addon
 from catalog.eks_versions import CLUSTER_VERSIONS
 from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint
+from catalog.identity import Identity
 from environments.ci import CiConfig
 from environments.fargate import FargateProfile, FargateSelector  # noqa: F401  (re-exported: part of the schema)
 
@@ -235,6 +236,10 @@ class EnvironmentConfig(Strict):
     """The cluster's tenants (``environments/teams.py``, docs/teams.md)."""
     ci: CiConfig | None = None
     """GitHub Actions: repository/branch the CI roles trust, runner, promotion order (environments/ci.py)."""
+    identity_default: Identity = "pod_identity"
+    """The identity of every add-on and team service account that sets none and whose pods cannot
+    run on Fargate (those use ``irsa``): environments/identity.py. ``both`` while an environment
+    moves from IRSA to EKS Pod Identity (docs/upgrades.md)."""
 
     @property
     def cluster_name(self) -> str:
@@ -274,6 +279,14 @@ class EnvironmentConfig(Strict):
         problems = check_teams(self)
         if problems:
             raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _identities_reach_pods(self) -> Self:
+        from environments.identity import identity_problems
+
+        for field, message in identity_problems(self):
+            raise ValueError(f"{field}: {message}")
         return self
 
     @model_validator(mode="after")

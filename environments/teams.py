@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from catalog import names
 from catalog.fields import Cidr, K8sName, PolicyArn, RoleArn, Strict
+from catalog.identity import Identity
 from catalog.namespaces import KUBERNETES_BUILT_IN
 from environments.fargate import FargateProfile, FargateSelector
 from environments.instance_types import instance_size
@@ -135,10 +136,13 @@ class TeamNamespace(Strict):
 
 
 class WorkloadIdentity(Strict):
-    """A service account of the team with its own IAM role (IRSA): read of the team's SSM path
+    """A service account of the team with its own IAM role: read of the team's SSM path
     ``/<env>/<team>/*`` plus ``managed_policy_arns``."""
 
     namespace: K8sName
+    identity: Identity | None = None
+    """``irsa``, ``pod_identity`` or ``both`` (``catalog/identity.py``). Left out: ``irsa`` when a
+    Fargate profile selects the namespace, else the environment's ``identity_default``."""
     managed_policy_arns: tuple[PolicyArn, ...] = Field(default=(), max_length=10)
 
 

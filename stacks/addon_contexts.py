@@ -45,6 +45,7 @@ def cluster_side(
     cluster: ClusterOutputs | None = None,
     storage: EfsOutputs | None = None,
     role_arn: str = "",
+    identity: str = "irsa",
     bucket_names: Mapping[str, str] | None = None,
     queue_url: str = "",
 ) -> ClusterSide:
@@ -56,6 +57,7 @@ def cluster_side(
         vpc_id=network.vpc_id if network else "",
         efs_file_system_id=storage.file_system_id if storage else "",
         role_arn=role_arn,
+        identity=identity,
         bucket_names=bucket_names or {},
         queue_url=queue_url,
     )

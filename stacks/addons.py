@@ -20,6 +20,7 @@ from constructs import Construct
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.registry import BY_CLASS
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
+from environments.identity import addon_identity
 from environments.schema import EnvironmentConfig
 from modules.cluster.eks import ClusterOutputs
 from modules.network.vpc import NetworkOutputs
@@ -64,6 +65,7 @@ class AddonsStack(PlatformStack):
                 cluster=cluster,
                 storage=storage,
                 role_arn=aws.role_arns.get(addon.name, ""),
+                identity=addon_identity(env, addon.name),
                 bucket_names=aws.bucket_names.get(addon.name, {}),
                 queue_url=aws.queue_url,
             )

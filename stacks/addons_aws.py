@@ -1,4 +1,5 @@
-"""``<env>-addons-aws``: the AWS side of the enabled add-ons (IRSA roles, buckets, interruption queue)
+"""``<env>-addons-aws``: the AWS side of the enabled add-ons (service account roles with their Pod
+Identity associations, buckets, interruption queue)
 and of Karpenter when it is the node autoscaler (modules/addons/karpenter.py).
 
 Only the aws provider, so real Terraform validates, plans and applies it like every AWS stack.
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from catalog.addons.registry import bucket_name, queue_name, role_name
+from environments.identity import addon_identity
 from environments.schema import EnvironmentConfig
 from modules.addons.bucket import AddonBucket
 from modules.addons.interruption_queue import InterruptionQueue
@@ -98,6 +100,9 @@ class AddonsAwsStack(AwsStack):
                 statements=addon.policy(ctx),
                 managed_policy_arns=addon.managed_policy_arns,
                 lint_accept=addon.iam_lint_accept,
+                identity=addon_identity(env, addon.name),
+                cluster_name=env.cluster_name,
+                cluster_ref=cluster.name,
             )
             roles[addon.name] = role.arn
         karpenter = None

@@ -1,5 +1,5 @@
 """The one shape every add-on has: a pinned chart, a namespace, optionally a service account that
-gets an IAM role (IRSA), and pure functions from the environment to an IAM policy and Helm values.
+gets an IAM role (IRSA, EKS Pod Identity or both: ``catalog/identity.py``), and pure functions from the environment to an IAM policy and Helm values.
 
 Nothing here imports cdktf: the registry is used while environment files are validated, and the
 constructs that turn these specs into Terraform resources live in ``modules/addon_*.py``.
@@ -15,17 +15,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from catalog.identity import IRSA_ANNOTATION, Identity, annotated
+
 if TYPE_CHECKING:  # only for annotations; the loader passes the registry to the schema (no import cycle)
     from environments.schema import EnvironmentConfig
 
 Statement = dict[str, Any]
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 class Options(BaseModel):
     """Per-add-on settings from the environment file (``addons.<name>: {...}``). Unknown keys are errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    identity: Identity | None = None
+    """How the add-on's service account gets AWS credentials (``catalog/identity.py``). Left out:
+    derived from where its pods can run (``environments/identity.py``). Only for add-ons with a role."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class ServiceAccount:
-    """The service account IRSA binds to, and where in the chart's values its block lives."""
+    """The service account the add-on's role binds to, and where in the chart's values its block lives."""
 
     name: str
     values_path: tuple[str, ...]
@@ -116,6 +121,7 @@ class ClusterSide(AddonContext):
     vpc_id: str = ""  # token
     efs_file_system_id: str = ""  # token, only when storage.efs
     role_arn: str = ""  # token, only for add-ons with a service account role
+    identity: str = "irsa"  # the service account's identity (environments/identity.py): annotated only with irsa/both
     bucket_names: Mapping[str, str] = field(default_factory=dict)  # purpose -> name
     queue_url: str = ""  # token
 
@@ -145,7 +151,7 @@ class Addon:
         return []
 
     def uses_role(self, options: Any) -> bool:
-        """Whether the add-on calls AWS (and so gets an IRSA role) with these options."""
+        """Whether the add-on calls AWS (and so gets a role for its service account) with these options."""
         return self.service_account is not None
 
     def aws_needs(self, options: Any) -> AwsNeeds:
@@ -163,12 +169,14 @@ class Addon:
         return None
 
     def release_values(self, ctx: ClusterSide) -> dict[str, Any]:
-        """The complete values: :meth:`values` plus the service-account block with the role annotation."""
+        """The complete values: :meth:`values` plus the service-account block, with the IRSA role
+        annotation when the identity is ``irsa`` or ``both`` (Pod Identity needs none: the association
+        names the service account)."""
         values = self.values(ctx)
         sa = self.service_account
         if sa is not None:
             block: dict[str, Any] = {"create": True, "name": sa.name}
-            if self.uses_role(ctx.options):
+            if self.uses_role(ctx.options) and annotated(ctx.identity):
                 block["annotations"] = {IRSA_ANNOTATION: ctx.role_arn}
             node = values
             for part in sa.values_path[:-1]:

@@ -1,4 +1,5 @@
-"""The AWS side of one team: IRSA roles for its workloads and its SecretStores, EKS access entries
+"""The AWS side of one team: roles for its workloads (IRSA, EKS Pod Identity with its association,
+or both: environments/identity.py) and an IRSA role for its SecretStores, EKS access entries
 mapping its people to Kubernetes groups, and Fargate profiles for its Fargate namespaces.
 
 Access is namespace-scoped by construction: an access entry here carries Kubernetes groups only,
@@ -14,6 +15,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from catalog.addons.external_secrets import parameter_read_statements
+from environments.identity import team_identity
 from environments.schema import EnvironmentConfig
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
@@ -62,6 +64,9 @@ class TeamAws(Construct):
                 service_account=sa,
                 statements=statements,
                 managed_policy_arns=identity.managed_policy_arns,
+                identity=team_identity(env, name, sa),
+                cluster_name=env.cluster_name,
+                cluster_ref=cluster_name,
             )
             self.role_arns[sa] = role.arn
         secrets_name = secrets_role_name(env, name)

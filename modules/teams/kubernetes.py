@@ -34,8 +34,9 @@ from cdktf_cdktf_provider_kubernetes.role_binding_v1 import RoleBindingV1, RoleB
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1
 from constructs import Construct
 
-from catalog.addons.base import IRSA_ANNOTATION
 from catalog.addons.external_secrets import ExternalSecrets
+from catalog.identity import IRSA_ANNOTATION, annotated
+from environments.identity import team_identity
 from environments.schema import EnvironmentConfig
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
@@ -159,15 +160,11 @@ class TeamKubernetes(Construct):
                 metadata={**meta(SECRET_STORE_SERVICE_ACCOUNT), "annotations": {IRSA_ANNOTATION: secrets_role_arn}},
             )
         for sa, identity in sorted(team.service_accounts.items()):
-            ServiceAccountV1(
-                self,
-                f"sa-{identity.namespace}-{sa}",
-                metadata={
-                    "name": sa,
-                    "namespace": namespaces[identity.namespace].metadata.name,
-                    "annotations": {IRSA_ANNOTATION: role_arns[sa]},
-                },
-            )
+            # EKS Pod Identity needs no annotation: the association (teams-aws) names the service account.
+            metadata: dict[str, Any] = {"name": sa, "namespace": namespaces[identity.namespace].metadata.name}
+            if annotated(team_identity(env, name, sa)):
+                metadata["annotations"] = {IRSA_ANNOTATION: role_arns[sa]}
+            ServiceAccountV1(self, f"sa-{identity.namespace}-{sa}", metadata=metadata)
         self.namespaces = namespaces
         chart = TerraformAsset(self, "manifests-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
         Release(

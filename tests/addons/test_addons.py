@@ -250,7 +250,8 @@ def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configure
             assert role_ref, annotation
             role = roles[role_ref.group(1)]
             bound.add(role_ref.group(1))
-            [statement] = statements(role["assume_role_policy"])
+            # The IRSA statement (an EKS Pod Identity one, while migrating: tests/stacks/test_pod_identity.py).
+            [statement] = [st for st in statements(role["assume_role_policy"]) if "Federated" in st["Principal"]]
             assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
             assert re.fullmatch(r"\$\{aws_iam_openid_connect_provider\.[\w-]+\.arn\}", remote_value(s, statement["Principal"]["Federated"]))
             conditions = statement["Condition"]["StringEquals"]

@@ -64,7 +64,8 @@ def role_by_arn_expression(synth: Synth, env: EnvironmentConfig, expression: str
 
 
 def trust_subjects(role: dict[str, Any]) -> list[str]:
-    [statement] = statements(role["assume_role_policy"])
+    """The IRSA subjects the role trusts (its EKS Pod Identity statement, if any: tests/stacks/test_pod_identity.py)."""
+    [statement] = [s for s in statements(role["assume_role_policy"]) if "Federated" in s["Principal"]]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     condition = statement["Condition"]["StringEquals"]
     [sub_key] = [k for k in condition if k.endswith(":sub")]
