@@ -125,6 +125,10 @@ def _web_identity(policy: Any) -> bool:
 def _irsa_trust(change: Change) -> Iterator[Risk]:
     if change.type != "aws_iam_role" or change.action == "create":
         return
+    from tools.review.identity import trust_change  # a move between IRSA and EKS Pod Identity: judged there
+
+    if trust_change(change) is not None:
+        return
     before = (change.before or {}).get("assume_role_policy")
     if not _web_identity(before):
         return
@@ -246,6 +250,9 @@ def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] 
     )
 
     risks += hardening.review(plans)
+    from tools.review import identity
+
+    risks += identity.review(plans)
     return sorted(risks, key=lambda r: (r.level != "high", r.stack, r.address))
 
 
