@@ -77,8 +77,15 @@ def main() -> int:
     # leaves a half-written output behind.
     partial = outdir.with_name(outdir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
+    from catalog.chart_archives import ChartMissing
+    from modules.shared.crds import CrdError
+
     app = App(outdir=str(partial))
-    names = [stack.node.id for env in environments for stack in build_environment(app, env).in_apply_order()]
+    try:  # the CRD releases read the pinned chart archives (modules/shared/crds.py)
+        names = [stack.node.id for env in environments for stack in build_environment(app, env).in_apply_order()]
+    except (ChartMissing, CrdError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     app.synth()
     publish(partial, outdir)
     if os.environ.get("PLATFORM_QUIET") != "1":

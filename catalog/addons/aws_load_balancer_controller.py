@@ -41,6 +41,7 @@ class AwsLoadBalancerController(Addon):
     namespace = "kube-system"
     service_account = ServiceAccount(name="aws-load-balancer-controller", values_path=("serviceAccount",))
     options_model = LoadBalancerOptions
+    crd_dirs = ("crds",)  # elbv2.k8s.aws and the gateway CRDs (crds.yaml, gateway-crds.yaml)
     # The install guide's policy at the pinned chart is newer than parliament 1.6.4's action
     # catalogue (iam_definition.json of 2025-04); both are in AWS's own API reference.
     iam_lint_accept = {

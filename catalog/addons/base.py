@@ -145,6 +145,11 @@ class Addon:
     # parliament findings accepted on the add-on's inline policy, issue id -> reason (modules/shared/iam_lint.py)
     iam_lint_accept: ClassVar[dict[str, str]] = {}
     skip_crds: ClassVar[bool] = False  # another release installs and upgrades the chart's CRDs
+    # Directories inside the chart whose CRDs Helm installs once and never upgrades (``crds/`` of the
+    # chart and of enabled subcharts): the stacks give them releases of their own and set
+    # ``skip_crds`` on this one (modules/shared/crds.py). A test renders every chart with real Helm
+    # and fails when a chart ships CRDs there that no directory here names.
+    crd_dirs: ClassVar[tuple[str, ...]] = ()
 
     def check(self, env: EnvironmentConfig, options: Any) -> list[str]:
         """Problems with enabling this add-on in ``env`` (each ``"<relative.path>: message"`` or a message)."""

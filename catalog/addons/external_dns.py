@@ -21,6 +21,7 @@ class ExternalDns(Addon):
     namespace = "external-dns"
     service_account = ServiceAccount(name="external-dns", values_path=("serviceAccount",))
     options_model = ExternalDnsOptions
+    crd_dirs = ("crds",)  # DNSEndpoint
     # Its chart renders a Service: the load balancer controller's Service webhook (failurePolicy
     # Fail) must be serving first, or the create fails on a fresh cluster (render ordering check).
     after = (AwsLoadBalancerController,)

@@ -23,6 +23,9 @@ class KubePrometheusStack(Addon):
     options_model = KubePrometheusStackOptions
     requires = (AwsEbsCsiDriver,)  # Prometheus' volume needs the gp3 StorageClass
     after = (AwsEbsCsiDriver, AwsLoadBalancerController)
+    # The ``crds`` subchart's crds/ (monitoring.coreos.com); its own upgrade Job
+    # (crds.upgradeJob.enabled) stays off: the CRD release upgrades them.
+    crd_dirs = ("charts/crds/crds",)
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options

@@ -13,6 +13,7 @@ class SealedSecrets(Addon):
     chart = Chart(repository="https://bitnami-labs.github.io/sealed-secrets", name="sealed-secrets", version="2.18.5", kube_version=">=1.16.0-0")
     namespace = "kube-system"
     after = (AwsLoadBalancerController,)
+    crd_dirs = ("crds",)  # SealedSecret
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # kubeseal defaults to controller "sealed-secrets-controller" in kube-system (chart README).

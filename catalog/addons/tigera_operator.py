@@ -18,6 +18,7 @@ class TigeraOperator(Addon):
         supported=("1.31", "1.35", "Calico v3.30 supports Kubernetes 1.31-1.35"),
     )
     namespace = "tigera-operator"
+    crd_dirs = ("crds",)  # operator.tigera.io and crds/calico/ (crd.projectcalico.org)
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # Pods keep VPC IPs from the AWS VPC CNI, so the control plane still reaches webhooks and

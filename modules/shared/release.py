@@ -12,6 +12,7 @@ from constructs import Construct
 
 from catalog.addons.base import Addon, CustomResources
 from catalog.namespaces import KUBERNETES_BUILT_IN
+from modules.shared.crds import crd_parts
 
 # A minimal chart that applies the manifests it is given: objects of a CRD cannot be planned with
 # kubernetes_manifest before the CRD exists, a second release after the first one can (ADDONS.md §2.5).
@@ -42,6 +43,28 @@ class AddonRelease(Construct):
     ) -> None:
         super().__init__(scope, id_)
         chart = addon.chart
+        create_namespace = addon.namespace not in KUBERNETES_BUILT_IN
+        # CRDs the chart ships in crds/: releases of their own that install and upgrade them, before
+        # the chart (modules/shared/crds.py says why and what else was considered). take_ownership
+        # adopts CRDs an earlier install of the chart created without release annotations (Helm
+        # >= 3.17 --take-ownership; helm provider 3.1.1 take_ownership).
+        crd_releases: list[ITerraformDependable] = []
+        for i, part in enumerate(crd_parts(addon)):
+            suffix = "" if i == 0 else f"-{i + 1}"
+            asset = TerraformAsset(self, f"crds-chart{suffix}", path=str(part.chart_dir), type=AssetType.DIRECTORY)
+            crd_releases.append(
+                Release(
+                    self,
+                    f"crds{suffix}",
+                    name=part.release,
+                    chart=asset.path,
+                    namespace=addon.namespace,
+                    create_namespace=create_namespace,
+                    values=[serialize(part.values)],
+                    take_ownership=True,
+                    wait=True,
+                )
+            )
         release = Release(
             self,
             "release",
@@ -50,12 +73,12 @@ class AddonRelease(Construct):
             chart=chart.name,
             version=chart.version,
             namespace=addon.namespace,
-            create_namespace=addon.namespace not in KUBERNETES_BUILT_IN,
+            create_namespace=create_namespace,
             values=[serialize(values)],
-            skip_crds=True if addon.skip_crds else None,
+            skip_crds=True if addon.skip_crds or crd_releases else None,
             wait=True,
             timeout=900,
-            depends_on=depends_on or None,
+            depends_on=[*(depends_on or []), *crd_releases] or None,
         )
         self.ready: list[ITerraformDependable] = [release]
         if custom_resources is not None:

@@ -88,7 +88,11 @@ def test_the_chart_gates_on_crd_api_versions_see_the_platforms_crds(rendered: di
     assert with_kps, "no environment enables kube-prometheus-stack"
     for result in with_kps:
         kinds = {o["kind"] for o in result.of("kube-prometheus-stack").objects}
-        assert {"ServiceMonitor", "Prometheus", "CustomResourceDefinition"} <= kinds
+        assert {"ServiceMonitor", "Prometheus"} <= kinds
+        # Its CRDs are the CRD releases' (skip_crds on the chart's): Helm upgrades them there.
+        assert "CustomResourceDefinition" not in kinds
+        crds = {o["spec"]["group"] for name in ("kube-prometheus-stack-crds", "kube-prometheus-stack-crds-2") for o in result.of(name).objects}
+        assert crds == {"monitoring.coreos.com"}
 
 
 # --- the checks on every environment ------------------------------------------------------------

@@ -135,11 +135,17 @@ def _diff(before: list[dict], after: list[dict]) -> ReleaseDiff:
 def test_removed_crd_changed_storage_class_webhook_and_volume_claim_templates_are_high(rendered: dict[str, EnvironmentRender]) -> None:
     result = rendered["staging"]
     objs = lambda name: copy.deepcopy(list(result.of(name).objects))  # noqa: E731
-    alb = objs("aws-load-balancer-controller")
-    crd = next(o for o in alb if o["kind"] == "CustomResourceDefinition")
-    d = _diff(alb, [o for o in alb if o is not crd])
+    crds = objs("karpenter-crd")  # its chart's CRDs, as templates without a keep policy
+    crd = next(o for o in crds if o["kind"] == "CustomResourceDefinition")
+    d = _diff(crds, [o for o in crds if o is not crd])
     assert d.high == [f"CRD {crd['metadata']['name']} is removed: every object of it in the cluster is deleted with it"]
     assert d.crds == [f"removed {crd['metadata']['name']}"]
+    # The CRD releases built from crds/ keep theirs (helm.sh/resource-policy: keep): no deletion.
+    kept = objs("aws-load-balancer-controller-crds")
+    crd = next(o for o in kept if o["kind"] == "CustomResourceDefinition")
+    d = _diff(kept, [o for o in kept if o is not crd])
+    assert d.high == [] and d.crds == [f"removed {crd['metadata']['name']} (kept in the cluster: helm.sh/resource-policy keep)"]
+    alb = objs("aws-load-balancer-controller")
     changed = copy.deepcopy(alb)
     next(o for o in changed if o["kind"] == "MutatingWebhookConfiguration")["webhooks"][0]["timeoutSeconds"] = 30
     assert any("MutatingWebhookConfiguration" in h and "every API request" in h for h in _diff(alb, changed).high)

@@ -1,4 +1,4 @@
-"""Where the archive of a pinned chart is found, and ``make charts`` (``helm pull`` into the cache).
+"""The archive of a pinned chart (search order: catalog/chart_archives.py), and ``make charts`` (``helm pull`` into the cache).
 
 Order: an explicit directory (``--charts DIR`` or ``$PLATFORM_CHARTS_DIR``), then the cache
 ``make charts`` fills (``.work/charts``), then ``../shared/reference/packaged`` beside the
@@ -10,7 +10,6 @@ repository (every pinned chart packaged from its release commit, see its SOURCES
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tarfile
@@ -18,27 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from catalog.chart_archives import CACHE, REFERENCE, ChartMissing, find_chart, search_dirs
+
+__all__ = ["CACHE", "REFERENCE", "ChartMissing", "archive_metadata", "find_chart", "pull_all", "search_dirs"]
+
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".work" / "charts"
-REFERENCE = ROOT.parent / "shared" / "reference" / "packaged"
-
-
-class ChartMissing(Exception):
-    """No archive of a chart version in any search directory (the message lists where it looked)."""
-
-
-def search_dirs(explicit: Path | str | None = None) -> list[Path]:
-    chosen = explicit or os.environ.get("PLATFORM_CHARTS_DIR")
-    return [*([Path(chosen)] if chosen else []), CACHE, REFERENCE]
-
-
-def find_chart(name: str, version: str, dirs: list[Path]) -> Path:
-    for directory in dirs:
-        path = directory / f"{name}-{version}.tgz"
-        if path.is_file():
-            return path
-    looked = ", ".join(str(d) for d in dirs)
-    raise ChartMissing(f"no archive {name}-{version}.tgz in {looked} (`make charts` pulls the pinned charts)")
 
 
 def archive_metadata(path: Path) -> dict:

@@ -42,6 +42,7 @@ class Release:
     depends_on: tuple[str, ...] = ()  # addresses
     local_chart: Path | None = None
     unknown_values: bool = False  # a plan whose values are unknown until apply
+    skip_crds: bool = False  # Helm installs none of the chart's crds/ (another release holds them)
 
     @property
     def label(self) -> str:
@@ -103,6 +104,7 @@ def release_from_body(
         depends_on=tuple(body.get("depends_on") or ()),
         local_chart=local,
         unknown_values=unknown_values,
+        skip_crds=body.get("skip_crds") is True,
     )
 
 

@@ -1,7 +1,8 @@
 """``helm template`` of releases at a cluster version, and the objects they render.
 
 Each release is rendered as ``helm upgrade --install`` would on the cluster: ``--kube-version`` is
-the environment's cluster version, ``--include-crds`` (Helm installs ``crds/`` on first install),
+the environment's cluster version, ``--include-crds`` (Helm installs ``crds/`` on first install)
+unless the release sets ``skip_crds`` (then another release holds them as templates),
 and ``--api-versions`` lists every CRD the platform's charts install, so a chart that gates an
 object on ``.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`` renders it as it will on
 the cluster. The CRD set is read from the charts' ``crds/`` directories first; CRDs a chart renders
@@ -178,7 +179,7 @@ def helm_template(helm: Path, release: Release, chart: Path, *, kube: str, api_v
             release.namespace,
             "--kube-version",
             kube,
-            "--include-crds",
+            *(() if release.skip_crds else ("--include-crds",)),
             "--values",
             values.name,
         ]

@@ -18,6 +18,7 @@ fails for it). Values unknown until apply (a first deploy) cannot be rendered an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,11 @@ def diff_objects(before: list[dict[str, Any]], after: list[dict[str, Any]], name
     diff.changed = sorted(k for k in set(old) & set(new) if _comparable(old[k]) != _comparable(new[k]))
     for key in diff.removed:
         if key[0] == "CustomResourceDefinition":
+            # Helm leaves an object annotated helm.sh/resource-policy: keep in place when it leaves the
+            # release (Helm docs, "Tell Helm Not To Uninstall a Resource"): the CRD releases' CRDs.
+            if ((old[key].get("metadata") or {}).get("annotations") or {}).get("helm.sh/resource-policy") == "keep":
+                diff.crds.append(f"removed {key[2]} (kept in the cluster: helm.sh/resource-policy keep)")
+                continue
             diff.crds.append(f"removed {key[2]}")
             diff.high.append(f"CRD {key[2]} is removed: every object of it in the cluster is deleted with it")
     for key in diff.added:
@@ -167,6 +173,9 @@ def _compute(change: PlannedChange) -> ReleaseDiff:
                 sides.append([])
                 continue
             release = release_from_body(change.address, side)
+            # Both sides as Helm applies the new release: a chart that starts skipping its crds/ (their
+            # own release installs them now) removes nothing, as Helm never deletes crds/ CRDs.
+            release = dataclasses.replace(release, skip_crds=(change.after or {}).get("skip_crds") is True)
             [rendered] = render_releases(helm, [release], search_dirs(), cluster_version=version)
             sides.append(list(rendered.objects))
     except (HelmMissing, ChartMissing, RenderError, ValueError, TypeError, KeyError) as exc:
