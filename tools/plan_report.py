@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.review import manifests
+from tools.review.crds import crd_risks
 from tools.review.karpenter import node_replacements
 from tools.review.plan import (  # noqa: F401  (public names of the report's own API)
     ACTIONS,
@@ -200,11 +201,15 @@ def _karpenter_drift(change: Change) -> Iterator[Risk]:
     yield from (Risk(level, change.stack, change.address, message) for level, message in node_replacements(change))
 
 
+def _crds(change: Change) -> Iterator[Risk]:
+    yield from (Risk(level, change.stack, change.address, message) for level, message in crd_risks(change))
+
+
 def _helm_objects(change: Change) -> Iterator[Risk]:
     yield from (Risk("high", change.stack, change.address, message) for message in manifests.high_risks(change))
 
 
-_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll, _karpenter_drift, _helm_objects)
+_CHANGE_RULES = (_critical_loss, _state_bucket, _kms, _cluster_encryption, _irsa_trust, _helm_major, _node_group_roll, _karpenter_drift, _crds, _helm_objects)
 
 
 def _unmanaged(states: Iterable[StateWithoutStack]) -> Iterator[Risk]:
