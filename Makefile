@@ -10,7 +10,7 @@ HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `m
 MUTATE_VENV := .venv-mutate
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv checkov-venv synth test test-unit lint validate checkov bench clean mutate
+.PHONY: help venv checkov-venv synth test test-unit lint validate checkov bench clean mutate cost-doc
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ bench: venv ## Median synth seconds and peak RSS, project vs normal provider imp
 MODULE ?=
 mutate: venv $(MUTATE_VENV)/.installed ## Mutation testing of the pure code, one worker; MODULE=tools/plan_report.py for one (docs/testing.md)
 	$(MUTATE_VENV)/bin/python -m tools.gates.mutate $(MODULE)
+
+cost-doc: venv ## Regenerate docs/cost.md's cost section from the synthesized JSON of every environment
+	PLATFORM_QUIET=1 $(PY) main.py
+	$(PY) -m tools.cost --write docs/cost.md
 
 clean: ## Remove generated output (keeps the venvs)
 	rm -rf cdktf.out .work .pytest_cache
