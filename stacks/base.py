@@ -6,7 +6,8 @@ from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, Te
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from environments.schema import CloudStateBackend, EnvironmentConfig
+from environments.schema import EnvironmentConfig
+from environments.state_backend import CloudStateBackend
 
 
 def state_key(env: EnvironmentConfig, layer: str) -> str:

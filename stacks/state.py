@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from environments.schema import CloudStateBackend, EnvironmentConfig
+from environments.schema import EnvironmentConfig
+from environments.state_backend import CloudStateBackend
 from modules.state.bucket import StateBucket
 from modules.state.github_ci import GithubCi
 from modules.state.tfc_trust import TfcTrust

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.e2e_support import TIMINGS, copy_stacks, phase, wide_environment
+from tests.e2e.e2e_support import TIMINGS, copy_stacks, local_environment, phase, wide_environment
 from tools.emulator import Emulator
 from tools.local import Workspace, synth
 from tools.terraform import ROOT
@@ -49,7 +49,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tup
     def get(name: str) -> tuple[Path, list[str]]:
         if name not in cache:
             if name == "local":
-                environments = ROOT / "environments"
+                environments = local_environment(tmp_path_factory.mktemp("environments"))
             else:
                 environments = wide_environment(tmp_path_factory.mktemp("environments"))
             outdir = tmp_path_factory.mktemp(f"{name}-synth")

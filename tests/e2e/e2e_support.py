@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,6 +25,27 @@ def phase(name: str) -> Iterator[None]:
         yield
     finally:
         TIMINGS[name] += time.monotonic() - started
+
+
+def _previous_minor(version: str) -> str:
+    major, minor = version.split(".")
+    return f"{major}.{int(minor) - 1}"
+
+
+def local_raw() -> dict[str, Any]:
+    """environments/local.yaml as the emulator suite deploys it: one Kubernetes minor below the
+    shipped file, so the upgrade test moves it to the shipped minor, whose add-on builds are pinned
+    (the minor after the newest shipped one has none yet, and the loader refuses it)."""
+    raw: dict[str, Any] = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+    raw["cluster"]["version"] = _previous_minor(str(raw["cluster"]["version"]))
+    return raw
+
+
+def local_environment(directory: Path) -> Path:
+    """:func:`local_raw` written to ``directory/local.yaml``; returns ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "local.yaml").write_text(yaml.safe_dump(local_raw(), sort_keys=False))
+    return directory
 
 
 def wide_environment(directory: Path) -> Path:

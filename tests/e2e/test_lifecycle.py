@@ -26,14 +26,13 @@ from environments.teams import SECRET_STORE_SERVICE_ACCOUNT, secrets_role_name, 
 from modules.cluster.access_entries import access_policy_arn
 from modules.storage.efs_policy import statements as efs_policy_statements
 from tests import addon_facts
-from tests.e2e.e2e_support import copy_stacks, phase, wide_environment
+from tests.e2e.e2e_support import copy_stacks, local_environment, phase, wide_environment
 from tests.e2e.upgrade_support import emulator_requests, local_yaml, plan_json, redeploy
 from tools.emulator import Emulator
 from tools.local import Workspace
 from tools.plan_report import EXIT_HIGH_RISK
 from tools.plan_report import main as plan_report_main
 from tools.review.version_jump import jump_problem, recorded_version, state_pull
-from tools.terraform import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +56,7 @@ def deployment(
     name = request.param
     outdir, stacks = synthesized(name)
     if name == "local":
-        env = load_environments(ROOT / "environments", only=["local"])[0]
+        env = load_environments(local_environment(tmp_path_factory.mktemp("env")), only=["local"])[0]
     else:
         env = load_environments(wide_environment(tmp_path_factory.mktemp("env")), only=[name])[0]
     base = tmp_path_factory.mktemp(f"{name}-deploy")

@@ -16,13 +16,13 @@ from typing import Any
 
 import yaml
 
+from tests.e2e.e2e_support import local_raw
 from tools.local import Workspace
 from tools.local import synth as synth_environment
-from tools.terraform import ROOT
 
 
 def local_yaml(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    raw = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+    raw = local_raw()
     mutate(raw)
     return raw
 
