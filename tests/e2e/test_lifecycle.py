@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_the_addons_aws_side_exists_with_irsa_trust_bound_to_the_clusters_issuer
     assert len(providers) == 1, f"no IAM OIDC provider for {issuer_url}"
     for name, (namespace, service_account) in side.roles.items():
         role = iam.get_role(RoleName=name)["Role"]
-        [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+        [statement] = _irsa_statement(name, role["AssumeRolePolicyDocument"]["Statement"])
         assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity", (name, statement)
         assert statement["Principal"] == {"Federated": providers[0]}, (name, statement)
         assert statement["Condition"] == {
@@ -192,7 +193,7 @@ def test_the_teams_aws_side_exists_with_trust_naming_exactly_their_service_accou
     iam, eks = d.client("iam"), d.client("eks")
     issuer = eks.describe_cluster(name=d.env.cluster_name)["cluster"]["identity"]["oidc"]["issuer"].removeprefix("https://")
     for name, subjects in roles.items():
-        [statement] = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]["Statement"]
+        [statement] = _irsa_statement(name, iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]["Statement"])
         assert statement["Action"] == "sts:AssumeRoleWithWebIdentity" and statement["Principal"]["Federated"].endswith(f"oidc-provider/{issuer}")
         sub = statement["Condition"]["StringEquals"][f"{issuer}:sub"]
         assert ([sub] if isinstance(sub, str) else sub) == subjects, (name, statement)
@@ -323,6 +324,15 @@ def test_a_second_plan_of_every_stack_has_no_changes(deployment: Deployment) -> 
     with phase(f"plan {d.env.name}"):
         changed = [stack for stack in d.ws.stacks if not d.ws.plan_is_empty(stack)]
     assert not changed, f"changes planned in {changed}; see {[str(d.ws.log(s)) for s in changed]}"
+
+
+def _irsa_statement(role: str, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The role's IRSA statement(s); every other statement must be EKS Pod Identity's trust (a role
+    in the ``both`` migration phase trusts both: EKS User Guide, "Create an IAM role for Pod Identity")."""
+    irsa = [s for s in statements if "Federated" in s["Principal"]]
+    others = [s for s in statements if "Federated" not in s["Principal"]]
+    assert all(s["Principal"] == {"Service": "pods.eks.amazonaws.com"} for s in others), (role, others)
+    return irsa
 
 
 def _next_minor(version: str) -> str:
