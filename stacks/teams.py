@@ -10,15 +10,21 @@ the add-ons stack's: endpoint and CA from the cluster stack, a token from the ep
 
 from __future__ import annotations
 
-from cdktf import Fn
+import json
+
+from cdktf import AssetType, Fn, TerraformAsset
 from cdktf_cdktf_provider_helm.provider import HelmProvider
+from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
 
+from catalog.addons.external_secrets import ExternalSecrets
 from environments.ci import role_arns
 from environments.schema import EnvironmentConfig
 from modules.cluster.eks import ClusterOutputs
 from modules.shared.cluster_token import cluster_token
+from modules.shared.release import MANIFESTS_CHART
+from modules.teams.admission import tenancy_policies
 from modules.teams.ci_plan_reader import CiPlanReader
 from modules.teams.kubernetes import TeamKubernetes
 from stacks.base import PlatformStack
@@ -36,6 +42,17 @@ class TeamsStack(PlatformStack):
         }
         KubernetesProvider(self, "kubernetes", **connection)
         HelmProvider(self, "helm", kubernetes=connection)
+        # The admission rules first: no team member is bound to a role before they hold.
+        chart = TerraformAsset(self, "admission-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
+        admission = Release(
+            self,
+            "team-admission",
+            name="team-admission",
+            chart=chart.path,
+            namespace=ExternalSecrets.namespace,  # the release record, beside the teams' SecretStore releases
+            values=[json.dumps({"manifests": tenancy_policies(env)}, sort_keys=True)],
+            wait=True,
+        )
         namespaces = {}
         for name, team in env.teams.items():
             team_k8s = TeamKubernetes(
@@ -47,6 +64,7 @@ class TeamsStack(PlatformStack):
                 public_subnet_cidrs=list(env.network.public_subnets),
                 role_arns=aws.role_arns[name],
                 secrets_role_arn=aws.secrets_role_arns[name],
+                admission=admission,
             )
             namespaces.update(team_k8s.namespaces)
         if role_arns(env) is not None:  # the CI plan role refreshes this stack

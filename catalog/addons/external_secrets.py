@@ -44,6 +44,25 @@ def parameter_read_statements(*, sid: str, region: str, account_id: str, path: s
     ]
 
 
+def team_path_denials(*, region: str, account_id: str, env_path: str, teams: list[str]) -> list[Statement]:
+    """The controller's own credentials read no team's parameters: a team reads its path only
+    through its own role. Per AWS ("How Parameter Store authorizes parameter retrieval",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html),
+    every ``ssm:GetParameter*`` action is denied on the team paths, and ``GetParametersByPath`` on
+    their ancestor ``/<env>``: it is authorized against the requested path, not the parameters it
+    returns, so a recursive read of ``/<env>`` would return the team paths despite their deny."""
+    prefix = f"arn:aws:ssm:{region}:{account_id}:parameter"
+    return [
+        {
+            "Sid": "NoTeamParameters",
+            "Effect": "Deny",
+            "Action": "ssm:GetParameter*",
+            "Resource": sorted(r for team in teams for r in (f"{prefix}{env_path}/{team}", f"{prefix}{env_path}/{team}/*")),
+        },
+        {"Sid": "NoReadByPathOverTeams", "Effect": "Deny", "Action": "ssm:GetParametersByPath", "Resource": [f"{prefix}{env_path}", f"{prefix}/"]},
+    ]
+
+
 class ExternalSecretsOptions(Options):
     store_namespaces: tuple[K8sName, ...] = Field(default=(), max_length=50)
     """Namespaces that may use the environment-wide ClusterSecretStore, which reads every parameter
@@ -79,13 +98,17 @@ class ExternalSecrets(Addon):
         return problems
 
     def policy(self, ctx: AwsSide) -> list[Statement]:
-        return parameter_read_statements(
+        statements = parameter_read_statements(
             sid="ReadEnvironmentParameters",
             region=ctx.region,
             account_id=ctx.account_id,
             path=ssm_path(ctx.env.name),
             kms_key_arn=ctx.kms_key_arn,
         )
+        teams = sorted(getattr(ctx.env, "teams", None) or {})
+        if teams:
+            statements += team_path_denials(region=ctx.region, account_id=ctx.account_id, env_path=ssm_path(ctx.env.name), teams=teams)
+        return statements
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         # CRDs are rendered from templates, so they upgrade with the release; v1beta1 is no longer served.

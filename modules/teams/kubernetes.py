@@ -95,6 +95,7 @@ class TeamKubernetes(Construct):
         public_subnet_cidrs: list[str],
         role_arns: dict[str, str],
         secrets_role_arn: str,
+        admission: Release | None = None,
     ) -> None:
         super().__init__(scope, id_)
         quota = effective_quota(env, team)
@@ -153,6 +154,7 @@ class TeamKubernetes(Construct):
                         metadata=meta(f"team-{access}"),
                         role_ref={"api_group": RBAC_GROUP, "kind": "ClusterRole", "name": access},
                         subject=[RoleBindingV1Subject(kind="Group", name=team_group(name, access), api_group=RBAC_GROUP)],
+                        depends_on=[admission] if admission is not None else None,
                     )
             ServiceAccountV1(
                 self,
