@@ -138,3 +138,20 @@ def test_a_team_member_reads_only_their_teams_parameters(env: str, synth: Synth,
             for owner in sorted(readable(all_roles, role_ids, probes, region, account) - {team, f"{team} by path"}):
                 problems.append(f"{team} {level} in {namespace}: {what} reads {owner}'s parameters")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("env", TEAM_ENVIRONMENTS)
+def test_the_controller_reads_no_team_path(env: str, synth: Synth, environments) -> None:
+    """The External Secrets controller's own role (what the environment-wide ClusterSecretStore and
+    any store without auth read with) reads platform parameters, and no team's: neither a team
+    parameter nor, through ``GetParametersByPath`` on an ancestor, the team paths wholesale."""
+    config = environments[env]
+    name = config.name
+    all_roles = roles(synth, name)
+    controller = {r for r, role in all_roles.items() if "system:serviceaccount:external-secrets:external-secrets" in role["subjects"]}
+    assert controller, f"{env}: no role trusts the External Secrets controller"
+    probes = {f"{team}": ("ssm:GetParameter", f"/{name}/{team}/db-password") for team in config.teams}
+    probes |= {f"{team} (GetParameters)": ("ssm:GetParameters", f"/{name}/{team}/db-password") for team in config.teams}
+    probes |= {f"{team} by path": ("ssm:GetParametersByPath", f"/{name}/{team}") for team in config.teams}
+    probes |= {f"all of /{name} by path": ("ssm:GetParametersByPath", f"/{name}"), "platform": ("ssm:GetParameter", f"/{name}/platform-token")}
+    assert readable(all_roles, controller, probes, config.region, config.account_id) == {"platform"}
