@@ -97,6 +97,11 @@ def ci_roles(env_name: str) -> tuple[str, str]:
     return f"{env_name}-github-plan", f"{env_name}-github-apply"
 
 
+def ci_boundary(env_name: str) -> str:
+    """The IAM policy that bounds the CI roles and every role the apply role creates."""
+    return f"{env_name}-platform-boundary"
+
+
 def efs(name: str) -> str:
     return f"{name}-efs"
 

@@ -64,6 +64,14 @@ def role_arns(env: EnvironmentConfig) -> tuple[str, str] | None:
     return f"arn:aws:iam::{env.account_id}:role/{plan}", f"arn:aws:iam::{env.account_id}:role/{apply}"
 
 
+def boundary_arn(env: EnvironmentConfig) -> str | None:
+    """The permissions boundary of every role of an environment with ``ci:`` (created by its
+    state stack with the CI roles, modules/state/boundary.py), or None without ``ci:``."""
+    if getattr(env, "ci", None) is None:
+        return None
+    return f"arn:aws:iam::{env.account_id}:policy/{names.ci_boundary(env.name)}"
+
+
 def runner_problems(env: EnvironmentConfig) -> list[tuple[str, str]]:
     """A GitHub-hosted runner for a cluster endpoint that hosted runners cannot reach."""
     ci = getattr(env, "ci", None)

@@ -55,6 +55,7 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
         plan, apply = role_names(env.name)
         yield role, plan, f"{env.name}-state: GitHub plan role"
         yield role, apply, f"{env.name}-state: GitHub apply role"
+        yield f"IAM policy ({account})", names.ci_boundary(env.name), f"{env.name}-state: permissions boundary"
         if ci.create_oidc_provider:
             yield f"IAM OIDC provider ({account})", _GITHUB_OIDC, f"{env.name}-state: GitHub OIDC provider"
 

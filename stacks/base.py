@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
+from cdktf import Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from environments.ci import boundary_arn
 from environments.schema import EnvironmentConfig
 from environments.state_backend import CloudStateBackend
+from modules.shared.boundary import PermissionsBoundary
 
 
 def state_key(env: EnvironmentConfig, layer: str) -> str:
@@ -56,6 +58,9 @@ class PlatformStack(TerraformStack):
             skip_metadata_api_check="true" if emulator else None,
             s3_use_path_style=True if emulator else None,
         )
+        boundary = boundary_arn(env)
+        if boundary is not None:  # the apply role creates no role without it (modules/state/boundary.py)
+            Aspects.of(self).add(PermissionsBoundary(boundary))
         if local_state:
             LocalBackend(self, path=f"terraform.{env.name}-{layer}.tfstate")
             return

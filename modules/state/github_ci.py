@@ -28,13 +28,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from catalog import names
 from environments.ci import CiConfig, role_names
+from modules.shared.checkov import skip
 from modules.shared.iam import document
+from modules.state.boundary import boundary_statements
 
 HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -111,12 +115,28 @@ class GithubCi(Construct):
             "Resource": [state_bucket_arn, f"{state_bucket_arn}/*"],
         }
         decrypt = {"Sid": "DecryptState", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": [state_key_arn]}
+        role_arn = f"arn:aws:iam::{account_id}:role/{{}}"
+        boundary = IamPolicy(
+            self,
+            "boundary",
+            name=names.ci_boundary(env_name),
+            description=f"Permissions boundary of {env_name}'s roles: no escalation through IAM (modules/state/boundary.py)",
+            policy=document(
+                *boundary_statements(
+                    f"arn:aws:iam::{account_id}:policy/{names.ci_boundary(env_name)}", [role_arn.format(plan_name), role_arn.format(apply_name)]
+                )
+            ),
+        )
+        ceiling = "a permissions boundary, never attached as a policy: its Allow * is the ceiling its denies cut from, and grants nothing"
+        for check in ("CKV_AWS_62", "CKV_AWS_63", "CKV2_AWS_40"):
+            skip(boundary, check, ceiling)
         plan = IamRole(
             self,
             "plan",
             name=plan_name,
             description=f"GitHub Actions plans of {env_name} from {config.repository} (read-only)",
             max_session_duration=3600,
+            permissions_boundary=boundary.arn,
             assume_role_policy=_trust(provider_arn, like=plan_subjects(config.repository, config.branch)),
         )
         IamRolePolicyAttachment(self, "plan-readonly", role=plan.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
@@ -128,6 +148,7 @@ class GithubCi(Construct):
             description=f"GitHub Actions deploys of {env_name} from {config.repository}@{config.branch}",
             # A first apply (cluster, node groups, add-ons) runs well past the default hour.
             max_session_duration=7200,
+            permissions_boundary=boundary.arn,
             assume_role_policy=_trust(provider_arn, equals=apply_subject(config.repository, env_name, config.branch)),
         )
         IamRolePolicy(

@@ -1,6 +1,6 @@
 // Evaluates requests against IAM policies with @cloud-copilot/iam-simulate, an IAM evaluator that
 // shares nothing with this project's code. stdin: a JSON list of
-// {principal, action, resource, accountId, context, identityPolicy, resourcePolicy};
+// {principal, action, resource, accountId, context, identityPolicy, resourcePolicy, permissionBoundary?};
 // stdout: a JSON list, one {result, errors} per request ("Allowed", "ExplicitlyDenied", ...).
 // A request with "unsafe": true keeps context keys the Service Authorization Reference does not list
 // for the action (an OIDC provider's "<issuer>:sub" in a role trust): runUnsafeSimulation.
@@ -21,6 +21,7 @@ for (const r of JSON.parse(input)) {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: r.resourcePolicy,
+    permissionBoundaryPolicies: r.permissionBoundary ? [{ name: 'boundary', policy: r.permissionBoundary }] : undefined,
   }
   if (r.unsafe) {
     // runUnsafeSimulation loads the resource policy without a name, which its analysis then reads:
