@@ -41,7 +41,9 @@ class AwsEbsCsiDriver(Addon):
         # chart creates the StorageClass itself, so it exists once the release is ready; EKS
         # >= 1.30 marks no class as default, and the PVCs of Loki, Tempo and Prometheus need one.
         return {
-            "controller": {"region": ctx.region},
+            # Volumes tagged kubernetes.io/cluster/<cluster>=owned, so teardown can list what is left
+            # (docs/tagging.md of the driver; tools/delivery/teardown.py).
+            "controller": {"region": ctx.region, "k8sTagClusterId": ctx.cluster_name},
             # The chart's `helm test` pod (kubetest e2e, 2 CPU / 8 GiB requested) fits no node of a
             # small group (render fit check); the releases are never tested with `helm test`.
             "helmTester": {"enabled": False},

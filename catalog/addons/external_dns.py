@@ -9,9 +9,13 @@ from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, Options, Ser
 
 
 class ExternalDnsOptions(Options):
-    """``policy: sync`` also deletes records whose owners are gone; ``upsert-only`` (default) never deletes."""
+    """``policy: sync`` (default) also deletes the records whose Service or Ingress is gone, and only
+    records this cluster owns (the TXT registry's ``external-dns/owner``, ``txtOwnerId``);
+    ``upsert-only`` never deletes: a deleted Ingress leaves a record pointing at a released load
+    balancer name (a dangling record someone else's load balancer could take), and teardown
+    (tools/delivery/teardown.py) then waits for records that never go."""
 
-    policy: Literal["sync", "upsert-only"] = "upsert-only"
+    policy: Literal["sync", "upsert-only"] = "sync"
     interval: str = "1m"
 
 

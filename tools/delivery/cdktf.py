@@ -15,6 +15,35 @@ from tools.terraform import aws_only as is_aws_only
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 
 
+def before_destroy(env_name: str) -> int:
+    """Delete what the cluster's controllers own in AWS, wait until it is gone, list what remains
+    (tools/delivery/teardown.py); non-zero when load balancers, security groups or DNS records are
+    left, which would leak or block the network stack's destroy. Skipped without a cluster."""
+    import boto3
+
+    from environments import load_environments
+    from tools.delivery import teardown
+
+    [env] = [e for e in load_environments() if e.name == env_name]
+    session = boto3.Session(region_name=env.region)
+    try:
+        session.client("eks").describe_cluster(name=env.cluster_name)
+    except session.client("eks").exceptions.ResourceNotFoundException:
+        print(f"{env.cluster_name}: no cluster, nothing to drain")
+        return 0
+    teardown.drain()
+    zones = list(env.dns.hosted_zone_ids) if env.dns else []
+    left = teardown.wait_for_cleanup(lambda: teardown.leftovers(session, env.cluster_name, zones))
+    volumes = left.pop("EBS volumes", [])
+    if volumes:
+        print(f"Retained EBS volumes of {env.cluster_name} (still billing; delete them once their data is not needed):")
+        print(teardown.report({"EBS volumes": volumes}))
+    if left:
+        print(f"Still in AWS after the Kubernetes objects were deleted; the add-ons are kept until they are gone:\n{teardown.report(left)}")
+        return 1
+    return 0
+
+
 def cdktf(
     command: str,
     env_name: str,
@@ -80,6 +109,11 @@ def cdktf(
         if command == "deploy":
             batches = [(state, []), (rest, ordered if state else [])]
         else:
+            # The Kubernetes objects that own AWS resources go first, while their controllers run.
+            if any(s in stacks for s in (f"{env_name}-addons", f"{env_name}-teams")):
+                rc = before_destroy(env_name)
+                if rc:
+                    return rc
             # Destroy one stack per run, dependents first: a left-out stack (--aws-only) depends on
             # the others, so every run needs the flag, and a failure stops before its dependencies.
             kept = [] if include_state else state
