@@ -36,12 +36,15 @@ TEAM_NAMESPACES = {"matchExpressions": [{"key": TEAM_LABEL, "operator": "Exists"
 _AWS = "object.spec.provider.aws"
 _JWT = f"{_AWS}.auth.jwt"
 SECRET_STORE_RULES = (
+    # "Only one provider may be set" (External Secrets, SecretStoreProvider), so requiring ``aws``
+    # excludes the others;
+    # no size() over objects: with the CRD's schema they are typed objects, not maps.
     (
-        f"has(object.spec.provider) && has({_AWS}) && size(object.spec.provider) == 1",
+        f"has(object.spec.provider) && has({_AWS})",
         "a team SecretStore uses the AWS provider only (spec.provider.aws)",
     ),
     (
-        f"has({_AWS}.auth) && has({_JWT}) && has({_JWT}.serviceAccountRef) && size({_AWS}.auth) == 1",
+        f"has({_AWS}.auth) && has({_JWT}) && has({_JWT}.serviceAccountRef) && !has({_AWS}.auth.secretRef)",
         "a team SecretStore authenticates as a service account of its namespace (spec.provider.aws.auth.jwt.serviceAccountRef); "
         "without auth it would use the External Secrets controller's own credentials",
     ),
