@@ -4,7 +4,8 @@
   evaluated by ``cel-python`` (an independent CEL implementation; Kubernetes' variables
   ``object``, ``namespaceObject`` and ``variables`` bound as the API server binds them);
 * IAM decisions by ``@cloud-copilot/iam-simulate`` (tests/iam) over the synthesized policies;
-* which roles a service account becomes: the synthesized trust policies' IRSA ``sub`` conditions.
+* which roles a service account becomes: the synthesized trust policies' IRSA ``sub`` conditions
+  and EKS Pod Identity associations.
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ def roles(synth: Synth, env: str) -> dict[str, dict[str, Any]]:
                         if key.endswith(":sub"):
                             subjects += value if isinstance(value, list) else [value]
             out[f"{stack}/{rid}"] = {"subjects": subjects, "statements": []}
+        # EKS Pod Identity: an association names the service account a role serves (its trust names
+        # only pods.eks.amazonaws.com), https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+        for association in synth.resources(stack, "aws_eks_pod_identity_association").values():
+            match = re.fullmatch(r"\$\{aws_iam_role\.([^.]+)\.arn\}", association["role_arn"])
+            assert match, f"{stack}: pod identity association of an unknown role {association['role_arn']}"
+            out[f"{stack}/{match.group(1)}"]["subjects"].append(f"system:serviceaccount:{association['namespace']}:{association['service_account']}")
         for policy in synth.resources(stack, "aws_iam_role_policy").values():
             match = re.fullmatch(r"\$\{aws_iam_role\.([^.]+)\.(id|name)\}", policy["role"])
             assert match, f"{stack}: inline policy of an unknown role {policy['role']}"
