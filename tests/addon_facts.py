@@ -2,7 +2,7 @@
 
 Tests compare the synthesized JSON (and the emulator's resources) with these facts, so a spec that
 stops asking for its role, bucket or queue turns the suite red instead of changing the expectation
-with it. Sources: each project's AWS/IAM install guide (saved in ../shared/reference/iam, see its
+with it. Sources: each project's AWS/IAM install guide (saved in reference/iam, see its
 SOURCES.md) and Helm install instructions.
 """
 
@@ -39,7 +39,7 @@ CALLS_AWS: dict[str, Any] = {
 }
 
 # Buckets the add-on stores data in: Loki needs chunks and ruler buckets (the chart refuses to
-# render without loki.storage.bucketNames.chunks, ../shared/reference/packaged/SOURCES.md), Tempo
+# render without loki.storage.bucketNames.chunks, reference/packaged/SOURCES.md), Tempo
 # one trace bucket.
 BUCKETS: dict[str, set[str]] = {"loki": {"chunks", "ruler"}, "tempo": {"traces"}}
 

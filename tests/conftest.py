@@ -89,9 +89,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return Synth(outdir)
 
 
-# Reference files (official IAM documents, chart defaults, packaged chart archives) beside the
-# repository, or where PLATFORM_REFERENCE_DIR points.
-REFERENCE = Path(os.environ.get("PLATFORM_REFERENCE_DIR") or ROOT.parent / "shared" / "reference")
+# Reference facts vendored in the repository with their sources and sha256 (reference/README.md):
+# official IAM documents and each pinned chart's Chart.yaml, values.yaml and values.schema.json.
+REFERENCE = ROOT / "reference"
 
 
 def require(present: object, what: str, how: str) -> None:
@@ -103,8 +103,19 @@ def require(present: object, what: str, how: str) -> None:
 def require_reference(*parts: str) -> Path:
     """A path under the reference directory, or a skip (locally) / failure (CI) naming it."""
     path = REFERENCE.joinpath(*parts)
-    require(path.exists(), f"reference file {path}", "put ../shared/reference beside the repository or set PLATFORM_REFERENCE_DIR")
+    require(path.exists(), f"reference file {path}", "it is part of the repository (reference/README.md): restore it from git")
     return path
+
+
+def chart_archive(name: str, version: str) -> Path:
+    """A pinned chart archive from ``make charts``' cache (or $PLATFORM_CHARTS_DIR), or a skip
+    (locally) / failure (CI) saying how to get it."""
+    from tools.render.charts import ChartMissing, find_chart, search_dirs
+
+    try:
+        return find_chart(name, version, search_dirs())
+    except ChartMissing as exc:
+        missing_prerequisite(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 Source: ``website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml``
 at aws/karpenter-provider-aws v1.14.1 (commit bde00654), its six ``AWS::IAM::ManagedPolicy``
 documents parsed out of the ``!Sub`` strings into ``policies/karpenter_controller_policies_v1.14.1.json``
-(a verbatim copy of ../shared/reference/iam/karpenter_controller_policies_v1.14.1_extracted.json;
+(a verbatim copy of reference/iam/karpenter_controller_policies_v1.14.1_extracted.json;
 a test compares them). Not terraform-aws-eks' karpenter module policy: module releases lag
 Karpenter's, and current controllers call actions (capacity reservations, placement groups,
 zonal shift) that older documents lack.

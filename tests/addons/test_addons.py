@@ -2,8 +2,8 @@
 
 Uses the session synthesis of the checked-in environments (``synth`` in conftest) plus one more
 session synthesis of two made-up environments: ``full`` (every add-on) and ``bare`` (none).
-Chart facts are checked against the saved chart defaults in ``../shared/reference`` (skipped,
-with the reason shown, where that directory is absent).
+Chart facts are checked against the chart defaults vendored in ``reference/charts`` (sources and
+sha256 in reference/README.md).
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def test_policies_are_scoped_to_this_environments_resources(all_envs) -> None:
 
 def official_policy(file: str) -> list[dict[str, Any]]:
     """The official document: the project's verbatim copy in catalog/addons/policies (compared
-    with ../shared/reference/iam by test_addons_config), read as a file, not through the spec."""
+    with reference/iam by test_addons_config), read as a file, not through the spec."""
     return json.loads((ROOT / "catalog" / "addons" / "policies" / file).read_text())["Statement"]
 
 

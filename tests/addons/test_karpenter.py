@@ -21,15 +21,14 @@ from catalog.karpenter.policy import EVENT_PATTERNS, NODE_ROLE_POLICIES, POLICY_
 from environments import EnvironmentConfig
 from environments.karpenter import KARPENTER_VERSION
 from tests.addons.test_addons import remote_value, statements, values_of
-from tests.conftest import ROOT, Synth, missing_prerequisite
+from tests.conftest import REFERENCE, Synth, chart_archive, missing_prerequisite
 
-REFERENCE = ROOT.parent / "shared" / "reference"
 TEMPLATE = REFERENCE / "iam" / "karpenter_cloudformation_v1.14.1.yaml"
 
 
 def reference(path: Any) -> Any:
     if not path.exists():
-        missing_prerequisite(f"{path} not found (../shared/reference beside the repository)")
+        missing_prerequisite(f"{path} not found (reference/ is part of the repository: restore it from git)")
     return path
 
 
@@ -191,7 +190,7 @@ def test_charts_are_pinned_and_released_crds_then_controller_then_node_pools(syn
     for name in ("karpenter-crd", "karpenter"):
         assert r[name]["repository"] == "oci://public.ecr.aws/karpenter" and r[name]["chart"] == name
         assert r[name]["version"] == KARPENTER_VERSION == "1.14.1"
-        packaged = reference(REFERENCE / "packaged" / f"{name}-{KARPENTER_VERSION}.tgz")
+        packaged = chart_archive(name, KARPENTER_VERSION)
         with tarfile.open(packaged) as tgz:
             chart = yaml.safe_load(tgz.extractfile(f"{name}/Chart.yaml").read())
         assert chart["version"] == r[name]["version"]
@@ -270,7 +269,7 @@ def test_node_class_and_pools_come_from_config(synth: Synth, staging: Environmen
 def crd_schemas() -> dict[str, dict[str, Any]]:
     """kind -> openAPIV3Schema of the served version, from the karpenter-crd chart archive."""
     found = {}
-    with tarfile.open(reference(REFERENCE / "packaged" / f"karpenter-crd-{KARPENTER_VERSION}.tgz")) as tgz:
+    with tarfile.open(chart_archive("karpenter-crd", KARPENTER_VERSION)) as tgz:
         for member in tgz.getmembers():
             if member.name.startswith("karpenter-crd/templates/") and member.name.endswith(".yaml"):
                 text = tgz.extractfile(member).read().decode()

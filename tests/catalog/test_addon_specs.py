@@ -1,6 +1,6 @@
 """The add-on specs as pure functions (no synth, no cdktf): policies and values for two shapes of
 the environment, judged against the upstream documents — the official IAM policies in
-../shared/reference/iam, each chart's values.yaml and values.schema.json — and the meaning of
+reference/iam, each chart's values.yaml and values.schema.json — and the meaning of
 each option. Milliseconds; what ``make mutate`` runs against catalog/addons/.
 
 Apply-time values (role ARN, key, buckets, queue, file system) are placeholders here, as the
@@ -38,7 +38,7 @@ ALT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 KMS, VPC, FS_ID, FS_ARN, ROLE, QUEUE_URL, QUEUE_ARN = "KMS-ARN", "VPC-ID", "FS-ID", "FS-ARN", "ROLE-ARN", "QUEUE-URL", "QUEUE-ARN"
 
-# The official policy each add-on's role follows (../shared/reference/iam/SOURCES.md), and the
+# The official policy each add-on's role follows (reference/iam/SOURCES.md), and the
 # actions added beyond it, each with its source.
 OFFICIAL = {
     "aws-load-balancer-controller": "aws-load-balancer-controller_iam_policy_v3.5.0.json",

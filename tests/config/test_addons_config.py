@@ -19,7 +19,6 @@ from catalog.addons import registry  # noqa: E402
 from catalog.addons.base import Addon  # noqa: E402
 from environments import ConfigError, load_environments  # noqa: E402
 
-REFERENCE = ROOT.parent / "shared" / "reference"
 ADDON_FILES = sorted(
     p.stem.replace("_", "-") for p in (ROOT / "catalog" / "addons").glob("*.py") if p.stem not in {"__init__", "base", "registry", "kube_versions"}
 )

@@ -181,8 +181,12 @@ def test_unparseable_yaml_names_the_file(tmp_path: Path) -> None:
 
 
 def test_only_rejects_an_unknown_environment() -> None:
-    with pytest.raises(ConfigError, match="unknown environment 'qa'; known: .*dev"):
-        load_environments(only=["qa"])
+    """The name asked for is no file in environments/ (whatever files a user added), and the
+    message lists the files that are there."""
+    files = sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.yaml"))
+    unknown = next(n for n in ("qa", "uat", "sandbox", "nosuch") if n not in files)
+    with pytest.raises(ConfigError, match=f"unknown environment '{unknown}'; known: {', '.join(files)}$"):
+        load_environments(only=[unknown])
 
 
 def test_loading_config_imports_no_cdktf() -> None:

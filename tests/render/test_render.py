@@ -1,6 +1,6 @@
 """Every helm_release of every environment rendered by real Helm from the pinned chart archive,
 and the render checks over what it renders (tools/render). Skipped, with the reason, without Helm
-(``make helm``) or the chart archives (``make charts`` or ../shared/reference/packaged)."""
+(``make helm``) or the chart archives (``make charts``)."""
 
 from __future__ import annotations
 

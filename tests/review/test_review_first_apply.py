@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from environments import EnvironmentConfig
-from tests.conftest import REFERENCE, Synth, missing_prerequisite
+from tests.conftest import Synth, chart_archive
 from tools.review import first_apply
 
 ZONES = ("eu-west-1a", "eu-west-1b")
@@ -78,10 +78,9 @@ def test_custom_objects_need_their_crds_from_an_earlier_stack_or_a_release_they_
 
 
 def _charts() -> list:
-    packaged = REFERENCE / "packaged"
-    if not (packaged / "karpenter-crd-1.14.1.tgz").is_file():
-        missing_prerequisite(f"{packaged} has no chart archives (../shared/reference beside the repository)")
     from tools.render.charts import search_dirs
+
+    chart_archive("karpenter-crd", "1.14.1")
 
     return search_dirs()
 

@@ -67,7 +67,7 @@ EQUIVALENT = {
     r"\.errors\(include_url=False\)": "pydantic's error URL is a key no message reads (they use loc, msg, type, input)",
 }
 # Copied into each scratch repository: what the tests import.
-COPY = ("catalog", "environments", "modules", "tools", "stacks", "main.py")
+COPY = ("catalog", "environments", "modules", "tools", "stacks", "main.py", "reference")
 
 
 def _scratch(name: str, modules: list[str], tests: tuple[str, ...]) -> Path:
@@ -92,7 +92,7 @@ def _scratch(name: str, modules: list[str], tests: tuple[str, ...]) -> Path:
         'source_paths = ["catalog", "environments", "modules", "tools"]\n'
         f"only_mutate = [{', '.join(json.dumps(m) for m in modules)}]\n"
         f"pytest_add_cli_args_test_selection = [{', '.join(json.dumps(t) for t in tests)}]\n"
-        'also_copy = ["stacks", "main.py"]\n'
+        'also_copy = ["stacks", "main.py", "reference"]\n'
         f"do_not_mutate_patterns = [{', '.join(json.dumps(p) for p in EQUIVALENT)}]\n"
     )
     return work
@@ -101,9 +101,8 @@ def _scratch(name: str, modules: list[str], tests: tuple[str, ...]) -> Path:
 def _mutmut(work: Path, *args: str, timeout: float = 7200) -> subprocess.CompletedProcess[str]:
     mutmut = Path(sys.executable).parent / "mutmut"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLATFORM_ENVIRONMENTS", "PLATFORM_ENVIRONMENTS_DIR", "CI")}
-    # The scratch copy has no ../shared beside it: point the tests at the repository's reference
-    # files, or every test that reads an official document would skip and judge nothing.
-    env.setdefault("PLATFORM_REFERENCE_DIR", str(ROOT.parent / "shared" / "reference"))
+    # The scratch copy carries reference/ (COPY); the chart archives stay in the repository's cache.
+    env.setdefault("PLATFORM_CHARTS_DIR", str(ROOT / ".work" / "charts"))
     return subprocess.run([str(mutmut), *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 

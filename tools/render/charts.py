@@ -1,31 +1,58 @@
-"""The archive of a pinned chart (search order: catalog/chart_archives.py), and ``make charts`` (``helm pull`` into the cache).
+"""``make charts``: fetch every pinned chart archive into the cache, sha256-checked. Where an archive
+is looked for (an explicit directory, then that cache) is catalog/chart_archives.py; an archive is
+``<chart>-<version>.tgz`` and its ``Chart.yaml`` must say the same name and version.
 
-Order: an explicit directory (``--charts DIR`` or ``$PLATFORM_CHARTS_DIR``), then the cache
-``make charts`` fills (``.work/charts``), then ``../shared/reference/packaged`` beside the
-repository (every pinned chart packaged from its release commit, see its SOURCES.md). An archive is
-``<chart>-<version>.tgz``; its ``Chart.yaml`` must say the same name and version.
+    python -m tools.render.charts fetch                  # helm pull from each chart's repository
+    python -m tools.render.charts fetch --mirror DIR|URL # copy/download <chart>-<version>.tgz from a mirror
+    python -m tools.render.charts fetch --into DIR       # fill another cache than .work/charts
 
-    python -m tools.render.charts pull   # needs network: helm pull of every add-on's pinned chart
+Every archive is checked against ``reference/packaged/SHA256SUMS`` (the digests of the archives
+the tests were reviewed against, recorded in ``reference/packaged/SOURCES.md``) before it enters
+the cache; an archive with another digest is refused and never used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import subprocess
 import sys
-import tarfile
+import tempfile
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from catalog.chart_archives import CACHE, REFERENCE, ChartMissing, find_chart, search_dirs
-
-__all__ = ["CACHE", "REFERENCE", "ChartMissing", "archive_metadata", "find_chart", "pull_all", "search_dirs"]
+from catalog.chart_archives import CACHE, ChartMissing, find_chart, search_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
+PINS = ROOT / "reference" / "packaged" / "SHA256SUMS"
+
+__all__ = ["CACHE", "PINS", "ChartMissing", "FetchFailed", "archive_metadata", "fetch", "find_chart", "pinned_charts", "search_dirs"]
+
+
+class FetchFailed(Exception):
+    """An archive could not be fetched, or its digest is not a pinned one (one line saying what to do)."""
+
+
+@dataclass(frozen=True)
+class Wanted:
+    name: str
+    version: str
+    repository: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}-{self.version}.tgz"
 
 
 def archive_metadata(path: Path) -> dict:
     """The top-level ``Chart.yaml`` of a ``helm package`` archive."""
+    import tarfile
+
     with tarfile.open(path) as tgz:
         for member in tgz:
             parts = member.name.split("/")
@@ -36,37 +63,112 @@ def archive_metadata(path: Path) -> dict:
     raise ChartMissing(f"{path}: no <chart>/Chart.yaml inside")
 
 
-def pull_all(dest: Path = CACHE) -> int:
-    """``helm pull`` each add-on's pinned chart (name, repository, version from the registry)."""
-    from catalog.addons.registry import ADDONS
-    from tools.render.helm import HelmMissing, find_helm
-
-    try:
-        helm = find_helm()
-    except HelmMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    dest.mkdir(parents=True, exist_ok=True)
-    failed = 0
-    for addon in ADDONS:
-        chart = addon.chart
-        if (dest / f"{chart.name}-{chart.version}.tgz").is_file():
+def read_pins(path: Path = PINS) -> dict[str, set[str]]:
+    """``sha256sum`` format, one ``<digest>  <file>`` a line; a file may have several accepted digests."""
+    pins: dict[str, set[str]] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
             continue
-        if chart.repository.startswith("oci://"):
-            cmd = [str(helm), "pull", f"{chart.repository}/{chart.name}", "--version", chart.version, "-d", str(dest)]
-        else:
-            cmd = [str(helm), "pull", chart.name, "--repo", chart.repository, "--version", chart.version, "-d", str(dest)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
-        if proc.returncode != 0:
-            failed += 1
-            print(f"error: {chart.name} {chart.version} from {chart.repository}: {proc.stderr.strip()}", file=sys.stderr)
-        else:
-            print(f"{dest / f'{chart.name}-{chart.version}.tgz'}")
-    return 1 if failed else 0
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise FetchFailed(f"{path}:{number}: expected '<sha256>  <file>', got {line!r}")
+        pins.setdefault(name.strip(), set()).add(digest.lower())
+    return pins
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pinned_charts() -> list[Wanted]:
+    from catalog.addons.registry import ADDONS
+    from catalog.karpenter.addon import Karpenter, KarpenterCrd
+
+    return [Wanted(a.chart.name, a.chart.version, a.chart.repository) for a in (*ADDONS, KarpenterCrd(), Karpenter())]
+
+
+def _download(chart: Wanted, mirror: str | None, into: Path) -> Path:
+    target = into / chart.filename
+    if mirror and "://" not in mirror:
+        source = Path(mirror) / chart.filename
+        if not source.is_file():
+            raise FetchFailed(f"{chart.filename}: not in the mirror {mirror}: put it there or run `make charts` without CHARTS_MIRROR (network)")
+        shutil.copyfile(source, target)
+    elif mirror:
+        url = f"{mirror.rstrip('/')}/{chart.filename}"
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response, target.open("wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as exc:
+            raise FetchFailed(f"{chart.filename}: cannot download {url} ({exc}): check the network or CHARTS_MIRROR") from exc
+    else:
+        from tools.render.helm import HelmMissing, find_helm
+
+        try:
+            helm = str(find_helm())
+        except HelmMissing as exc:
+            raise FetchFailed(f"{exc}: run `make helm` first") from exc
+        ref = [f"{chart.repository}/{chart.name}"] if chart.repository.startswith("oci://") else [chart.name, "--repo", chart.repository]
+        proc = subprocess.run([helm, "pull", *ref, "--version", chart.version, "-d", str(into)], capture_output=True, text=True, timeout=300, check=False)
+        if proc.returncode != 0 or not target.is_file():
+            last = (proc.stderr.strip().splitlines() or ["no archive written"])[-1]
+            raise FetchFailed(f"{chart.filename}: helm pull from {chart.repository} failed ({last}): check the network, or set CHARTS_MIRROR=<dir or URL>")
+    return target
+
+
+def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = None, pins_file: Path = PINS) -> list[str]:
+    """Fetch every chart not already in ``dest`` with a pinned digest; returns one error line per failure."""
+    pins = read_pins(pins_file)
+    dest.mkdir(parents=True, exist_ok=True)
+    charts = list(charts)
+    errors: list[str] = []
+    for index, chart in enumerate(charts, 1):
+        accepted = pins.get(chart.filename)
+        if not accepted:
+            errors.append(f"{chart.filename}: no pinned sha256 in {pins_file}: add the digest of the reviewed archive there")
+            continue
+        final = dest / chart.filename
+        if final.is_file() and sha256(final) in accepted:
+            print(f"[{index}/{len(charts)}] {chart.filename}: already verified", flush=True)
+            continue
+        print(f"[{index}/{len(charts)}] {chart.filename}: fetching from {mirror or chart.repository}", flush=True)
+        with tempfile.TemporaryDirectory(dir=dest) as scratch:
+            try:
+                got = _download(chart, mirror, Path(scratch))
+            except FetchFailed as exc:
+                errors.append(str(exc))
+                continue
+            digest = sha256(got)
+            if digest not in accepted:
+                errors.append(
+                    f"{chart.filename}: sha256 {digest} is not the pinned {' or '.join(sorted(accepted))}: "
+                    f"refused; compare it with the reviewed archive before adding its digest to {pins_file}"
+                )
+                continue
+            os.replace(got, final)
+    return errors
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tools.render.charts", description="Fetch every pinned chart archive, sha256-checked.")
+    parser.add_argument("command", choices=["fetch"])
+    parser.add_argument("--mirror", default="", help="a directory or https base URL holding <chart>-<version>.tgz (default: each chart's repository)")
+    parser.add_argument("--into", type=Path, default=CACHE, help=f"the cache to fill (default {CACHE})")
+    args = parser.parse_args(argv)
+    try:
+        errors = fetch(pinned_charts(), args.into, args.mirror or None)
+    except FetchFailed as exc:
+        errors = [str(exc)]
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["pull"]:
-        print("usage: python -m tools.render.charts pull", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(pull_all())
+    sys.exit(main(sys.argv[1:]))
