@@ -114,6 +114,17 @@ def flow_logs_key(name: str) -> str:
     return f"{name}-flow-logs"
 
 
+def cluster_key(cluster_name: str) -> str:
+    """The KMS alias (without ``alias/``) of the key that encrypts the cluster's Secrets and logs."""
+    return cluster(cluster_name)
+
+
+def state_key(bucket: str) -> str:
+    """The KMS alias (without ``alias/``) of the state bucket's key. The schema refuses bucket names
+    with dots, which alias names reject."""
+    return f"{bucket}-state"
+
+
 def endpoints_security_group(name: str) -> str:
     return f"{name}-vpc-endpoints"
 

@@ -4,8 +4,8 @@ The names themselves are built in :mod:`catalog.names`; this module lists, for a
 environment, each name with its AWS scope and the stack object that builds it, so a collision is a
 config error naming both owners, at load time, before any stack exists. Within one file (a team's
 service account ``dns`` of team ``external`` is the add-on role ``<cluster>-external-dns``) and
-across the files that share an account (IAM role names, GitHub's OIDC provider) or the partition
-(S3 bucket names).
+across the files that share an account (IAM role names, GitHub's OIDC provider), an account and
+Region (KMS alias names) or the partition (S3 bucket names).
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
     """(scope, name, owner) for every name the environment's stacks create."""
     account = f"account {env.account_id}"
     role = f"IAM role ({account})"
+    # "The alias name must be unique in the account and Region" (AWS KMS Developer Guide, aliases).
+    alias = f"KMS alias ({account}, {env.region})"
     cluster = env.cluster_name
+    yield alias, f"alias/{names.cluster_key(cluster)}", f"{env.name}-cluster: cluster key"
     yield role, names.cluster_role(cluster), f"{env.name}-cluster: cluster role"
     yield role, names.node_role(cluster), f"{env.name}-cluster: node role"
     yield role, names.vpc_cni_role(cluster), f"{env.name}-cluster: vpc-cni role"
@@ -33,6 +36,7 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
         yield role, names.fargate_pod_role(cluster), f"{env.name}-cluster: Fargate pod execution role"
     if env.network.flow_logs:
         yield role, names.flow_logs_role(env.name), f"{env.name}-network: flow logs role"
+        yield alias, f"alias/{names.flow_logs_key(env.name)}", f"{env.name}-network: flow logs key"
     for addon, options in env.enabled_addons:
         if addon.service_account is not None and addon.uses_role(options):
             yield role, names.addon_role(cluster, addon.name), f"{env.name}-addons-aws: add-on {addon.name}"
@@ -50,6 +54,7 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
         yield role, names.teams_fargate_pod_role(cluster), f"{env.name}-teams-aws: teams' Fargate pod execution role"
     if isinstance(env.state_backend, S3StateBackend):
         yield "S3 bucket", env.state_backend.bucket, f"{env.name}-state: state bucket"
+        yield alias, f"alias/{names.state_key(env.state_backend.bucket)}", f"{env.name}-state: state key"
     ci = getattr(env, "ci", None)
     if ci is not None:
         plan, apply = role_names(env.name)

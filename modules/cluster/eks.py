@@ -64,7 +64,7 @@ class Cluster(Construct):
         key = Key(
             self,
             "kms",
-            name=names.cluster(name),
+            name=names.cluster_key(name),
             description=f"Envelope encryption of Kubernetes Secrets and control-plane logs of EKS cluster {name}",
             statements=[account_root_statement(account_id), logs_statement(account_id, region, [log_group_name])],
         )

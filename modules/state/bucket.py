@@ -6,14 +6,15 @@ from typing import Any
 
 from constructs import Construct
 
+from catalog import names
 from modules.shared.iam_lint import accept
 from modules.shared.kms import Key, account_root_statement
 from modules.shared.private_bucket import private_bucket
 
 
 def state_key_alias(bucket: str) -> str:
-    """``alias/<bucket>-state``. The schema refuses bucket names with dots, which alias names reject."""
-    return f"alias/{bucket}-state"
+    """``alias/<bucket>-state`` (catalog/names.py)."""
+    return f"alias/{names.state_key(bucket)}"
 
 
 def deny_other_encryption(bucket_arn: str, key_arn: str) -> list[dict[str, Any]]:

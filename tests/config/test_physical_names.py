@@ -59,3 +59,32 @@ def test_a_copy_of_an_environment_with_only_its_name_changed_is_refused(tmp_path
 
 def test_the_shipped_environments_claim_no_name_twice() -> None:
     assert load_environments()
+
+
+def test_every_kms_alias_the_stacks_declare_is_a_checked_name(tmp_path: Path) -> None:
+    """KMS alias names are unique per account and Region (CreateAlias: AlreadyExistsException,
+    AWS KMS API Reference): each alias the synthesized JSON declares is one the load-time rule
+    knows, in that scope."""
+    from environments.physical_names import owned
+    from tests.conftest import Synth, run_main
+
+    env = next(e for e in load_environments() if e.name == "prod")
+    proc = run_main(tmp_path / "out", only="prod")
+    assert proc.returncode == 0, proc.stderr
+    synth = Synth(tmp_path / "out")
+    declared = {body["name"] for stack in synth.stack_names for body in synth.resources(stack, "aws_kms_alias").values()}
+    assert len(declared) >= 3, declared  # state, cluster and flow-logs keys
+    listed = {name for scope, name, _ in owned(env) if scope == f"KMS alias (account {env.account_id}, {env.region})"}
+    assert listed == declared
+
+
+def test_two_environments_claiming_one_kms_alias_in_an_account_and_region_are_refused() -> None:
+    from environments.physical_names import problems
+
+    base = {e.name: e for e in load_environments()}["dev"]
+    # the same alias in another Region is another alias; in the same Region it is refused
+    other_region = base.model_copy(update={"name": "qa", "region": "eu-central-1"})
+    assert not [p for p in problems([("dev.yaml", base), ("qa.yaml", other_region)]) if "KMS alias" in p]
+    twin = base.model_copy(update={"name": "qa"})
+    found = [p for p in problems([("dev.yaml", base), ("qa.yaml", twin)]) if "KMS alias" in p]
+    assert any("alias/acme-platform-dev-tfstate-state" in p and p.startswith("qa.yaml") for p in found), found
