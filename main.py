@@ -9,37 +9,71 @@ another day than today, for tests).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
 
 
-def publish(partial: Path, outdir: Path) -> None:
+def publish(partial: Path, outdir: Path, synthesized: set[str] | None = None, known: Collection[str] = ()) -> None:
     """Move freshly synthesized files from ``partial`` into ``outdir``, file by file.
 
     Only files the synth wrote are replaced: whatever Terraform keeps in a stack directory (the
     state stack's local ``terraform.<env>-state.tfstate`` before migration, ``.terraform/``)
     survives a re-synth. A stack directory the new synth no longer produces is removed only when it
-    holds nothing but synthesized JSON.
+    holds nothing but synthesized JSON. With ``synthesized`` (a synth of some environments only),
+    the stacks and manifest entries of every other environment in ``known`` are left as they are.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     fresh = {p.relative_to(partial) for p in partial.rglob("*") if p.is_file()}
     stacks = outdir / "stacks"
+    ours = _owned_by(synthesized, known)
     if stacks.is_dir():
         for old in stacks.iterdir():
-            if old.is_dir() and not (partial / "stacks" / old.name).exists():
+            if old.is_dir() and not (partial / "stacks" / old.name).exists() and ours(old.name):
                 if all(f.name == "cdk.tf.json" for f in old.rglob("*")):
                     shutil.rmtree(old)
                 else:
                     print(f"note: {old} is no longer synthesized but holds Terraform files; left in place", file=sys.stderr)
+    kept = _kept_manifest_entries(outdir / "manifest.json", ours, stacks)
     for relative in sorted(fresh):
         target = outdir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial / relative, target)
+    if kept:
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        manifest["stacks"] = {**kept, **manifest["stacks"]}
+        (outdir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     shutil.rmtree(partial)
+
+
+def _owned_by(synthesized: set[str] | None, known: Collection[str]) -> Callable[[str], bool]:
+    """Whether a stack directory belongs to this synth: every directory on a full synth; on a
+    partial one, those of a synthesized environment or of no environment file at all (the longest
+    environment name that prefixes ``<env>-<layer>`` owns it)."""
+
+    def ours(stack: str) -> bool:
+        if synthesized is None:
+            return True
+        owners = [e for e in {*known, *synthesized} if stack.startswith(f"{e}-")]
+        return not owners or max(owners, key=len) in synthesized
+
+    return ours
+
+
+def _kept_manifest_entries(path: Path, ours: Callable[[str], bool], stacks: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        old = json.loads(path.read_text()).get("stacks", {})
+    except (ValueError, AttributeError):
+        return {}
+    return {name: entry for name, entry in old.items() if not ours(name) and (stacks / name).is_dir()}
 
 
 def warn_support_window(environments: list) -> None:  # type: ignore[type-arg]
@@ -87,7 +121,8 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app.synth()
-    publish(partial, outdir)
+    known = {p.stem for p in directory.glob("*.yaml")}
+    publish(partial, outdir, None if only is None else {e.name for e in environments}, known)
     if os.environ.get("PLATFORM_QUIET") != "1":
         from tools.synth_report import print_table, summarize
 

@@ -58,3 +58,23 @@ def test_resynth_keeps_terraform_files_in_stack_directories(tmp_path: Path) -> N
     assert (state_dir / "cdk.tf.json").read_text().startswith("{")
     assert not leftover.exists(), "a stack that is no longer synthesized and holds only JSON is removed"
     assert not (tmp_path / "cdktf.out.partial").exists()
+
+
+def test_a_synth_of_one_environment_keeps_the_others_output(tmp_path: Path) -> None:
+    """``make diagram ENV=local`` after ``make synth``: the other environments' stacks and their
+    manifest entries stay, and no note claims they are no longer synthesized."""
+    import json
+
+    outdir = tmp_path / "cdktf.out"
+    entry = {"name": "dev-network", "synthesizedStackPath": "stacks/dev-network/cdk.tf.json", "workingDirectory": "stacks/dev-network", "dependencies": []}
+    (outdir / "stacks" / "dev-network").mkdir(parents=True)
+    (outdir / "stacks" / "dev-network" / "cdk.tf.json").write_text("{}")
+    (outdir / "stacks" / "prod-state" / ".terraform").mkdir(parents=True)
+    (outdir / "stacks" / "prod-state" / "cdk.tf.json").write_text("{}")
+    (outdir / "manifest.json").write_text(json.dumps({"version": "0.21.0", "stacks": {"dev-network": entry}}))
+    proc = run_main(outdir, only="local")
+    assert proc.returncode == 0, proc.stderr
+    assert (outdir / "stacks" / "dev-network" / "cdk.tf.json").read_text() == "{}"
+    assert "no longer synthesized" not in proc.stderr, proc.stderr
+    stacks = json.loads((outdir / "manifest.json").read_text())["stacks"]
+    assert stacks["dev-network"] == entry and "local-network" in stacks
