@@ -125,13 +125,16 @@ plan-report: venv ## Plan every stack of ENV with terraform and write plan-repor
 
 # --- local emulator ---
 # No AWS account needed: moto on a free 127.0.0.1 port, real Terraform, docs/emulator.md.
-.PHONY: local-up local-plan local-down test-e2e
+.PHONY: local-up local-plan local-apply local-down test-e2e
 
 local-up: venv ## Start the AWS emulator and apply every AWS-only stack of environments/local.yaml
 	$(PY) -m tools.local up
 
-local-plan: venv ## Plan every stack on the running emulator; fails unless nothing would change
+local-plan: venv ## Re-synthesize local.yaml and plan every stack on the running emulator; fails when any would change
 	$(PY) -m tools.local plan
+
+local-apply: venv ## Re-synthesize local.yaml, plan, print the plan report and apply it on the running emulator
+	$(PY) -m tools.local apply
 
 local-down: venv ## Destroy every stack in reverse order and stop the emulator
 	$(PY) -m tools.local down

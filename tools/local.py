@@ -1,7 +1,8 @@
 """Bring an environment up on the local AWS emulator with real Terraform, plan it, tear it down.
 
     python -m tools.local up      # start moto on a free 127.0.0.1 port, apply every AWS-only stack
-    python -m tools.local plan    # plan every stack; exit 1 unless all report no changes
+    python -m tools.local plan    # re-synthesize, plan every stack; exit 1 unless all report no changes
+    python -m tools.local apply   # re-synthesize, plan, print the plan report, apply (tools/local_changes.py)
     python -m tools.local down    # destroy in reverse order, stop the emulator
 
 ``--env NAME`` (default ``local``) picks the environment, ``--environments DIR`` its directory.
@@ -19,153 +20,21 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.delivery.stacks import stack_order
+from tools import local_changes
 from tools.emulator import Emulator, EmulatorError
-from tools.terraform import ROOT, aws_only, terraform_env
+from tools.local_workspace import StepFailed, Workspace, kill_group, synth
+from tools.progress import steps as _progress
+from tools.terraform import ROOT
+
+__all__ = ["StepFailed", "Workspace", "kill_group", "synth"]  # used by tests/e2e
 
 WORK = ROOT / ".work" / "local"
 DEFAULT_ENVIRONMENTS = ROOT / "environments"
-
-
-class StepFailed(RuntimeError):
-    def __init__(self, stack: str, step: str, returncode: int, log: Path) -> None:
-        self.stack, self.step, self.returncode, self.log = stack, step, returncode, log
-        super().__init__(f"{stack}: terraform {step} failed (exit {returncode}); Terraform's output: {log}")
-
-
-# -- synthesis ------------------------------------------------------------------------------------
-
-
-def synth(environments: Path, name: str, outdir: Path) -> list[str]:
-    """Synthesize one environment into ``outdir`` with main.py (as ``make synth`` does, in a child
-    process so jsii stays out of the caller) and return its AWS-only stacks in dependency order."""
-    env = dict(
-        os.environ,
-        PLATFORM_ENVIRONMENTS_DIR=str(environments),
-        PLATFORM_ENVIRONMENTS=name,
-        PLATFORM_OUTDIR=str(outdir),
-        PLATFORM_QUIET="1",
-    )
-    result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"synth of {name} from {environments} failed:\n{result.stderr[-4000:]}")
-    return [s for s in stack_order(name, outdir) if aws_only(outdir / "stacks" / s)]
-
-
-# -- terraform against the emulator ---------------------------------------------------------------
-
-
-@dataclass
-class Workspace:
-    """Synthesized stacks of one environment, the emulator they target, and per-stack logs."""
-
-    outdir: Path
-    stacks: list[str]
-    emulator: Emulator
-    logs: Path
-    base_env: dict[str, str] = field(default_factory=dict)
-    initialized: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self.logs.mkdir(parents=True, exist_ok=True)
-        if not self.base_env:
-            found = terraform_env()
-            if found is None:
-                raise RuntimeError("terraform or the hashicorp/aws provider mirror is missing (see tools/terraform.py)")
-            self.base_env = found
-
-    def dir(self, stack: str) -> Path:
-        return self.outdir / "stacks" / stack
-
-    def log(self, stack: str) -> Path:
-        """``<logs>/<stack>.log``; a label such as ``local-network@a`` gets its own file."""
-        return self.logs / f"{stack}.log"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return self.emulator.terraform_env(self.base_env)
-
-    def start(self, stack: str, *args: str, cwd: Path | None = None, label: str | None = None) -> subprocess.Popen[str]:
-        """Start ``terraform <args>`` for ``stack`` in its own process group, appending to its log
-        (``label`` names another log, for a second copy of the same stack)."""
-        log = self.log(label or stack)
-        with log.open("a") as f:
-            f.write(f"\n$ terraform {' '.join(args)}   # {time.strftime('%H:%M:%S')}\n")
-        handle = log.open("a")
-        try:
-            return subprocess.Popen(
-                ["terraform", *args],
-                cwd=cwd or self.dir(stack),
-                env=self.env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,  # so a kill reaches the provider plugin too, and nothing else
-            )
-        finally:
-            handle.close()
-
-    def run(self, stack: str, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900, cwd: Path | None = None, label: str | None = None) -> int:
-        proc = self.start(stack, *args, cwd=cwd, label=label)
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            code = -1
-        if code not in ok:
-            raise StepFailed(stack, args[0], code, self.log(label or stack))
-        return code
-
-    def init(self, stack: str, cwd: Path | None = None, label: str | None = None) -> None:
-        if cwd is None and stack in self.initialized:
-            return
-        self.run(stack, "init", "-input=false", "-no-color", cwd=cwd, label=label)
-        if cwd is None:
-            self.initialized.add(stack)
-
-    def apply(self, stack: str) -> None:
-        self.init(stack)
-        self.run(stack, "apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s")
-
-    def plan_is_empty(self, stack: str) -> bool:
-        """``terraform plan -detailed-exitcode``: 0 means no changes, 2 changes (1 is an error)."""
-        self.init(stack)
-        code = self.run(stack, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock-timeout=0s", ok=(0, 2))
-        return code == 0
-
-    def destroy(self, stack: str) -> None:
-        self.init(stack)
-        self.run(stack, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s")
-
-    def outputs(self, stack: str) -> dict[str, Any]:
-        result = subprocess.run(["terraform", "output", "-json"], cwd=self.dir(stack), env=self.env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            return {}
-        return {k: v.get("value") for k, v in json.loads(result.stdout or "{}").items() if not v.get("sensitive")}
-
-
-def kill_group(proc: subprocess.Popen[Any], sig: int = signal.SIGKILL) -> None:
-    """Signal the process group ``proc`` leads (it was started with its own session)."""
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-# -- the three commands, with a progress display --------------------------------------------------
 
 
 @dataclass
@@ -175,40 +44,26 @@ class Timing:
     seconds: float
 
 
-@contextmanager
-def _progress(title: str) -> Iterator[Callable[[str, str, Callable[[], object]], object]]:
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as progress:
-        console.print(f"[bold]{title}[/bold]")
-
-        def step(stack: str, verb: str, action: Callable[[], object]) -> object:
-            task = progress.add_task(f"{verb:8} {stack}", total=1)
-            started = time.monotonic()
-            try:
-                result = action()
-            except BaseException:
-                progress.update(task, description=f"[red]✗ {verb:6} {stack}[/red]", completed=1)
-                raise
-            progress.update(task, description=f"[green]✓ {verb:6} {stack}[/green]  {time.monotonic() - started:6.1f}s", completed=1)
-            progress.stop_task(task)
-            return result
-
-        yield step
-
-
 def _state_file(env: str) -> Path:
     return WORK / env / "emulator.json"
 
 
-def _record(env: str, emulator: Emulator, outdir: Path, stacks: list[str], region: str, bucket: str) -> None:
+def _record(env: str, emulator: Emulator, outdir: Path, stacks: list[str], region: str, bucket: str, environments: Path) -> None:
     path = _state_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     assert emulator.process is not None
     path.write_text(
-        json.dumps({"port": emulator.port, "pid": emulator.process.pid, "outdir": str(outdir), "stacks": stacks, "region": region, "bucket": bucket})
+        json.dumps(
+            {
+                "port": emulator.port,
+                "pid": emulator.process.pid,
+                "outdir": str(outdir),
+                "stacks": stacks,
+                "region": region,
+                "bucket": bucket,
+                "environments": str(environments.resolve()),
+            }
+        )
     )
 
 
@@ -252,19 +107,19 @@ def up(environments: Path, name: str) -> int:
     with _progress(f"local-up: {name} on the AWS emulator") as step:
         stacks = step("synth", "synth", lambda: synth(environments, name, outdir))
         step("moto", "start", emulator.start)
-        _record(name, emulator, outdir, stacks, env.region, env.state_backend.bucket)
+        _record(name, emulator, outdir, stacks, env.region, env.state_backend.bucket, environments)
         ws = Workspace(outdir=outdir, stacks=stacks, emulator=emulator, logs=logs)
         try:
             for stack in stacks:
                 step(stack, "apply", lambda s=stack: ws.apply(s))
         except StepFailed as exc:
             print(
-                f"\n{exc}\n(the emulator is still running: fix and re-run `make local-up`'s apply with `make local-plan`, or `make local-down`)",
+                f"\n{exc}\n(the emulator is still running: fix the file, then `make local-apply` to apply the rest, or `make local-down`)",
                 file=sys.stderr,
             )
             return 1
     _print_outputs(ws)
-    print(f"\nemulator: {emulator.endpoint}   logs: {logs}   next: make local-plan / make local-down")
+    print(f"\nemulator: {emulator.endpoint}   logs: {logs}   next: edit the file, make local-plan / make local-apply; make local-down")
     return 0
 
 
@@ -294,25 +149,28 @@ def _attach(name: str) -> tuple[Workspace, dict[str, Any]] | None:
     return ws, info
 
 
-def plan(name: str) -> int:
+def _resynth(ws: Workspace, info: dict[str, Any], environments: Path, name: str) -> None:
+    """Synthesize ``name`` again from the directory ``local-up`` used into its workspace (main.py
+    keeps each stack's ``.terraform/`` and local state) and record the stacks it now has."""
+    ws.stacks = synth(Path(str(info.get("environments") or environments)), name, ws.outdir)
+    info["stacks"] = ws.stacks
+    _state_file(name).write_text(json.dumps(info))
+
+
+def plan(environments: Path, name: str) -> int:
     attached = _attach(name)
     if attached is None:
         return 2
-    ws, _ = attached
-    changed: list[str] = []
-    try:
-        with _progress(f"local-plan: {name}") as step:
-            for stack in ws.stacks:
-                if not step(stack, "plan", lambda s=stack: ws.plan_is_empty(s)):
-                    changed.append(stack)
-    except StepFailed as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    if changed:
-        print(f"changes planned in: {', '.join(changed)} (see {ws.logs})", file=sys.stderr)
-        return 1
-    print("no changes in any stack")
-    return 0
+    ws, info = attached
+    return local_changes.plan(ws, name, lambda: _resynth(ws, info, environments, name))
+
+
+def apply(environments: Path, name: str) -> int:
+    attached = _attach(name)
+    if attached is None:
+        return 2
+    ws, info = attached
+    return local_changes.apply(ws, name, lambda: _resynth(ws, info, environments, name))
 
 
 def down(name: str) -> int:
@@ -346,7 +204,7 @@ def _stop_recorded(name: str, info: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.local", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "plan", "down"])
+    parser.add_argument("command", choices=["up", "plan", "apply", "down"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS)
     args = parser.parse_args(argv)
@@ -356,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.command == "up":
                 return up(args.environments, args.env)
-            if args.command == "plan":
-                return plan(args.env)
+            if args.command in ("plan", "apply"):
+                return (plan if args.command == "plan" else apply)(args.environments, args.env)
             return down(args.env)
         except EmulatorError as exc:
             raise UserError(str(exc), 1) from None
