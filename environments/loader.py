@@ -67,13 +67,64 @@ def _format(file: str, error: Any) -> str:  # pydantic's ErrorDetails (a TypedDi
     return f"{file}: {field}: {message}"
 
 
+def _yaml_problem(shown: str, text: str, exc: yaml.YAMLError) -> str:
+    """``<file>:<line>:<column>: not valid YAML: <problem>``, then the line and a caret under the column."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = " ".join(str(part) for part in (getattr(exc, "problem", None), getattr(exc, "context", None)) if part) or str(exc)
+    if mark is None:
+        return f"{shown}: not valid YAML: {problem}"
+    lines = text.splitlines() or [""]
+    row = min(mark.line, len(lines) - 1)
+    column = mark.column if row == mark.line else len(lines[row])
+    context = getattr(exc, "context_mark", None)
+    started = f" (started at line {context.line + 1})" if context is not None and context.line != mark.line else ""
+    return f"{shown}:{row + 1}:{column + 1}: not valid YAML: {problem}{started}\n    {lines[row]}\n    {' ' * column}^"
+
+
+def _unquoted(text: str, loc: tuple[Any, ...]) -> tuple[str, int] | None:
+    """The scalar exactly as written at ``loc`` and its line, when it was written without quotes."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    if isinstance(node, yaml.ScalarNode) and node.style is None:
+        return node.value, node.start_mark.line + 1
+    return None
+
+
+def _number_for_text(shown: str, text: str, error: Any) -> str | None:
+    """A number where the schema wants text (``version: 1.30`` is the number 1.3 to YAML): say to
+    quote it, showing the value as written."""
+    if isinstance(error["input"], bool) or not isinstance(error["input"], int | float):
+        return None
+    # text expected: a string field, or a choice among strings (pydantic's ctx lists them quoted)
+    if not (error["type"] == "string_type" or (error["type"] == "literal_error" and str(error.get("ctx", {}).get("expected", "")).startswith("'"))):
+        return None
+    written = _unquoted(text, tuple(error["loc"]))
+    if written is None:
+        return None
+    value, line = written
+    field = ".".join(str(part) for part in error["loc"])
+    key = str(error["loc"][-1])
+    number = "a number" if repr(error["input"]) == value else f"the number {error['input']!r}"
+    return f'{shown}: {field}: write it in quotes, {key}: "{value}" (line {line}: unquoted, YAML reads {value} as {number})'
+
+
 def parse_environment(path: Path, display: str | None = None) -> EnvironmentConfig:
     """Parse one file. Raises ConfigError naming ``display`` (defaults to the path) and the field."""
     shown = display or str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{shown}: not valid YAML: {exc}".replace("\n", " ")]) from None
+        raise ConfigError([_yaml_problem(shown, text, exc)]) from None
     except OSError as exc:
         raise ConfigError([f"{shown}: cannot read: {exc.strerror}"]) from None
     if not isinstance(raw, dict):
@@ -81,7 +132,7 @@ def parse_environment(path: Path, display: str | None = None) -> EnvironmentConf
     try:
         return EnvironmentConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([_format(shown, e) for e in exc.errors(include_url=False)]) from None
+        raise ConfigError([_number_for_text(shown, text, e) or _format(shown, e) for e in exc.errors(include_url=False)]) from None
 
 
 def load_environments(
@@ -111,7 +162,9 @@ def load_environments(
             problems.extend(f"{shown}: {field}: {message}" for field, message in check(env))
         loaded.append((shown, env))
     first_file: dict[str, str] = {}
-    for shown, env in loaded:
+    # A name two files claim is blamed on the copy: the file not named after it, else the newer one.
+    mtimes = {_display(p): p.stat().st_mtime for p in files}
+    for shown, env in sorted(loaded, key=lambda item: (Path(item[0]).stem != item[1].name, mtimes.get(item[0], 0.0))):
         if env.name in first_file:
             problems.append(f"{shown}: name: environment name {env.name!r} is already used by {first_file[env.name]}")
         else:

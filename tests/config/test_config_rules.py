@@ -214,7 +214,7 @@ CASES = [
     ("env-name-uppercase", lambda d: d.update(name="Dev"), "name", "should match pattern"),
     ("env-name-too-long", lambda d: d.update(name="d" * 25), "name", "should match pattern"),
     ("env-name-trailing-hyphen", lambda d: d.update(name="dev-"), "name", "should match pattern"),
-    ("tag-value-not-a-string", lambda d: d.update(tags={"owner": 7}), "tags.owner", "valid string"),
+    ("tag-value-not-a-string", lambda d: d.update(tags={"owner": 7}), "tags.owner", 'write it in quotes, owner: "7"'),
     ("emulator-unknown-key", lambda d: d.update(emulator={"endpoint": "http://127.0.0.1"}), "emulator.endpoint", "Extra inputs are not permitted"),
 ]
 

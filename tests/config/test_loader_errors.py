@@ -28,11 +28,11 @@ def test_duplicate_key_names_its_line_also_when_nested(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
     path.write_text("name: dev\nnetwork:\n  vpc_cidr: 10.0.0.0/16\n  vpc_cidr: 10.1.0.0/16\n")
     [problem] = problems(path)
-    assert "duplicate key 'vpc_cidr'" in problem and "line 4" in problem and "\n" not in problem
+    assert problem.startswith(f"{path}:4:3: ") and "duplicate key 'vpc_cidr'" in problem
     nested = tmp_path / "nested.yaml"
     nested.write_text("a:\n  - {b: 1, b: 2}\n")
     [problem] = problems(nested)
-    assert "duplicate key 'b'" in problem and "line 2" in problem
+    assert problem.startswith(f"{nested}:2:") and "duplicate key 'b'" in problem
 
 
 def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
@@ -71,8 +71,12 @@ def test_a_top_level_value_error_is_shown_as_top_level(tmp_path: Path) -> None:
     assert problems(path) == [f"{path}: (top level): expected a mapping of settings, got str"]
 
 
-def test_yaml_syntax_error_is_one_line(tmp_path: Path) -> None:
+def test_yaml_syntax_error_shows_file_line_column_the_line_and_a_caret(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
-    path.write_text("name: dev\nnetwork: [unclosed\n")
+    path.write_text("name: dev\nnetwork: [unclosed\nregion: x\n")
     [problem] = problems(path)
-    assert problem.startswith(f"{path}: not valid YAML: ") and "\n" not in problem and "  " in problem
+    first, source, caret = problem.splitlines()
+    assert first.startswith(f"{path}:") and ": not valid YAML: " in first and "<unicode string>" not in first
+    line, column = (int(n) for n in first.removeprefix(f"{path}:").split(":")[:2])
+    assert source.strip() == path.read_text().splitlines()[line - 1].strip()
+    assert caret.strip() == "^" and len(caret) - len(source) == column - len(path.read_text().splitlines()[line - 1])

@@ -96,7 +96,29 @@ def test_delivery_terraform_failing(tmp_path: Path) -> None:
         pytest.skip("terraform is not installed")
     outdir = fake_outdir(tmp_path, {"dev-network": {"terraform": {"required_version": ">= 99.0"}}})
     proc = run("tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir), env={"PLATFORM_PROVIDERS_FROM_REGISTRY": "1"})
-    assert_clean(proc, "tools.delivery: dev-network: terraform init failed (exit 1)", "AWS credentials?", code=1)
+    assert_clean(proc, "tools.delivery: dev-network: terraform init failed (exit 1)", "older than the stack requires", code=1)
+    assert "credentials" not in proc.stderr
+
+
+def test_an_unreachable_provider_registry_is_not_reported_as_credentials(tmp_path: Path) -> None:
+    """Terraform itself reports the registry it cannot reach (every request goes through a proxy on
+    a closed loopback port); the last line says so, not "AWS credentials?"."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    stack = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}}}
+    outdir = fake_outdir(tmp_path, {"dev-network": stack})
+    (tmp_path / "direct.tfrc").write_text("provider_installation {\n  direct {}\n}\n")
+    env = {
+        "PLATFORM_PROVIDERS_FROM_REGISTRY": "1",
+        "TF_CLI_CONFIG_FILE": str(tmp_path / "direct.tfrc"),
+        "TF_PLUGIN_CACHE_DIR": "",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+    }
+    proc = run("tools.delivery", "plan", "dev", "--out", str(tmp_path / "plans"), "--outdir", str(outdir), env=env)
+    assert_clean(proc, "terraform init failed", code=1)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "provider registry is unreachable" in last and "credentials" not in last, proc.stderr[-2000:]
 
 
 def test_plan_report_without_plans(tmp_path: Path) -> None:
@@ -138,6 +160,69 @@ def test_synth_with_a_broken_environment(tmp_path: Path) -> None:
         check=False,
     )
     assert_clean(proc, "invalid environment configuration:", "dev.yaml: account_id: Field required", code=2)
+
+
+def _synth_errors(directory: Path) -> subprocess.CompletedProcess[str]:
+    """``make synth`` (main.py) over ``directory``; it must fail with a config error."""
+    env = {**os.environ, "PLATFORM_ENVIRONMENTS_DIR": str(directory), "PLATFORM_OUTDIR": str(directory / "out")}
+    proc = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert_clean(proc, "invalid environment configuration:", code=2)
+    return proc
+
+
+def _dev_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "environments" / "dev.yaml").read_text()
+    assert old in text
+    (tmp_path / "dev.yaml").write_text(text.replace(old, new, 1))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('version: "1.35"', "version: 1.35", 'cluster.version: write it in quotes, version: "1.35"'),
+        # YAML reads 1.30 as the number 1.3: the message shows the value as written
+        ('version: "1.35"', "version: 1.30", 'cluster.version: write it in quotes, version: "1.30"'),
+        ('account_id: "111111111111"', "account_id: 111111111111", 'account_id: write it in quotes, account_id: "111111111111"'),
+    ],
+    ids=["version-1.35", "version-1.30", "account-id"],
+)
+def test_a_number_where_text_belongs_says_to_quote_it(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    proc = _synth_errors(_dev_with(tmp_path, old, new))
+    (line,) = [line for line in proc.stderr.splitlines() if expected in line]
+    number = next(n for n, text in enumerate((tmp_path / "dev.yaml").read_text().splitlines(), 1) if text.strip() == new)
+    assert f"dev.yaml: {expected.split(':')[0]}: " in line and f"(line {number}: unquoted" in line, line
+    assert "got 1.3" not in proc.stderr and "valid string" not in proc.stderr
+    if new.endswith("1.30"):
+        assert "YAML reads 1.30 as the number 1.3)" in line
+
+
+def test_a_yaml_syntax_error_keeps_file_line_and_a_caret_under_the_column(tmp_path: Path) -> None:
+    """PyYAML's own marks (line, column) for an unclosed flow sequence, shown with the line."""
+    _dev_with(tmp_path, "availability_zones: [eu-west-1a, eu-west-1b]", "availability_zones: [eu-west-1a, eu-west-1b")
+    proc = _synth_errors(tmp_path)
+    assert "<unicode string>" not in proc.stderr
+    try:
+        yaml.safe_load((tmp_path / "dev.yaml").read_text())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+    assert mark is not None
+    lines = proc.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if f"dev.yaml:{mark.line + 1}:{mark.column + 1}: not valid YAML" in line)
+    source = (tmp_path / "dev.yaml").read_text().splitlines()[mark.line]
+    assert lines[at + 1].strip() == source.strip()
+    caret = lines[at + 2]
+    assert caret.strip() == "^" and caret.index("^") - lines[at + 1].index(source.lstrip()[0]) == mark.column - (len(source) - len(source.lstrip()))
+
+
+def test_a_duplicate_name_blames_the_copy_not_the_original(tmp_path: Path) -> None:
+    """A copy that sorts before the original (``a-copy.yaml`` of ``dev.yaml``) is the one named."""
+    shutil.copy(ROOT / "environments" / "dev.yaml", tmp_path / "dev.yaml")
+    shutil.copy(ROOT / "environments" / "dev.yaml", tmp_path / "a-copy.yaml")
+    proc = _synth_errors(tmp_path)
+    assert "a-copy.yaml: name: environment name 'dev' is already used by" in proc.stderr and "dev.yaml: name:" not in proc.stderr.replace(
+        "a-copy.yaml: name:", ""
+    )
 
 
 def test_delivery_plan_refuses_the_real_dev_state_stack(synth: Synth, tmp_path: Path) -> None:

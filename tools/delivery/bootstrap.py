@@ -14,6 +14,12 @@ afterwards. Re-running it on a bootstrapped environment only checks that the sta
 clean. ``--environments DIR`` and ``--outdir DIR`` (default ``cdktf.out``) move the inputs and
 output (the end-to-end test uses them).
 
+An environment with an ``emulator:`` section (``make bootstrap ENV=local``) never goes to AWS. With
+``AWS_ENDPOINT_URL`` naming an emulator it runs there as above. Otherwise it rehearses: a fresh
+emulator of its own, a scratch copy of the file under ``.work/bootstrap/<env>/`` (so the
+repository's file keeps ``state_stack_in_s3: false`` and ``make local-up`` keeps working), then the
+emulator stops.
+
     python -m tools.delivery.bootstrap <env> [--environments DIR] [--outdir DIR]
 """
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +37,10 @@ from environments import load_environments, parse_environment
 from environments.schema import S3StateBackend
 from tools.cli import UserError, guarded
 from tools.delivery.stacks import terraform_env
+from tools.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / ".work" / "bootstrap"
 
 
 def _say(message: str) -> None:
@@ -95,11 +104,34 @@ def set_state_stack_in_s3(path: Path) -> None:
 
 def bootstrap(environments: Path, name: str, outdir: Path) -> int:
     env = load_environments(environments, only=[name])[0]
+    if env.emulator is not None and not os.environ.get("AWS_ENDPOINT_URL", "").startswith("http://127.0.0.1:"):
+        return rehearse(environments, name)
+    return _bootstrap(environments, name, outdir, terraform_env())
+
+
+def rehearse(environments: Path, name: str) -> int:
+    """Bootstrap an emulator environment on a fresh emulator, from a scratch copy of its file."""
+    work = WORK / name
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "environments").mkdir(parents=True)
+    file = next(p for p in sorted(environments.glob("*.yaml")) if parse_environment(p).name == name)
+    shutil.copy(file, work / "environments" / file.name)
+    _say(f"{name} has an emulator: section: rehearsing on a fresh emulator with a copy of {file} in {work} (the file is not changed)")
+    emulator = Emulator(log_path=work / "emulator.log").start()
+    try:
+        _bootstrap(work / "environments", name, work / "cdktf.out", emulator.terraform_env(terraform_env()))
+    finally:
+        emulator.stop()
+    _say(f"rehearsal done and emulator stopped; {file} is unchanged. The full loop: make local-up")
+    return 0
+
+
+def _bootstrap(environments: Path, name: str, outdir: Path, tf: dict[str, str]) -> int:
+    env = load_environments(environments, only=[name])[0]
     backend = env.state_backend
     if not isinstance(backend, S3StateBackend):
         raise UserError(f"{name}: state_backend.kind is cloud: bootstrap the Terraform Cloud trust as docs/delivery.md describes")
     file = next(p for p in sorted(environments.glob("*.yaml")) if parse_environment(p).name == name)
-    tf = terraform_env()
     if backend.state_stack_in_s3:
         stack = synth(environments, name, outdir)
         _say(f"{file} already has state_stack_in_s3: true; checking that {stack.name} plans clean in its bucket")
@@ -131,7 +163,8 @@ def bootstrap(environments: Path, name: str, outdir: Path) -> int:
     for leftover in (local_state, local_state.with_name(local_state.name + ".backup")):
         if leftover.exists():
             leftover.replace(leftover.with_name(leftover.name + ".migrated"))
-    _say(f"done: {stack.name} keeps its state in s3://{backend.bucket}. Commit {file}; next steps: docs/getting-started.md")
+    commit = "" if env.emulator is not None else f" Commit {file}; next steps: docs/getting-started.md"
+    _say(f"done: {stack.name} keeps its state in s3://{backend.bucket}.{commit}")
     subprocess.run(["terraform", "output"], cwd=stack, env=tf, check=False)
     return 0
 

@@ -50,16 +50,53 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
+# What Terraform printed -> the one thing to do. Checked in this order; the first match wins.
+_HINTS = (
+    (
+        ("Failed to query available provider packages", "could not connect to registry", "Failed to install provider", "registry.terraform.io: "),
+        "the provider registry is unreachable: check the network, or unset PLATFORM_PROVIDERS_FROM_REGISTRY to use the offline mirror (TF_PROVIDER_MIRROR)",
+    ),
+    (
+        ("Unsupported Terraform Core version",),
+        "this Terraform is older than the stack requires: install the version in .github/workflows/test.yml (TERRAFORM_VERSION)",
+    ),
+    (
+        ("No valid credential sources found", "NoCredentialProviders", "InvalidClientTokenId", "ExpiredToken", "failed to refresh cached credentials"),
+        "AWS credentials: `aws sts get-caller-identity` must work (docs/troubleshooting.md)",
+    ),
+)
+
+
+def terraform_hint(output: str) -> str:
+    """The fix for a failed Terraform run, judged from what it printed ("" when unknown)."""
+    return next((hint for needles, hint in _HINTS if any(n in output for n in needles)), "")
+
+
+def _text(stream: object) -> str:
+    return stream.decode(errors="replace") if isinstance(stream, bytes) else stream if isinstance(stream, str) else ""
+
+
 def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    """Run ``terraform args`` in ``cwd``; a failure is a UserError whose last words say what to do.
+    Terraform's stderr is passed through (after the run) unless the caller captures it."""
     print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
+    relay = not kwargs.get("capture_output") and "stderr" not in kwargs
+    if relay:
+        kwargs["stderr"] = subprocess.PIPE
+    kwargs.setdefault("check", True)
     try:
-        kwargs.setdefault("check", True)
-        return subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)  # type: ignore[call-overload]
+        proc = subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)  # type: ignore[call-overload]
     except subprocess.CalledProcessError as exc:
-        hint = " (AWS credentials? `aws sts get-caller-identity` must work, docs/troubleshooting.md)" if args[0] in ("init", "plan") else ""
-        raise UserError(f"{cwd.name}: terraform {args[0]} failed (exit {exc.returncode}); Terraform's message is above{hint}", 1) from None
+        output = _text(exc.stderr) + _text(exc.stdout)
+        if relay and output:
+            sys.stderr.write(output)
+        hint = terraform_hint(output)
+        raise UserError(f"{cwd.name}: terraform {args[0]} failed (exit {exc.returncode}); " + (hint or "Terraform's message is above"), 1) from None
     except FileNotFoundError:
         raise UserError("terraform is not installed or not on PATH (Terraform >= 1.10)") from None
+    if relay and proc.stderr:
+        sys.stderr.write(proc.stderr.decode(errors="replace"))
+    return proc  # type: ignore[no-any-return]
 
 
 def local_backend_refusal(stack_dir: Path) -> str | None:
