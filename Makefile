@@ -16,10 +16,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+REQUIREMENTS ?= requirements.txt
+# The first install takes minutes: one line per package as pip reaches it, on a terminal or not.
+$(VENV)/.installed: $(REQUIREMENTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "venv: installing $$(grep -cE '^[A-Za-z0-9]' $(REQUIREMENTS)) pinned packages from $(REQUIREMENTS) into $(VENV) (minutes the first time)"
+	@set -o pipefail; start=$$(date +%s); $(PY) -m pip install --progress-bar off --disable-pip-version-check -r $(REQUIREMENTS) 2>&1 \
+		| { grep --line-buffered -E '^(Collecting |Processing |Installing collected|Successfully installed|ERROR|error)' || true; } | sed -u -E -e 's/^Successfully installed .*/venv: installed/' -e 's/^(Collecting|Processing) ([^ ]*).*/venv: \2/' -e 's/^Installing collected packages.*/venv: installing the collected packages/' \
+		&& echo "venv: done in $$(( $$(date +%s) - start ))s" \
+		|| { echo "venv: pip install failed (above): check the network to PyPI and the pins in $(REQUIREMENTS), then run make again" >&2; exit 1; }
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
