@@ -90,7 +90,7 @@ clean: ## Remove generated output (keeps the venvs)
 ENV ?=
 CDKTF_ENV_GUARD = @test -n "$(ENV)" || { echo "usage: make $@ ENV=<environment>"; exit 2; }
 
-.PHONY: cdktf-install cdktf-synth cdktf-diff deploy destroy plan-report bootstrap diagram
+.PHONY: cdktf-install cdktf-synth cdktf-diff deploy destroy plan-report bootstrap diagram readme-picture
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
@@ -122,6 +122,10 @@ diagram: venv ## SVG picture of ENV from its synthesized JSON into cdktf.out/dia
 	$(CDKTF_ENV_GUARD)
 	PLATFORM_ENVIRONMENTS=$(ENV) PLATFORM_QUIET=1 $(PY) main.py
 	$(PY) -m tools.diagram $(ENV)
+
+readme-picture: venv ## Redraw docs/images/prod.svg, the README's picture, as make diagram ENV=prod draws it (needs Graphviz's dot)
+	$(MAKE) --no-print-directory diagram ENV=prod
+	cp cdktf.out/diagrams/prod.svg docs/images/prod.svg
 
 plan-report: venv ## Plan every stack of ENV with terraform and write plan-report.md (exit 3 on high risk)
 	$(CDKTF_ENV_GUARD)

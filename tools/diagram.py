@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.cli import UserError, guarded
+from tools.diagram_parts import _id, _label, network_extras
 
 ROOT = Path(__file__).resolve().parent.parent
 _REF = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}$")
@@ -66,17 +67,6 @@ def load(env: str, outdir: Path) -> Environment:
         elif "cloud" in backend:
             backends[name] = f"Terraform Cloud workspace {backend['cloud'].get('workspaces', {}).get('name', '?')}"
     return Environment(env, stacks, backends)
-
-
-def _id(*parts: str) -> str:
-    return "_".join(re.sub(r"[^A-Za-z0-9]", "_", p) for p in parts)
-
-
-def _label(title: str, *lines: str) -> str:
-    """An HTML-like label: bold title, smaller detail lines (escaped)."""
-    esc = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in (title, *lines)]
-    rows = "".join(f'<BR/><FONT POINT-SIZE="10">{line}</FONT>' for line in esc[1:])
-    return f"<<B>{esc[0]}</B>{rows}>"
 
 
 def karpenter_pools(env: Environment) -> list[dict[str, Any]]:
@@ -165,6 +155,7 @@ def build(env: Environment) -> Any:
                             z.edge(_id("nat", nat_logical), node, arrowhead="none")
                 for pub, priv in zip(zone_public, zone_private, strict=False):
                     z.edge(pub, priv, style="invis")  # public above private
+        network_extras(v, env)
         if len(nats) == 1 and len(zones) > 1:
             v.node("nat_note", "one NAT gateway for every zone\n(single: cheaper, one AZ's failure cuts egress)", shape="note", fontsize="9")
 
@@ -213,7 +204,8 @@ def build(env: Environment) -> Any:
                     fillcolor="white",
                 )
                 c.edge("endpoint", _id("ng", logical), style="invis")
-            for logical, fp in sorted(env.resources("cluster", "aws_eks_fargate_profile").items()):
+            profiles = {**env.resources("cluster", "aws_eks_fargate_profile"), **env.resources("teams-aws", "aws_eks_fargate_profile")}
+            for logical, fp in sorted(profiles.items()):
                 sel = [
                     f"namespace {s['namespace']}" + "".join(f", {k}={v}" for k, v in sorted((s.get("labels") or {}).items())) for s in fp.get("selector", [])
                 ]
@@ -227,8 +219,8 @@ def build(env: Environment) -> Any:
             if entries:
                 names = sorted(str(e.get("principal_arn", "")).rsplit("/", 1)[-1] for e in entries.values())
                 c.node("access", _label(f"access entries ({len(names)})", *names), shape="note", fillcolor="white")
-        if private_ids:
-            g.edge(private_ids[len(private_ids) // 2], "endpoint", lhead="cluster_eks", label="nodes and ENIs in the private subnets", style="dashed")
+        for i, subnet in enumerate(private_ids):  # every zone's nodes and ENIs
+            g.edge(subnet, "endpoint", lhead="cluster_eks", label="nodes and ENIs" if i == len(private_ids) // 2 else "", style="dashed")
 
     efs = next(iter(env.resources("storage", "aws_efs_file_system").values()), None)
     if efs:
@@ -246,8 +238,8 @@ def build(env: Environment) -> Any:
                 ),
                 shape="cylinder",
             )
-        if private_ids:
-            g.edge(private_ids[0], "efs", label="NFS", style="dashed", arrowhead="none")
+        for i, subnet in enumerate(private_ids):  # a mount target per zone
+            g.edge(subnet, "efs", label="NFS" if i == 0 else "", style="dashed", arrowhead="none")
 
     releases = env.resources("addons", "helm_release")
     roles = {str(r.get("name", "")) for r in env.resources("addons-aws", "aws_iam_role").values()}

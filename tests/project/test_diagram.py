@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Synth
+from tests.conftest import ROOT, Synth, missing_prerequisite
 from tools.cli import UserError
 from tools.diagram import build, load, render
 
@@ -29,6 +29,37 @@ def test_prod_shows_zones_nat_node_groups_addons_roles_and_state(synth: Synth) -
     assert "CI roles: prod-github-apply, prod-github-plan" in source
     assert "EFS" in source and "3 mount target(s)" in source
     assert "team payments" in source and "namespace payments-jobs" in source
+
+
+def test_prod_shows_its_endpoints_flow_logs_and_team_fargate_profile(synth: Synth) -> None:
+    """Read from prod.yaml as plain YAML: private endpoint, flow logs on, a team namespace on Fargate."""
+    raw = yaml.safe_load((ROOT / "environments" / "prod.yaml").read_text())
+    assert raw["network"]["flow_logs"] is True and raw["cluster"]["endpoint_public_access"] is False
+    source = build(load("prod", synth.outdir)).source
+    region = raw["region"]
+    for service in ("ecr.api", "ecr.dkr", "sts", "logs"):
+        assert f"com.amazonaws.{region}.{service} (Interface)" in source, service
+    assert f"com.amazonaws.{region}.s3 (Gateway)" in source
+    assert "flow logs" in source and "/aws/vpc/prod/flow-logs" in source
+    fargate = [(team, ns) for team, t in raw["teams"].items() for ns, n in t["namespaces"].items() if (n or {}).get("fargate")]
+    assert fargate
+    for team, ns in fargate:
+        assert f"Fargate team-{team}-{ns}" in source and f"namespace {ns}" in source
+
+
+def _edges_from_subnets(source: str, target: str) -> set[str]:
+    return {line.split("->")[0].strip() for line in source.splitlines() if "->" in line and line.split("->")[1].strip().startswith(target)}
+
+
+def test_every_zone_has_its_edges_to_the_nodes_and_to_efs(synth: Synth) -> None:
+    """prod has three zones, three private subnets and an EFS mount target in each: one edge per zone."""
+    env = load("prod", synth.outdir)
+    source = build(env).source
+    private = {n for n, s in env.resources("network", "aws_subnet").items() if "kubernetes.io/role/internal-elb" in s.get("tags", {})}
+    assert len(private) == 3
+    expected = {f"subnet_{n}".replace("-", "_") for n in private}
+    assert _edges_from_subnets(source, "endpoint") == expected
+    assert _edges_from_subnets(source, "efs") == expected
 
 
 def test_dev_shows_its_single_nat_spot_group_and_fargate(synth: Synth) -> None:
@@ -76,3 +107,20 @@ def test_without_dot_the_source_is_written_and_the_message_says_how_to_install(s
     with pytest.raises(UserError, match="apt-get install graphviz"):
         render("dev", outdir)
     assert (outdir / "diagrams" / "dev.dot").is_file()
+
+
+def _svg_texts(path: Path) -> list[str]:
+    return sorted(t.text or "" for t in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text"))
+
+
+def test_the_readme_picture_is_what_make_diagram_draws_for_prod(synth: Synth, tmp_path: Path) -> None:
+    """docs/images/prod.svg (README) shows every label ``make diagram ENV=prod`` draws today, and
+    nothing else: regenerate it with ``make readme-picture`` after a change to prod or the diagram."""
+    if shutil.which("dot") is None:
+        missing_prerequisite("Graphviz's dot is not installed (apt-get install graphviz)")
+    outdir = tmp_path / "cdktf.out"
+    shutil.copytree(synth.outdir, outdir)
+    fresh = _svg_texts(render("prod", outdir))
+    committed = _svg_texts(ROOT / "docs" / "images" / "prod.svg")
+    missing, extra = sorted(set(fresh) - set(committed)), sorted(set(committed) - set(fresh))
+    assert fresh == committed, f"docs/images/prod.svg is stale (make readme-picture): missing {missing[:10]}, no longer drawn {extra[:10]}"
