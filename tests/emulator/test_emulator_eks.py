@@ -67,6 +67,15 @@ def _role(iam: Any, name: str) -> str:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
 
 
+def _trusting(iam: Any, name: str, *statements: dict[str, Any]) -> str:
+    trust = {"Version": "2012-10-17", "Statement": list(statements)}
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+# The trust policy EKS Pod Identity requires (EKS User Guide, pod-id-role.html).
+POD_IDENTITY_TRUST = {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+
+
 def _cluster(clients: dict[str, Any], name: str, version: str, *, api: bool = True) -> dict[str, Any]:
     ec2 = clients["ec2"]
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -281,11 +290,12 @@ def test_access_entries_need_api_authentication(clients: dict[str, Any]) -> None
 def test_pod_identity_associations(clients: dict[str, Any]) -> None:
     eks = clients["eks"]
     _cluster(clients, "podid", "1.35")
-    association = eks.create_pod_identity_association(clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=ROLE, tags={"x": "y"})[
+    role = _trusting(clients["iam"], "podid-node", POD_IDENTITY_TRUST)
+    association = eks.create_pod_identity_association(clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=role, tags={"x": "y"})[
         "association"
     ]
     assert association["associationId"].startswith("a-")
-    code, _ = _error(eks.create_pod_identity_association, clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=ROLE)
+    code, _ = _error(eks.create_pod_identity_association, clusterName="podid", namespace="kube-system", serviceAccount="aws-node", roleArn=role)
     assert code == "ResourceInUseException"
     other = f"arn:aws:iam::{ACCOUNT}:role/other"
     updated = eks.update_pod_identity_association(clusterName="podid", associationId=association["associationId"], roleArn=other)["association"]
@@ -305,6 +315,51 @@ def test_pod_identity_associations(clients: dict[str, Any]) -> None:
     assert owned[0]["ownerArn"] == addon["addonArn"]
     code, _ = _error(eks.delete_pod_identity_association, clusterName="podid", associationId=owned[0]["associationId"])
     assert code == "InvalidRequestException"
+
+
+def test_pod_identity_association_refused_for_a_role_that_does_not_trust_pod_identity(clients: dict[str, Any]) -> None:
+    """EKS reads the role's trust policy when the association is created and answers
+    ``InvalidParameterException: Trust policy of the role provided is invalid`` for a role that
+    only trusts the cluster's OIDC provider (terraform-provider-aws#41483) or trusts
+    ``pods.eks.amazonaws.com`` without ``sts:TagSession`` (aws-cdk#31522, and the trust EKS
+    documents as required: EKS User Guide, pod-id-role.html)."""
+    eks, iam = clients["eks"], clients["iam"]
+    _cluster(clients, "podtrust", "1.35")
+    oidc = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.{REGION}.amazonaws.com/id/ABC"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"oidc.eks.{REGION}.amazonaws.com/id/ABC:sub": "system:serviceaccount:kube-system:lbc"}},
+    }
+    assume_only = {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    denied = {**POD_IDENTITY_TRUST, "Effect": "Deny"}
+    for name, statements in (("oidc-only", [oidc]), ("assume-only", [assume_only]), ("denied", [denied, oidc])):
+        code, message = _error(
+            eks.create_pod_identity_association,
+            clusterName="podtrust",
+            namespace="kube-system",
+            serviceAccount="lbc",
+            roleArn=_trusting(iam, name, *statements),
+        )
+        assert (code, message) == ("InvalidParameterException", "Trust policy of the role provided is invalid."), name
+    code, _ = _error(
+        eks.create_pod_identity_association,
+        clusterName="podtrust",
+        namespace="kube-system",
+        serviceAccount="lbc",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/absent",
+    )
+    assert code == "InvalidParameterException"
+    assert eks.list_pod_identity_associations(clusterName="podtrust")["associations"] == []
+    # The migration phase's trust: OIDC and Pod Identity side by side, statement order aside; split statements count too.
+    split = [
+        {**POD_IDENTITY_TRUST, "Action": "sts:AssumeRole"},
+        {**POD_IDENTITY_TRUST, "Action": "sts:TagSession", "Principal": {"Service": ["pods.eks.amazonaws.com"]}},
+    ]
+    for name, statements in (("both", [oidc, POD_IDENTITY_TRUST]), ("split", split)):
+        role = _trusting(iam, name, *statements)
+        created = eks.create_pod_identity_association(clusterName="podtrust", namespace="kube-system", serviceAccount=name, roleArn=role)["association"]
+        assert created["roleArn"] == role
 
 
 def test_pagination(clients: dict[str, Any]) -> None:

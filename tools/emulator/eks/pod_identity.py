@@ -1,10 +1,64 @@
-"""Pod Identity associations."""
+"""Pod Identity associations.
+
+CreatePodIdentityAssociation reads the role's trust policy, as EKS does: EKS answers
+``InvalidParameterException: Trust policy of the role provided is invalid.`` when the role does not
+let ``pods.eks.amazonaws.com`` call both ``sts:AssumeRole`` and ``sts:TagSession`` — reported for a
+role trusting only the cluster's OIDC provider (hashicorp/terraform-provider-aws#41483) and for one
+trusting the service principal without ``sts:TagSession`` (aws/aws-cdk#31522: a CDK
+``ServicePrincipal``, which allows ``sts:AssumeRole`` only); EKS User Guide,
+pod-id-role.html, gives that trust as the one Pod Identity requires. The API reference
+(API_CreatePodIdentityAssociation) documents the error code but not this check. Only ``Allow``
+statements with ``Principal``/``Action`` are read; their conditions are not (EKS cannot evaluate the
+session tags before a session exists), and nothing is known of EKS refusing on a ``Deny``, so
+neither is modelled. UpdatePodIdentityAssociation and an add-on's own associations are not checked:
+no report says EKS checks the trust there. A role that does not exist is refused with the same
+error code; that message is the emulator's own.
+"""
 
 from __future__ import annotations
 
+import json
+from fnmatch import fnmatchcase
 from typing import Any
+from urllib.parse import unquote
 
-from tools.emulator.eks.common import _cluster, _day2, _in_use, _invalid_request, _not_found, _now, _page, _random_id, _result
+from tools.emulator.eks.common import _cluster, _day2, _in_use, _invalid_parameter, _invalid_request, _not_found, _now, _page, _random_id, _result
+
+_SERVICE = "pods.eks.amazonaws.com"
+_ACTIONS = ("sts:assumerole", "sts:tagsession")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _trusts_pod_identity(document: str) -> bool:
+    try:
+        policy = json.loads(document)
+    except ValueError:
+        policy = json.loads(unquote(document))
+    allowed: set[str] = set()
+    for statement in _as_list(policy.get("Statement", [])):
+        principal = statement.get("Principal")
+        everyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS", [])))
+        if statement.get("Effect") != "Allow" or not (everyone or (isinstance(principal, dict) and _SERVICE in _as_list(principal.get("Service", [])))):
+            continue
+        patterns = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+        allowed |= {action for action in _ACTIONS if any(fnmatchcase(action, pattern) for pattern in patterns)}
+    return allowed == set(_ACTIONS)
+
+
+def _check_trust(role_arn: str) -> None:
+    """Refuse a role EKS Pod Identity could not assume (see the module docstring)."""
+    from moto.iam.models import iam_backends
+
+    parts = role_arn.split(":")
+    try:
+        role = iam_backends[parts[4]][parts[1]].get_role_by_arn(role_arn)
+    except Exception:  # any unreadable or unknown ARN: EKS cannot read its trust either
+        raise _invalid_parameter(f"The role {role_arn} cannot be found.") from None
+    if not _trusts_pod_identity(role.assume_role_policy_document):
+        raise _invalid_parameter("Trust policy of the role provided is invalid.")
 
 
 def _new_association(
@@ -41,6 +95,7 @@ def _public(association: dict[str, Any]) -> dict[str, Any]:
 
 def create_pod_identity_association(self: Any) -> Any:
     cluster = _cluster(self)
+    _check_trust(self._get_param("roleArn"))
     association = _new_association(
         self, cluster, self._get_param("namespace"), self._get_param("serviceAccount"), self._get_param("roleArn"), self._get_param("tags") or {}
     )
