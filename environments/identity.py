@@ -14,10 +14,10 @@ EKS Pod Identity does not work on Fargate (it needs the ``eks-pod-identity-agent
 Fargate runs no DaemonSets: EKS User Guide, Pod Identity considerations and Fargate
 considerations), so:
 
-- a reachable service account uses ``irsa`` unless it says ``both``; ``pod_identity`` is an error
-  naming the profile that selects it;
+- a reachable service account uses ``irsa`` unless it says ``both``; ``pod_identity`` or
+  ``handover`` (no annotation) is an error naming the profile that selects it;
 - every other service account uses ``identity_default`` unless it says otherwise: ``pod_identity``
-  for a new environment; an environment that ran on IRSA moves through ``both``
+  for a new environment; an environment that ran on IRSA moves through ``both`` and ``handover``
   (docs/upgrades.md, "IRSA to EKS Pod Identity").
 
 Not here: the team SecretStores' service account (``secret-store``) is always IRSA. External
@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from catalog.identity import Identity
+from catalog.identity import Identity, annotated
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig
@@ -102,14 +102,15 @@ def identity_problems(env: EnvironmentConfig) -> list[tuple[str, str]]:
         if options.identity is not None and not (addon.service_account is not None and addon.uses_role(options)):
             problems.append((f"addons.{addon.name}.identity", f"add-on {addon.name!r} has no AWS role with these options; leave identity out"))
     for sa in workload_service_accounts(env):
-        if sa.requested == "pod_identity":
+        if sa.requested is not None and not annotated(sa.requested):
             selectors = fargate_selectors(env, sa.namespace)
             if selectors:
                 problems.append(
                     (
                         f"{sa.field}.identity",
-                        f"pod_identity, but {selectors[0]} puts pods of namespace {sa.namespace!r} on Fargate, where EKS Pod Identity "
-                        "does not work (no eks-pod-identity-agent there); use irsa, or both while migrating",
+                        f"{sa.requested}, but {selectors[0]} puts pods of namespace {sa.namespace!r} on Fargate, where EKS Pod Identity "
+                        "does not work (no eks-pod-identity-agent there) and pods without the IRSA annotation get no credentials; "
+                        "use irsa, or both while migrating",
                     )
                 )
     return problems

@@ -238,8 +238,8 @@ class EnvironmentConfig(Strict):
     """GitHub Actions: repository/branch the CI roles trust, runner, promotion order (environments/ci.py)."""
     identity_default: Identity = "pod_identity"
     """The identity of every add-on and team service account that sets none and whose pods cannot
-    run on Fargate (those use ``irsa``): environments/identity.py. ``both`` while an environment
-    moves from IRSA to EKS Pod Identity (docs/upgrades.md)."""
+    run on Fargate (those use ``irsa``): environments/identity.py. ``both``, then ``handover``, while
+    an environment moves from IRSA to EKS Pod Identity (docs/upgrades.md)."""
 
     @property
     def cluster_name(self) -> str:

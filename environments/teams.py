@@ -141,7 +141,7 @@ class WorkloadIdentity(Strict):
 
     namespace: K8sName
     identity: Identity | None = None
-    """``irsa``, ``pod_identity`` or ``both`` (``catalog/identity.py``). Left out: ``irsa`` when a
+    """``irsa``, ``pod_identity``, ``both`` or ``handover`` (``catalog/identity.py``). Left out: ``irsa`` when a
     Fargate profile selects the namespace, else the environment's ``identity_default``."""
     managed_policy_arns: tuple[PolicyArn, ...] = Field(default=(), max_length=10)
 

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from catalog.identity import POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, annotated, associated
+from catalog.identity import POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, associated, trusts_oidc
 from modules.shared.iam import Statement, document
 from modules.shared.iam_lint import accept_all
 
@@ -69,9 +69,9 @@ def pod_identity_statement(*, cluster_name: str, namespace: str, service_account
 
 def workload_trust(*, identity: str, oidc_provider_arn: str, oidc_issuer: str, cluster_name: str, namespace: str, service_account: str) -> str:
     """The trust policy of a service account's role for ``identity``: the OIDC statement for
-    ``irsa``, the Pod Identity statement for ``pod_identity``, both for ``both``."""
+    ``irsa``, the Pod Identity statement for ``pod_identity``, both for ``both`` and ``handover``."""
     statements = []
-    if annotated(identity):
+    if trusts_oidc(identity):
         statements.append(_oidc_statement(oidc_provider_arn, oidc_issuer, [(namespace, service_account)]))
     if associated(identity):
         statements.append(pod_identity_statement(cluster_name=cluster_name, namespace=namespace, service_account=service_account))
@@ -80,7 +80,7 @@ def workload_trust(*, identity: str, oidc_provider_arn: str, oidc_issuer: str, c
 
 class IrsaRole(Construct):
     """Role ``name`` assumable by one service account, with an inline policy and managed policies;
-    with ``identity`` ``pod_identity`` or ``both``, also its EKS Pod Identity association in
+    with ``identity`` ``pod_identity``, ``both`` or ``handover``, also its EKS Pod Identity association in
     ``cluster_name`` (the role's trust is in place before the association is created)."""
 
     def __init__(

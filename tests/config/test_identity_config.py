@@ -64,9 +64,15 @@ CASES = [
         "teams.web.service_accounts.web-batch.identity",
         "teams.web.namespaces.web-jobs.fargate puts pods of namespace 'web-jobs' on Fargate",
     ),
+    (
+        "team-handover-on-a-team-fargate-namespace",
+        _team_sa_on_fargate("handover"),
+        "teams.web.service_accounts.web-batch.identity",
+        "handover, but teams.web.namespaces.web-jobs.fargate puts pods of namespace 'web-jobs' on Fargate",
+    ),
     ("identity-on-an-addon-without-a-role", _addon("metrics-server", identity="irsa"), "addons.metrics-server.identity", "has no AWS role"),
-    ("identity-not-a-choice", _addon("external-dns", identity="oidc"), "addons.external-dns.identity", "'pod_identity', 'irsa' or 'both'"),
-    ("identity-default-not-a-choice", lambda d: d.update(identity_default="kiam"), "identity_default", "'pod_identity', 'irsa' or 'both'"),
+    ("identity-not-a-choice", _addon("external-dns", identity="oidc"), "addons.external-dns.identity", "'pod_identity', 'irsa', 'both' or 'handover'"),
+    ("identity-default-not-a-choice", lambda d: d.update(identity_default="kiam"), "identity_default", "'pod_identity', 'irsa', 'both' or 'handover'"),
 ]
 
 
