@@ -274,3 +274,21 @@ def test_a_used_role_without_a_name_attribute_is_not_reported_as_unused(tmp_path
     assert run(Synthesized(tmp_path), service_account("external-dns", f"APPLY-TIME({STACK}:arn)"), pods) == []
     [unused] = irsa.check(context(ENV, release("other", "apps"), synth=Synthesized(tmp_path)))
     assert unused.message == "IRSA role generated exists, but no rendered ServiceAccount carries it"
+
+
+def test_a_role_its_service_account_reaches_through_pod_identity_alone_is_not_unused(tmp_path: Path) -> None:
+    """In phase ``handover`` the role still trusts the OIDC subject (pods started before keep IRSA)
+    while the ServiceAccount has lost its annotation: its association is the path in use, which the
+    identity check judges."""
+    doc = {
+        "resource": {
+            "aws_iam_role": {"external-dns": {"name": ROLE, "assume_role_policy": trust("system:serviceaccount:external-dns:external-dns")}},
+            "aws_eks_pod_identity_association": {
+                "external-dns_pod-identity": {"namespace": "external-dns", "service_account": "external-dns", "role_arn": "${aws_iam_role.external-dns.arn}"}
+            },
+        }
+    }
+    (tmp_path / "stacks" / STACK).mkdir(parents=True)
+    (tmp_path / "stacks" / STACK / "cdk.tf.json").write_text(json.dumps(doc))
+    objects = (service_account("external-dns", None), workload("Deployment", "external-dns", serviceAccountName="external-dns"))
+    assert run(Synthesized(tmp_path), *objects) == []

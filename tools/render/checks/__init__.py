@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.render.checks import fit, irsa, ordering, pdb, rbac, schema, storage
+from tools.render.checks import fit, identity, irsa, ordering, pdb, rbac, schema, storage
 from tools.render.checks.base import Context, Finding
 
 Check = Callable[[Context], list[Finding]]
@@ -16,6 +16,7 @@ Check = Callable[[Context], list[Finding]]
 CHECKS: dict[str, Check] = {
     "schema": schema.check,
     "irsa": irsa.check,
+    "identity": identity.check,
     "fit": fit.check,
     "storage": storage.check,
     "ordering": ordering.check,

@@ -5,7 +5,8 @@ pods run as it.
   ``<issuer>:sub`` is ``system:serviceaccount:<its namespace>:<its name>``. The annotation is
   followed back through the synthesized stacks: the placeholder (or the real ARN, when outputs were
   given) -> the producing stack's output -> its ``aws_iam_role`` -> ``assume_role_policy``.
-- An add-on that calls AWS (it has a role in ``<env>-addons-aws``) renders such a ServiceAccount,
+- An add-on that calls AWS through IRSA only (it has a role in ``<env>-addons-aws`` and no EKS Pod
+  Identity association: tools/render/checks/identity.py judges those) renders such a ServiceAccount,
   and at least one of its pod templates runs as it; no pod template runs as a ServiceAccount that
   the release does not render (it would fall back to no AWS identity at all).
 """
@@ -60,14 +61,17 @@ def _role(ctx: Context, arn: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def _roles_in_addons_aws(ctx: Context) -> dict[str, str]:
-    """Role name -> the subject it trusts, for every IRSA role of ``<env>-addons-aws``."""
+    """Role name -> the subject it trusts, for every IRSA role of ``<env>-addons-aws`` that no EKS
+    Pod Identity association uses (one that does is the identity check's: in phase ``handover`` it
+    trusts the subject while no ServiceAccount carries it)."""
     if ctx.synth is None:
         return {}
     stack = ctx.synth.stack(f"{ctx.env.name}-addons-aws")
+    associated = {str(a.get("role_arn")) for a in stack.get("resource", {}).get("aws_eks_pod_identity_association", {}).values()}
     out = {}
     for logical_id, body in stack.get("resource", {}).get("aws_iam_role", {}).items():
         subs = trusted_subjects(body.get("assume_role_policy", ""))
-        if subs:
+        if subs and f"${{aws_iam_role.{logical_id}.arn}}" not in associated:
             out[body.get("name", logical_id)] = subs[0]  # as _role names it
     return out
 
