@@ -17,6 +17,7 @@ from tools.delivery.changes import (
     ci_matrix,
     deployable_environments,
 )
+from tools.delivery.reviewed import apply_reviewed
 from tools.delivery.runs import apply, apply_saved, plan
 from tools.delivery.stacks import stack_order
 from tools.delivery.state import outputs_markdown
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("apply")
     p.add_argument("environment")
     p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
+    p.add_argument("--reviewed", type=Path, help="apply what the plans' JSON in this directory shows, re-planned now (plan --defer --out)")
+    p.add_argument("--summary", type=Path, help="with --reviewed: append what was applied, per stack, as Markdown")
     p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output the plans were made from (default cdktf.out)")
     p = sub.add_parser("cdktf")
     p.add_argument("command_", metavar="command", choices=["synth", "diff", "deploy", "destroy"])
@@ -87,6 +90,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer):
             print(path)
     elif args.command == "apply":
+        if args.reviewed is not None:
+            return apply_reviewed(args.environment, args.reviewed, args.outdir, args.summary)
         if args.plans is not None:
             return apply_saved(args.environment, args.plans, args.outdir)
         apply(args.environment, args.outdir)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tools.cli import UserError
 from tools.delivery.changes import OUTDIR
+from tools.delivery.scrub import scrub
 from tools.delivery.stacks import (
     _refuse_local_backends,
     run_terraform,
@@ -38,7 +39,8 @@ def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
 
 
 def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False) -> list[Path]:
-    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan, and
+    """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan without its
+    sensitive values (tools/delivery/scrub.py), and
     ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses. With
     ``save`` the binary plan is kept too (``out/<stack>.tfplan``) for ``apply --plans``.
 
@@ -76,11 +78,12 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
             raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
         # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
         # resource) is kept: the report says what blocked it, and exits 3.
-        shown = run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True)
-        if _cross_stack_outputs_change(json.loads(shown.stdout)):
+        shown = json.loads(run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True).stdout)
+        if _cross_stack_outputs_change(shown):
             moving.add(stack)
+        # Without sensitive values (tools/delivery/scrub.py): this file is uploaded and reviewed.
         target = out / f"{stack}.json"
-        target.write_bytes(shown.stdout)
+        target.write_text(json.dumps(scrub(shown), separators=(",", ":")) + "\n")
         written.append(target)
         if save:
             shutil.copy2(workdir / "tfplan", out / f"{stack}.tfplan")
