@@ -14,8 +14,20 @@ from tests.delivery.workflow_harness import ROOT, Run
 FAKE_GH = r"""#!/usr/bin/env bash
 # GitHub's REST API as `gh api` calls it, recorded: one line of arguments per call in $GH_CALLS;
 # a body given as `-F body=@file` is kept beside it. Listing comments answers an empty list.
+# References ("Update a reference" PATCH fails on a missing one, "Create a reference" POST) act on
+# the git repository $GH_ORIGIN, as GitHub does on the repository.
 set -e
 echo "$*" >> "$GH_CALLS"
+sha=""; ref=""
+for arg in "$@"; do case "$arg" in sha=*) sha="${arg#sha=}";; ref=*) ref="${arg#ref=}";; esac; done
+if [ "$1 $2 $3" = "api --method PATCH" ] && [[ "$4" == repos/*/git/refs/* ]]; then
+  ref="refs/${4#repos/*/*/git/refs/}"
+  git -C "$GH_ORIGIN" rev-parse --verify --quiet "$ref" > /dev/null || { echo '{"message":"Reference does not exist"}'; exit 1; }
+  git -C "$GH_ORIGIN" update-ref "$ref" "$sha"; exit 0
+fi
+if [ "$1 $2 $3" = "api --method POST" ] && [[ "$4" == repos/*/git/refs ]]; then
+  git -C "$GH_ORIGIN" update-ref "$ref" "$sha" ""; exit 0
+fi
 for arg in "$@"; do
   case "$arg" in body=@*) cp "${arg#body=@}" "$GH_CALLS.body.$(wc -l < "$GH_CALLS")";; esac
 done

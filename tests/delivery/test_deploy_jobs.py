@@ -23,7 +23,15 @@ from tests.delivery.job_support import checkout, download, no_op, upload
 from tests.delivery.workflow_harness import Run, log, run_job, runner_env
 from tools.emulator import Emulator
 
-TARGET = {"environment": mini_stacks.ENV, "runner": ["self-hosted"], "region": mini_stacks.REGION, "plan_role": "plan", "apply_role": "apply"}
+TARGET = {
+    "environment": mini_stacks.ENV,
+    "runner": ["self-hosted", "deploy"],
+    "plan_runner": ["self-hosted", "pr"],
+    "region": mini_stacks.REGION,
+    "plan_role": "plan",
+    "pr_plan_role": "pr-plan",
+    "apply_role": "apply",
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +84,12 @@ def workstation_apply(account: dict[str, Any]) -> None:
 
 
 def job(account: dict[str, Any], workflow_name: str, name: str, **context: Any) -> Run:
-    ctx = {"inputs": {"target": json.dumps(TARGET)}, "github": {"run_id": "42", "sha": "c0ffee", "event": {"pull_request": {"number": 7}}}, **context}
+    ctx = {
+        "inputs": {"target": json.dumps(TARGET)},
+        "github": {"run_id": "42", "sha": "c0ffee", "event": {"pull_request": {"number": 7}}},
+        "needs": {"gate": {"outputs": {"open": "true"}}, "plan": {"result": "success"}},
+        **context,
+    }
     return run_job(workflow_name, name, workdir=account["work"], env=account["env"], context=ctx, handlers=handlers(account), replaced={"Synthesize": no_op})
 
 

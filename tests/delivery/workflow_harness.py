@@ -38,7 +38,8 @@ class Ctx(dict):  # type: ignore[type-arg]
     """A context object: attribute access, and null ('') for what is not there, as GitHub does."""
 
     def __getattr__(self, name: str) -> Any:
-        return wrap(self.get(name.replace("__dash__", "-"), ""))
+        # A missing property is null: an empty object here, so a path through it stays null.
+        return wrap(self.get(name.replace("__dash__", "-"), Ctx()))
 
 
 def wrap(value: Any) -> Any:
@@ -93,6 +94,8 @@ def evaluate(expr: str, context: Mapping[str, Any], status: str) -> Any:
 def substitute(text: str, context: Mapping[str, Any], status: str = "success") -> str:
     def one(m: re.Match[str]) -> str:
         value = evaluate(m.group(1), context, status)
+        if isinstance(value, dict) and not value:
+            return ""
         return (
             json.dumps(_plain(value))
             if isinstance(value, (dict, list))
@@ -126,6 +129,7 @@ def run_job(
     handlers: Mapping[str, Handler] | None = None,
     replaced: Mapping[str, Handler] | None = None,
     timeout: int = 900,
+    temp: Path | None = None,
 ) -> Run:
     """Every step of ``job`` in order; a failed step fails the job and later steps run only when
     their ``if:`` says so (GitHub's ``success()`` default). ``env`` is the runner's environment
@@ -134,10 +138,15 @@ def run_job(
     wf = workflow(workflow_name)
     spec = wf["jobs"][job]
     ctx: dict[str, Any] = {"github": {}, "matrix": {}, "inputs": {}, "needs": {}, "vars": {}, **(context or {}), "steps": {}}
-    temp = workdir.parent / f".runner-{job}"
+    temp = (temp or workdir.parent) / f".runner-{job}"
     temp.mkdir(parents=True, exist_ok=True)
     run = Run(workdir=workdir, env=dict(env), context=ctx, summary=temp / "summary.md")
     run.summary.write_text("")
+    condition = str(spec.get("if", "success()")).strip()
+    condition = condition[3:-2].strip() if condition.startswith("${{") else condition
+    if not evaluate(condition if re.search(r"\b(success|failure|always|cancelled)\(\)", condition) else f"success() && ({condition})", ctx, "success"):
+        run.status = "skipped"
+        return run
     ctx["env"] = {}
     for scope in (wf.get("env") or {}, spec.get("env") or {}):
         for key, value in scope.items():

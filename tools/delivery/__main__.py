@@ -17,10 +17,13 @@ from tools.delivery.changes import (
     ci_matrix,
     deployable_environments,
 )
+from tools.delivery.promotion import gate_markdown, pending
 from tools.delivery.reviewed import apply_reviewed
 from tools.delivery.runs import apply, apply_saved, plan
 from tools.delivery.stacks import stack_order
 from tools.delivery.state import outputs_markdown
+
+EXIT_GATE_CLOSED = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ci-matrix", help="GITHUB_OUTPUT lines: affected environments with runner, region, roles, promotion waves")
     p.add_argument("--base", help="git ref the change is compared with (three-dot diff)")
     p.add_argument("--environment", help="just this environment (a manual dispatch)")
+    p.add_argument("--pending", action="store_true", help="also every recorded environment behind HEAD (tools/delivery/promotion.py)")
+    p = sub.add_parser("gate", help="whether ENVIRONMENT may deploy COMMIT (every ci.after environment applied it); Markdown on stdout")
+    p.add_argument("environment")
+    p.add_argument("--commit", default="HEAD")
     sub.add_parser("stacks").add_argument("environment")
     p = sub.add_parser("outputs", help="Markdown table of every stack's outputs (after a deploy)")
     p.add_argument("environment")
@@ -73,13 +80,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.environment:
             names = load_environments(REPO / "environments", only=[args.environment]) and [args.environment]
         else:
-            if not args.base:
-                raise UserError("ci-matrix needs --base <git ref> or --environment <name>")
-            changed = _changed_files(args.base)
+            if not args.base and not args.pending:
+                raise UserError("ci-matrix needs --base <git ref>, --pending or --environment <name>")
             deployable = deployable_environments()
-            names = deployable if changed is None else affected(changed, deployable, lambda p: _name_in_file(p, args.base))
+            changed = _changed_files(args.base) if args.base else []
+            hit = set(deployable if changed is None else affected(changed, deployable, lambda p: _name_in_file(p, args.base)))
+            if args.pending:
+                hit.update(pending())
+            names = [e for e in deployable if e in hit]
         for key, value in ci_matrix(names).items():
             print(f"{key}={json.dumps(value, separators=(',', ':'))}")
+    elif args.command == "gate":
+        is_open, text = gate_markdown(args.environment, args.commit)
+        print(text, end="")
+        print(f"tools.delivery: promotion gate of {args.environment}: {'open' if is_open else 'closed'}", file=sys.stderr)
+        return 0 if is_open else EXIT_GATE_CLOSED
     elif args.command == "outputs":
         print(outputs_markdown(args.environment, args.outdir), end="")
     elif args.command == "stacks":
