@@ -93,13 +93,19 @@ def team_secrets_role(cluster_name: str, team: str) -> str:
 
 
 def ci_roles(env_name: str) -> tuple[str, str]:
-    """(plan, apply) GitHub Actions role names of an environment."""
+    """(plan, apply) GitHub Actions role names of an environment: the deploy's plan (from the
+    branch) and its apply (in the GitHub environment)."""
     return f"{env_name}-github-plan", f"{env_name}-github-apply"
 
 
 def ci_boundary(env_name: str) -> str:
     """The IAM policy that bounds the CI roles and every role the apply role creates."""
     return f"{env_name}-platform-boundary"
+
+
+def ci_pr_plan_role(env_name: str) -> str:
+    """The role pull requests plan with: their code is untrusted, so it is not the deploy's."""
+    return f"{env_name}-github-pr-plan"
 
 
 def efs(name: str) -> str:

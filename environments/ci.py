@@ -35,9 +35,15 @@ class CiConfig(Strict):
     branch: str = Field(default="main", pattern=r"^[A-Za-z0-9._/-]{1,200}$")
     """The only branch whose deploy jobs may assume the apply role (and whose pushes may plan)."""
     runner: tuple[RunnerLabel, ...] = Field(default=("ubuntu-24.04",), min_length=1)
-    """``runs-on`` labels of this environment's plan and deploy jobs. A GitHub-hosted label only
-    when the cluster endpoint is public to 0.0.0.0/0; otherwise a self-hosted runner's labels
-    (a runner inside the VPC, or one whose egress address is in ``public_access_cidrs``)."""
+    """``runs-on`` labels of this environment's deploy jobs (its plan and apply from ``branch``). A
+    GitHub-hosted label only when the cluster endpoint is public to 0.0.0.0/0; otherwise a
+    self-hosted runner's labels (a runner inside the VPC, or one whose egress address is in
+    ``public_access_cidrs``)."""
+    plan_runner: tuple[RunnerLabel, ...] | None = Field(default=None, min_length=1)
+    """``runs-on`` labels of the pull requests' plan jobs, which run the pull request's own code.
+    Required with a self-hosted ``runner``, and never a runner the deploy jobs can land on: each set
+    must hold a label the other lacks (a job runs on a runner that has all its labels). Default
+    with a GitHub-hosted ``runner``: the same label (each hosted job gets a fresh VM)."""
     after: tuple[str, ...] = ()
     """Environments that must deploy before this one on a merge (promotion order)."""
     create_oidc_provider: bool = True
@@ -56,6 +62,13 @@ def role_names(env_name: str) -> tuple[str, str]:
     return names.ci_roles(env_name)
 
 
+def pr_plan_role_arn(env: EnvironmentConfig) -> str | None:
+    """The role pull requests plan with (modules/state/github_ci.py), or None without ``ci:``."""
+    if getattr(env, "ci", None) is None:
+        return None
+    return f"arn:aws:iam::{env.account_id}:role/{names.ci_pr_plan_role(env.name)}"
+
+
 def role_arns(env: EnvironmentConfig) -> tuple[str, str] | None:
     """(plan, apply) role ARNs the state stack creates, or None without a ``ci:`` section."""
     if getattr(env, "ci", None) is None:
@@ -72,11 +85,51 @@ def boundary_arn(env: EnvironmentConfig) -> str | None:
     return f"arn:aws:iam::{env.account_id}:policy/{names.ci_boundary(env.name)}"
 
 
+def plan_runner(ci: CiConfig) -> tuple[str, ...]:
+    """The pull requests' plan runner labels (``plan_runner``, or the hosted ``runner``)."""
+    return ci.plan_runner or ci.runner
+
+
+def _self_hosted(labels: tuple[str, ...]) -> bool:
+    return not all(HOSTED_LABEL.match(label) for label in labels)
+
+
+def separation_problems(ci: CiConfig) -> list[tuple[str, str]]:
+    """Pull-request plans and deploys never share a runner. A job runs on a runner that has every
+    label of its ``runs-on`` (GitHub, "Choosing the runner for a job"), so a self-hosted runner
+    registered with one purpose's labels takes the other's jobs only when that purpose's set
+    contains the other's: each set must hold a label of its own."""
+    if ci.plan_runner is None:
+        if _self_hosted(ci.runner):
+            return [
+                (
+                    "ci.plan_runner",
+                    "required with a self-hosted runner: the labels of the runners that plan pull requests (their code is untrusted), never the deploy runner's (docs/getting-started.md, 'Runners')",
+                )
+            ]
+        return []
+    if not _self_hosted(ci.runner) and not _self_hosted(ci.plan_runner):
+        return []
+    plan, deploy = set(ci.plan_runner), set(ci.runner)
+    if plan <= deploy or deploy <= plan:
+        return [
+            (
+                "ci.plan_runner",
+                f"{list(ci.plan_runner)} and ci.runner {list(ci.runner)} can pick the same runner: give each a label the other lacks (e.g. platform-<env>-pr)",
+            )
+        ]
+    return []
+
+
 def runner_problems(env: EnvironmentConfig) -> list[tuple[str, str]]:
-    """A GitHub-hosted runner for a cluster endpoint that hosted runners cannot reach."""
+    """A GitHub-hosted runner for a cluster endpoint that hosted runners cannot reach; pull-request
+    plans that could land on a deploy runner."""
     ci = getattr(env, "ci", None)
     if ci is None:
         return []
+    separated = separation_problems(ci)
+    if separated:
+        return separated
     if getattr(env.state_backend, "kind", "s3") != "s3":
         return [("ci", "the GitHub roles read state in S3; with Terraform Cloud, runs use state_backend.dynamic_credentials instead")]
     hosted = [label for label in ci.runner if HOSTED_LABEL.match(label)]

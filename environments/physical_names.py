@@ -61,6 +61,7 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
         yield role, plan, f"{env.name}-state: GitHub plan role"
         yield role, apply, f"{env.name}-state: GitHub apply role"
         yield f"IAM policy ({account})", names.ci_boundary(env.name), f"{env.name}-state: permissions boundary"
+        yield role, names.ci_pr_plan_role(env.name), f"{env.name}-state: GitHub pull-request plan role"
         if ci.create_oidc_provider:
             yield f"IAM OIDC provider ({account})", _GITHUB_OIDC, f"{env.name}-state: GitHub OIDC provider"
 

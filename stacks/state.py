@@ -44,6 +44,9 @@ class StateStack(AwsStack):
                 state_key_arn=bucket.kms_key_arn,
             )
             self.output("github_plan_role_arn", ci.outputs.plan_role_arn, "Role GitHub Actions assumes to plan (read-only)")
+            self.output(
+                "github_pr_plan_role_arn", ci.outputs.pr_plan_role_arn, "Role GitHub Actions assumes to plan pull requests (read-only, no cluster access)"
+            )
             self.output("github_apply_role_arn", ci.outputs.apply_role_arn, "Role GitHub Actions assumes to apply, in the GitHub environment of this name")
 
     def trust_layers(self, layers: list[str]) -> None:

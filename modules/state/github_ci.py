@@ -6,8 +6,9 @@ the audience is ``sts.amazonaws.com`` and the subject is matched exactly. The re
 subject template must include the ``ref`` claim (``repo``, ``context``, ``ref``; one ``gh api``
 call, docs/getting-started.md), so a subject names repository, context and branch:
 
-* plan role: ``repo:<repo>:pull_request:ref:refs/pull/<n>/merge`` (any pull request of the
-  repository) and ``repo:<repo>:ref:refs/heads/<branch>:ref:refs/heads/<branch>`` (the deploy
+* pull-request plan role (``<env>-github-pr-plan``): ``repo:<repo>:pull_request:ref:refs/pull/<n>/merge``
+  (any pull request of the repository: its code is untrusted);
+* plan role: only ``repo:<repo>:ref:refs/heads/<branch>:ref:refs/heads/<branch>`` (the deploy
   workflow's plan job on a push to ``branch``, which runs outside any GitHub environment);
 * apply role: only ``repo:<repo>:environment:<env>:ref:refs/heads/<branch>``: a job in the GitHub
   environment ``<env>`` (its required reviewers) running from ``branch``. Without the ``ref`` claim a
@@ -15,9 +16,13 @@ call, docs/getting-started.md), so a subject names repository, context and branc
 
 Permissions:
 
-* plan: AWS ``ReadOnlyAccess`` (a refresh reads every resource type the stacks hold) plus
-  ``kms:Decrypt`` on the state key, which ``ReadOnlyAccess`` does not grant and without which no
-  state object can be read; plans run with ``-lock=false``, so no write anywhere.
+* plan and pull-request plan: AWS ``ReadOnlyAccess`` (a refresh reads every resource type the
+  stacks hold) plus ``kms:Decrypt`` on the state key, which ``ReadOnlyAccess`` does not grant and
+  without which no state object can be read; plans run with ``-lock=false``, so no write anywhere.
+  Only the plan role has a cluster access entry (modules/cluster/grants.py): refreshing a Helm
+  release lists every Secret of its namespace, kube-system's Sealed Secrets key included, so the
+  pull-request plan role has none (the cluster authenticates access entries only) and pull requests
+  plan the Kubernetes stacks from state, without refresh (``tools.delivery plan --no-cluster-refresh``).
 * apply: the services the platform's stacks manage (EC2/VPC, EKS, IAM, KMS, CloudWatch Logs, EFS,
   S3, SQS, EventBridge, AWS Backup) and reads it needs (STS, SSM public parameters, Route 53,
   Auto Scaling), nothing else (no Organizations, billing, IAM users or access keys).
@@ -77,12 +82,17 @@ APPLY_IAM = (
 @dataclass(frozen=True)
 class GithubCiOutputs:
     plan_role_arn: str
+    pr_plan_role_arn: str
     apply_role_arn: str
     oidc_provider_arn: str
 
 
 def plan_subjects(repository: str, branch: str) -> list[str]:
-    return [f"repo:{repository}:pull_request:ref:refs/pull/*", f"repo:{repository}:ref:refs/heads/{branch}:ref:refs/heads/{branch}"]
+    return [f"repo:{repository}:ref:refs/heads/{branch}:ref:refs/heads/{branch}"]
+
+
+def pr_plan_subjects(repository: str) -> list[str]:
+    return [f"repo:{repository}:pull_request:ref:refs/pull/*"]
 
 
 def apply_subject(repository: str, environment: str, branch: str) -> str:
@@ -123,7 +133,8 @@ class GithubCi(Construct):
             description=f"Permissions boundary of {env_name}'s roles: no escalation through IAM (modules/state/boundary.py)",
             policy=document(
                 *boundary_statements(
-                    f"arn:aws:iam::{account_id}:policy/{names.ci_boundary(env_name)}", [role_arn.format(plan_name), role_arn.format(apply_name)]
+                    f"arn:aws:iam::{account_id}:policy/{names.ci_boundary(env_name)}",
+                    [role_arn.format(plan_name), role_arn.format(names.ci_pr_plan_role(env_name)), role_arn.format(apply_name)],
                 )
             ),
         )
@@ -141,6 +152,17 @@ class GithubCi(Construct):
         )
         IamRolePolicyAttachment(self, "plan-readonly", role=plan.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
         IamRolePolicy(self, "plan-state", role=plan.id, name="read-terraform-state", policy=document(state_read, decrypt))
+        pr_plan = IamRole(
+            self,
+            "pr-plan",
+            name=names.ci_pr_plan_role(env_name),
+            description=f"GitHub Actions plans of {env_name} for pull requests of {config.repository} (read-only, no cluster access)",
+            max_session_duration=3600,
+            permissions_boundary=boundary.arn,
+            assume_role_policy=_trust(provider_arn, like=pr_plan_subjects(config.repository)),
+        )
+        IamRolePolicyAttachment(self, "pr-plan-readonly", role=pr_plan.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        IamRolePolicy(self, "pr-plan-state", role=pr_plan.id, name="read-terraform-state", policy=document(state_read, decrypt))
         apply = IamRole(
             self,
             "apply",
@@ -162,4 +184,4 @@ class GithubCi(Construct):
                 {"Sid": "Reads", "Effect": "Allow", "Action": sorted(APPLY_READS), "Resource": "*"},
             ),
         )
-        self.outputs = GithubCiOutputs(plan_role_arn=plan.arn, apply_role_arn=apply.arn, oidc_provider_arn=provider_arn)
+        self.outputs = GithubCiOutputs(plan_role_arn=plan.arn, pr_plan_role_arn=pr_plan.arn, apply_role_arn=apply.arn, oidc_provider_arn=provider_arn)

@@ -45,7 +45,12 @@ def add_qa(repo: Path, name: str = QA) -> None:
     data = yaml.safe_load((repo / "environments" / "staging.yaml").read_text())
     data.update(name=name, account_id="444444444444")
     data["state_backend"]["bucket"] = f"acme-platform-{name}-tfstate"
-    data["ci"] = {"repository": "acme/eks-platform", "runner": ["self-hosted", "linux", f"platform-{name}"], "after": ["dev"]}
+    data["ci"] = {
+        "repository": "acme/eks-platform",
+        "runner": ["self-hosted", "linux", f"platform-{name}"],
+        "plan_runner": ["self-hosted", "linux", f"platform-{name}-pr"],
+        "after": ["dev"],
+    }
     (repo / "environments" / "qa.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", f"add {name}")
@@ -69,8 +74,10 @@ def test_a_new_environment_file_is_planned_and_deployed_by_the_workflows_own_com
     qa = {
         "environment": QA,
         "runner": ["self-hosted", "linux", f"platform-{QA}"],
+        "plan_runner": ["self-hosted", "linux", f"platform-{QA}-pr"],
         "region": "eu-west-1",
         "plan_role": f"arn:aws:iam::444444444444:role/{QA}-github-plan",
+        "pr_plan_role": f"arn:aws:iam::444444444444:role/{QA}-github-pr-plan",
         "apply_role": f"arn:aws:iam::444444444444:role/{QA}-github-apply",
     }
     planned = run_step("plan.yml", "affected", "affected", path, BASE_SHA=base)
@@ -110,7 +117,7 @@ def test_the_new_environment_synthesizes_with_its_ci_roles(repo: tuple[Path, str
     proc = run_main(tmp_path / "out", env_dir=path / "environments", only=QA)
     assert proc.returncode == 0, proc.stderr
     state = json.loads((tmp_path / "out" / "stacks" / f"{QA}-state" / "cdk.tf.json").read_text())
-    assert sorted(r["name"] for r in state["resource"]["aws_iam_role"].values()) == [f"{QA}-github-apply", f"{QA}-github-plan"]
+    assert sorted(r["name"] for r in state["resource"]["aws_iam_role"].values()) == [f"{QA}-github-apply", f"{QA}-github-plan", f"{QA}-github-pr-plan"]
 
 
 def test_pull_requests_run_the_readmes_test_command() -> None:

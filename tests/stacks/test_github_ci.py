@@ -23,13 +23,13 @@ def roles(synth: Synth, env: str) -> dict[str, dict[str, Any]]:
     return {body["name"]: body for body in synth.resources(f"{env}-state", "aws_iam_role").values()}
 
 
-def test_state_stack_creates_the_github_oidc_provider_and_both_roles(synth: Synth) -> None:
+def test_state_stack_creates_the_github_oidc_provider_and_the_roles(synth: Synth) -> None:
     provider = synth.one("dev-state", "aws_iam_openid_connect_provider")
     assert provider["url"] == f"https://{HOST}" and provider["client_id_list"] == ["sts.amazonaws.com"]
     found = roles(synth, "dev")
-    assert set(found) == {"dev-github-plan", "dev-github-apply"}
+    assert set(found) == {"dev-github-plan", "dev-github-pr-plan", "dev-github-apply"}
     outputs = synth.stack("dev-state")["output"]
-    assert {"github_plan_role_arn", "github_apply_role_arn"} <= set(outputs)
+    assert {"github_plan_role_arn", "github_pr_plan_role_arn", "github_apply_role_arn"} <= set(outputs)
     # The ARNs the workflows and access entries derive from config are the roles created here.
     env = load_environments(only=["dev"])[0]
     assert role_arns(env) == ("arn:aws:iam::111111111111:role/dev-github-plan", "arn:aws:iam::111111111111:role/dev-github-apply")
@@ -44,17 +44,17 @@ def test_apply_trust_is_bound_to_repository_environment_and_branch(synth: Synth)
     }
 
 
-def test_plan_trust_admits_pull_requests_and_the_branch_only(synth: Synth) -> None:
+def test_plan_trust_admits_the_branch_only_and_the_pr_plan_trust_pull_requests_only(synth: Synth) -> None:
     trust = json.loads(roles(synth, "dev")["dev-github-plan"]["assume_role_policy"])["Statement"][0]
     assert trust["Condition"]["StringEquals"] == {f"{HOST}:aud": "sts.amazonaws.com"}
-    assert trust["Condition"]["StringLike"] == {
-        f"{HOST}:sub": ["repo:acme/eks-platform:pull_request:ref:refs/pull/*", "repo:acme/eks-platform:ref:refs/heads/main:ref:refs/heads/main"]
-    }
+    assert trust["Condition"]["StringLike"] == {f"{HOST}:sub": ["repo:acme/eks-platform:ref:refs/heads/main:ref:refs/heads/main"]}
+    trust = json.loads(roles(synth, "dev")["dev-github-pr-plan"]["assume_role_policy"])["Statement"][0]
+    assert trust["Condition"]["StringLike"] == {f"{HOST}:sub": ["repo:acme/eks-platform:pull_request:ref:refs/pull/*"]}
 
 
 def test_plan_role_is_read_only_and_can_decrypt_the_state_key(synth: Synth) -> None:
     attachments = synth.resources("dev-state", "aws_iam_role_policy_attachment").values()
-    assert [a["policy_arn"] for a in attachments] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert [a["policy_arn"] for a in attachments] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"] * 2  # plan, pull-request plan
     policies = {p["name"]: json.loads(p["policy"]) for p in synth.resources("dev-state", "aws_iam_role_policy").values()}
     state = {s["Sid"]: s for s in policies["read-terraform-state"]["Statement"]}
     key = synth.resources("dev-state", "aws_kms_key")
@@ -73,13 +73,13 @@ def test_apply_role_is_limited_to_the_platforms_services(synth: Synth) -> None:
 
 
 def test_the_emulator_environment_applies_the_roles_too(synth: Synth) -> None:
-    assert set(roles(synth, "local")) == {"local-github-plan", "local-github-apply"}
+    assert set(roles(synth, "local")) == {"local-github-plan", "local-github-pr-plan", "local-github-apply"}
 
 
 def write(directory: Path, name: str, **ci: Any) -> None:
     data = copy.deepcopy(DEV)
     data["name"] = name
-    data["ci"] = {"repository": "acme/eks-platform", "runner": ["self-hosted", "vpc"], **ci}
+    data["ci"] = {"repository": "acme/eks-platform", "runner": ["self-hosted", "vpc"], "plan_runner": ["self-hosted", "pr"], **ci}
     # Environments sharing dev's account: their own state bucket, and GitHub's OIDC provider
     # created once per account (by dev), as the physical-name rule requires.
     data["state_backend"] = {**data["state_backend"], "bucket": f"acme-platform-{name}-tfstate"}

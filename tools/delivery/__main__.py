@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--outdir", type=Path, default=OUTDIR, help="synthesized output to plan (default cdktf.out)")
     p.add_argument("--save", action="store_true", help="keep each binary plan as <out>/<stack>.tfplan for apply --plans (implies --defer)")
     p.add_argument("--defer", action="store_true", help="do not plan stacks whose upstream outputs this plan changes (out/deferred.txt)")
+    p.add_argument(
+        "--no-cluster-refresh", action="store_true", help="plan the helm/kubernetes stacks from state, without refresh (pull requests: no cluster access)"
+    )
     p = sub.add_parser("apply")
     p.add_argument("environment")
     p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
@@ -102,7 +105,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "region":
         print(next(e.region for e in load_environments(only=[args.environment])))
     elif args.command == "plan":
-        for path in plan(args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer):
+        for path in plan(
+            args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer, refresh_cluster=not args.no_cluster_refresh
+        ):
             print(path)
     elif args.command == "apply":
         if args.reviewed is not None:

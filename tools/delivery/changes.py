@@ -30,9 +30,9 @@ MAX_WAVES = 5  # apply.yml has one job per promotion wave (environments/ci.py ca
 
 def ci_matrix(names: list[str]) -> dict[str, object]:
     """What the workflows run for the environments ``names``, from their files alone: per
-    environment its runner labels, region and the CI role ARNs (environments/ci.py), grouped in
+    environment its runner labels (deploys; pull-request plans), region and the CI role ARNs (environments/ci.py), grouped in
     promotion waves (``ci.after``). An environment without a ``ci:`` section is an error."""
-    from environments.ci import promotion_order, role_arns
+    from environments.ci import plan_runner, pr_plan_role_arn, promotion_order, role_arns
 
     envs = {e.name: e for e in load_environments(REPO / "environments")}
     entries = {}
@@ -41,7 +41,15 @@ def ci_matrix(names: list[str]) -> dict[str, object]:
         arns = role_arns(env)
         if arns is None or env.ci is None:
             raise UserError(f"{name}: no ci: section in its environment file: CI cannot plan or deploy it (docs/getting-started.md)")
-        entries[name] = {"environment": name, "runner": list(env.ci.runner), "region": env.region, "plan_role": arns[0], "apply_role": arns[1]}
+        entries[name] = {
+            "environment": name,
+            "runner": list(env.ci.runner),
+            "plan_runner": list(plan_runner(env.ci)),
+            "region": env.region,
+            "plan_role": arns[0],
+            "pr_plan_role": pr_plan_role_arn(env),
+            "apply_role": arns[1],
+        }
     waves = [[entries[n] for n in wave if n in entries] for wave in promotion_order(list(envs.values()))]
     waves = [w for w in waves if w]
     placed = {e["environment"] for w in waves for e in w}

@@ -28,6 +28,11 @@ def _dependencies(outdir: Path) -> dict[str, list[str]]:
     return {name: list(s["dependencies"]) for name, s in json.loads((outdir / "manifest.json").read_text())["stacks"].items()}
 
 
+def _talks_to_cluster(workdir: Path) -> bool:
+    """Whether the stack configures a provider that reads the cluster (helm, kubernetes)."""
+    return bool({"helm", "kubernetes"} & set(json.loads((workdir / "cdk.tf.json").read_text()).get("provider", {})))
+
+
 def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
     """Whether an apply of this plan changes an output another stack reads (cdktf names those
     ``cross-stack-output-*``): a dependent planned now would be planned against the old value."""
@@ -38,7 +43,9 @@ def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
     )
 
 
-def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False) -> list[Path]:
+def plan(
+    env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False, refresh_cluster: bool = True
+) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan without its
     sensitive values (tools/delivery/scrub.py), and
     ``out/stacks-not-synthesized.json`` lists state objects no synthesized stack uses. With
@@ -52,6 +59,11 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
 
     Plans run without taking the state lock by default: the PR plan role is read-only and a
     review must never block an apply.
+
+    Without ``refresh_cluster`` the stacks that talk to the cluster (helm/kubernetes providers) are
+    planned from their state, without refresh (``-refresh=false``): a pull request's plan role has
+    no cluster access (modules/state/github_ci.py), since refreshing a Helm release reads every
+    Secret of its namespace.
     """
     stacks = stack_order(env_name, outdir)
     _refuse_local_backends(env_name, stacks, outdir)
@@ -71,8 +83,9 @@ def plan(env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR,
         run_terraform(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
         refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
         (workdir / "tfplan").unlink(missing_ok=True)
+        refresh = [] if refresh_cluster or not _talks_to_cluster(workdir) else ["-refresh=false"]
         planned = run_terraform(
-            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False
+            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", *refresh, "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False
         )
         if planned.returncode and not (workdir / "tfplan").is_file():
             raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
