@@ -47,20 +47,42 @@ class S3StateBackend(Strict):
         return self.state_stack_in_s3
 
 
+PolicyArn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")]
+
+
 class TfcDynamicCredentials(Strict):
     """What the state stack creates so Terraform Cloud runs reach AWS without static keys.
 
     An IAM OIDC provider for the Terraform Cloud host (``create_oidc_provider: false`` when another
-    environment in the same account already created it: one provider per URL per account) and the
-    role ``role_name``, trusted only for runs of this organization, project and the workspaces
-    ``<workspace_prefix>-<env>-*``, with ``policy_arns`` attached (no default: choose them).
-    Workspaces then set ``TFC_AWS_PROVIDER_AUTH=true`` and ``TFC_AWS_RUN_ROLE_ARN`` (docs/delivery.md).
+    environment in the same account already created it: one provider per URL per account) and two
+    roles, each trusted only for one run phase of this organization's project and the environment's
+    workspaces, named one by one: the apply role ``role_name`` (``run_phase:apply``) with
+    ``policy_arns`` attached (no default: choose them), and the plan role ``plan_role_name``
+    (``run_phase:plan``, speculative plans of pull requests included) with ``plan_policy_arns``.
+    Workspaces then set ``TFC_AWS_PROVIDER_AUTH=true``, ``TFC_AWS_PLAN_ROLE_ARN`` and
+    ``TFC_AWS_APPLY_ROLE_ARN`` (docs/delivery.md).
     """
 
     role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
-    policy_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")], ...] = Field(min_length=1, max_length=10)
+    """The apply role."""
+    policy_arns: tuple[PolicyArn, ...] = Field(min_length=1, max_length=10)
+    plan_role_name: str | None = Field(default=None, pattern=r"^[\w+=,.@-]{1,64}$")
+    """The plan role; default ``<role_name>-plan``."""
+    plan_policy_arns: tuple[PolicyArn, ...] = Field(default=("arn:aws:iam::aws:policy/ReadOnlyAccess",), min_length=1, max_length=10)
     audience: str = Field(default="aws.workload.identity", min_length=1)
     create_oidc_provider: bool = True
+
+    @property
+    def plan_role(self) -> str:
+        return self.plan_role_name or f"{self.role_name}-plan"
+
+    @model_validator(mode="after")
+    def _plan_role_name_fits(self) -> Self:
+        if len(self.plan_role) > 64:
+            raise ValueError(f"plan_role_name: {self.plan_role!r} (derived from role_name) is longer than IAM's 64 characters; set plan_role_name")
+        if self.plan_role == self.role_name:
+            raise ValueError(f"plan_role_name: {self.plan_role!r} is the apply role: plans and applies need separate roles")
+        return self
 
 
 class CloudStateBackend(Strict):

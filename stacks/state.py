@@ -65,5 +65,6 @@ class StateStack(AwsStack):
             workspaces=[workspace_name(env, layer) for layer in layers],
             account_id=env.account_id,
         )
-        self.output("tfc_run_role_arn", trust.outputs.role_arn, "Set as TFC_AWS_RUN_ROLE_ARN in this environment's workspaces")
+        self.output("tfc_plan_role_arn", trust.outputs.plan_role_arn, "Set as TFC_AWS_PLAN_ROLE_ARN in this environment's workspaces")
+        self.output("tfc_apply_role_arn", trust.outputs.apply_role_arn, "Set as TFC_AWS_APPLY_ROLE_ARN in this environment's workspaces")
         self.output("tfc_oidc_provider_arn", trust.outputs.oidc_provider_arn, "IAM OIDC provider trusted for Terraform Cloud")

@@ -210,6 +210,8 @@ CASES = [
         "at most 10 items",
     ),
     ("tfc-empty-audience", credentials(audience=""), "state_backend.cloud.dynamic_credentials.audience", "at least 1 character"),
+    ("tfc-plan-role-is-apply-role", credentials(plan_role_name="tfc-runs"), "state_backend.cloud.dynamic_credentials.plan_role_name", "need separate roles"),
+    ("tfc-derived-plan-role-too-long", credentials(role_name="r" * 60), "state_backend.cloud.dynamic_credentials.plan_role_name", "longer than IAM's 64"),
     # top level
     ("env-name-uppercase", lambda d: d.update(name="Dev"), "name", "should match pattern"),
     ("env-name-too-long", lambda d: d.update(name="d" * 25), "name", "should match pattern"),

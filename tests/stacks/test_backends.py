@@ -169,8 +169,7 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: S
     (provider,) = resources["aws_iam_openid_connect_provider"].values()
     assert provider["url"] == "https://app.terraform.io"
     assert provider["client_id_list"] == ["aws.workload.identity"]
-    (role,) = resources["aws_iam_role"].values()
-    assert role["name"] == "tfc-platform-runs"
+    role = next(r for r in resources["aws_iam_role"].values() if r["name"] == "tfc-platform-runs")  # the apply role
     trust = json.loads(role["assume_role_policy"])
     (statement,) = trust["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -182,11 +181,11 @@ def test_cloud_state_stack_bootstraps_on_local_state_with_the_tfc_trust(cloud: S
     assert {"state", "network", "cluster", "storage", "addons-aws", "addons"} <= set(layers)
     assert statement["Condition"]["StringEquals"] == {"app.terraform.io:aud": "aws.workload.identity"}
     assert sorted(statement["Condition"]["StringLike"]["app.terraform.io:sub"]) == sorted(
-        f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-{layer}:run_phase:*" for layer in layers
+        f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-{layer}:run_phase:apply" for layer in layers
     )
     attached = sorted(a["policy_arn"] for a in resources["aws_iam_role_policy_attachment"].values())
-    assert attached == ["arn:aws:iam::111111111111:policy/platform-iam", "arn:aws:iam::aws:policy/PowerUserAccess"]
-    assert {"tfc_run_role_arn", "tfc_oidc_provider_arn"} <= set(state["output"])
+    assert attached == ["arn:aws:iam::111111111111:policy/platform-iam", "arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert {"tfc_plan_role_arn", "tfc_apply_role_arn", "tfc_oidc_provider_arn"} <= set(state["output"])
 
 
 def test_migrated_state_stack_on_tfe_with_existing_provider(cloud: Synth) -> None:
@@ -194,13 +193,14 @@ def test_migrated_state_stack_on_tfe_with_existing_provider(cloud: Synth) -> Non
     assert state["terraform"]["cloud"]["workspaces"] == {"name": f"{PREFIX}-tfcmig-state", "project": PROJECT}
     assert state["terraform"]["cloud"]["hostname"] == "tfe.example.com"
     assert "aws_iam_openid_connect_provider" not in state["resource"]
-    (role,) = state["resource"]["aws_iam_role"].values()
-    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
-    assert statement["Principal"] == {"Federated": "arn:aws:iam::111111111111:oidc-provider/tfe.example.com"}
-    assert statement["Condition"]["StringEquals"] == {"tfe.example.com:aud": "aws.tfe.example.com"}
-    subjects = statement["Condition"]["StringLike"]["tfe.example.com:sub"]
-    assert f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-state:run_phase:*" in subjects
-    assert all("-tfcmig-*" not in s for s in subjects)
+    for role in state["resource"]["aws_iam_role"].values():
+        (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+        assert statement["Principal"] == {"Federated": "arn:aws:iam::111111111111:oidc-provider/tfe.example.com"}
+        assert statement["Condition"]["StringEquals"] == {"tfe.example.com:aud": "aws.tfe.example.com"}
+        subjects = statement["Condition"]["StringLike"]["tfe.example.com:sub"]
+        phase = "plan" if role["name"].endswith("-plan") else "apply"
+        assert f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfcmig-state:run_phase:{phase}" in subjects
+        assert all("-tfcmig-*" not in s for s in subjects)
 
 
 def test_tfc_trust_admits_no_workspace_of_an_environment_whose_name_extends_this_one(cloud: Synth) -> None:
@@ -208,9 +208,8 @@ def test_tfc_trust_admits_no_workspace_of_an_environment_whose_name_extends_this
     ``tfc``'s role: IAM's StringLike matches ``*`` across hyphens, as fnmatch does."""
     from fnmatch import fnmatchcase
 
-    (role,) = cloud.stack("tfc-state")["resource"]["aws_iam_role"].values()
-    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
-    subjects = statement["Condition"]["StringLike"]["app.terraform.io:sub"]
+    roles = cloud.stack("tfc-state")["resource"]["aws_iam_role"].values()
+    subjects = [s for role in roles for s in json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringLike"]["app.terraform.io:sub"]]
     intruder = f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-dr-network:run_phase:apply"
     own = f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-network:run_phase:apply"
     assert not any(fnmatchcase(intruder, s) for s in subjects)
@@ -245,3 +244,32 @@ def test_key_prefix_goes_in_front_of_every_state_key(cloud: Synth, layer: str) -
     assert doc["terraform"]["backend"]["s3"]["key"] == f"platform/eks/pfx/{layer}.tfstate"
     for lookup in doc.get("data", {}).get("terraform_remote_state", {}).values():
         assert re.fullmatch(r"platform/eks/pfx/(network|cluster|storage|state)\.tfstate", lookup["config"]["key"]), lookup
+
+
+def test_terraform_cloud_plans_and_applies_with_separate_roles(cloud: Synth) -> None:
+    """HashiCorp's dynamic credentials: ``TFC_AWS_PLAN_ROLE_ARN`` / ``TFC_AWS_APPLY_ROLE_ARN`` give
+    each run phase its role, and the token's ``sub`` ends in ``run_phase:plan`` or
+    ``run_phase:apply`` (https://developer.hashicorp.com/terraform/cloud-docs/workspaces/dynamic-provider-credentials/aws-configuration):
+    a speculative plan (any pull request's VCS run) must not get the apply role's rights."""
+    import fnmatch
+
+    state = cloud.stack("tfc-state")
+    roles = {r["name"]: r for r in state["resource"]["aws_iam_role"].values()}
+
+    def admitted(sub: str) -> set[str]:
+        found = set()
+        for name, role in roles.items():
+            (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+            if any(fnmatch.fnmatchcase(sub, p) for p in statement["Condition"]["StringLike"]["app.terraform.io:sub"]):
+                found.add(name)
+        return found
+
+    run = f"organization:{ORG}:project:{PROJECT}:workspace:{PREFIX}-tfc-network:run_phase:"
+    assert admitted(run + "plan") == {"tfc-platform-runs-plan"}
+    assert admitted(run + "apply") == {"tfc-platform-runs"}
+    attachments = {(a["role"], a["policy_arn"]) for a in state["resource"]["aws_iam_role_policy_attachment"].values()}
+    by_role = {key: body["name"] for key, body in state["resource"]["aws_iam_role"].items()}
+    attached = {(by_role[r.split(".")[1]], p) for r, p in attachments}
+    assert {p for n, p in attached if n == "tfc-platform-runs-plan"} == {"arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    assert {p for n, p in attached if n == "tfc-platform-runs"} == {"arn:aws:iam::111111111111:policy/platform-iam", "arn:aws:iam::aws:policy/PowerUserAccess"}
+    assert {"tfc_plan_role_arn", "tfc_apply_role_arn"} <= set(state["output"])
