@@ -3,11 +3,15 @@
     python -m tools.delivery affected --base <git ref>     # JSON list of environments a change touches
     python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
     python -m tools.delivery region <env>
-    python -m tools.delivery plan <env> --out plans/ [--outdir DIR] [--save] [--defer]   # terraform plan + show -json
+    python -m tools.delivery plan <env> --out plans/ [--outdir DIR] [--save] [--defer] [--no-cluster-refresh]
+                                                           # terraform plan + show -json without sensitive values
                                                            # per stack, and stacks-not-synthesized.json (below)
-    python -m tools.delivery apply <env> [--plans DIR]     # terraform apply per stack, in order; with --plans
-                                                           # exactly the saved plans of `plan --save`
-    python -m tools.delivery ci-matrix --base <ref> | --environment <env>   # GITHUB_OUTPUT lines for the workflows
+    python -m tools.delivery apply <env> [--plans DIR | --reviewed DIR [--summary FILE]]
+                                                           # terraform apply per stack, in order; with --plans
+                                                           # exactly the saved plans of `plan --save`; with
+                                                           # --reviewed what the plans' JSON shows (re-planned)
+    python -m tools.delivery ci-matrix [--base <ref>] [--pending] | --environment <env>   # GITHUB_OUTPUT lines
+    python -m tools.delivery gate <env> [--commit SHA]     # promotion gate (tools/delivery/promotion.py), exit 5 closed
     python -m tools.delivery outputs <env>                 # Markdown table of every stack's outputs
     python -m tools.delivery cdktf deploy|destroy|diff|synth <env> [--aws-only] [--outdir DIR]   # the pinned cdktf CLI
 
