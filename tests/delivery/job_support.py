@@ -105,3 +105,17 @@ def upload(artifacts: Path) -> Any:
             raise AssertionError(f"upload-artifact {with_['name']}: no files")
 
     return handler
+
+
+def charts_pulled(work: Path) -> None:
+    """What ``make charts`` leaves in a checkout (the pinned archives in ``.work/charts``, Helm in
+    ``.work/tools``), from this machine's copies (``make charts`` filled them before the tests), so
+    the job's own ``make charts`` step finds every archive present and needs no network."""
+    from catalog.chart_archives import find_chart, search_dirs
+    from tools.render.charts import pinned_charts
+
+    (work / ".work" / "charts").mkdir(parents=True, exist_ok=True)
+    if (ROOT / ".work" / "tools").exists() and not (work / ".work" / "tools").exists():
+        (work / ".work" / "tools").symlink_to((ROOT / ".work" / "tools").resolve())
+    for chart in pinned_charts():
+        shutil.copy2(find_chart(chart.name, chart.version, search_dirs()), work / ".work" / "charts" / chart.filename)
