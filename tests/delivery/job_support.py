@@ -119,3 +119,17 @@ def charts_pulled(work: Path) -> None:
         (work / ".work" / "tools").symlink_to((ROOT / ".work" / "tools").resolve())
     for chart in pinned_charts():
         shutil.copy2(find_chart(chart.name, chart.version, search_dirs()), work / ".work" / "charts" / chart.filename)
+
+
+def venv_made(work: Path) -> None:
+    """What the job's ``make venv`` leaves: ``.venv`` built from this checkout's requirements. The
+    checkout's ``.venv`` is this test run's interpreter (its packages are the pinned ones the tests
+    run with), marked newer than the copied requirements files, as a venv built after the checkout is."""
+    import os
+
+    (work / ".venv").symlink_to(Path(sys.prefix))
+    marker = Path(sys.prefix) / ".installed"
+    if marker.is_file():
+        before = marker.stat().st_mtime - 1
+        for requirements in work.glob("requirements*.txt"):
+            os.utime(requirements, (before, before))

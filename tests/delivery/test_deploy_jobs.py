@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.delivery import mini_stacks
-from tests.delivery.job_support import charts_pulled, checkout, download, no_op, upload
+from tests.delivery.job_support import charts_pulled, checkout, download, no_op, upload, venv_made
 from tests.delivery.workflow_harness import Run, log, run_job, runner_env
 from tools.emulator import Emulator
 
@@ -46,7 +46,7 @@ def account(emulator: Emulator, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A clean state bucket, a checkout, the stacks, the runner's environment."""
     emulator.empty_bucket(mini_stacks.BUCKET, mini_stacks.REGION)
     work = checkout(tmp_path / "work")
-    (work / ".venv").symlink_to(Path(sys.prefix))
+    venv_made(work)
     charts_pulled(work)  # what `make venv` made: the job's `.venv/bin/python`
     outdir = mini_stacks.write(tmp_path / "work" / "cdktf.out", emulator.endpoint)
     env = runner_env(Path(sys.executable).parent, PLATFORM_OUTDIR=str(outdir), PLATFORM_ENVIRONMENTS_DIR=str(work / "environments"))

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.delivery.job_support import checkout, fake_gh, no_op
+from tests.delivery.job_support import checkout, fake_gh, no_op, venv_made
 from tests.delivery.workflow_harness import ROOT, Run, log, run_job, runner_env
 
 
@@ -47,7 +47,7 @@ def world(tmp_path: Path) -> dict[str, Any]:
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "base")
     work = checkout(tmp_path / "work")
-    (work / ".venv").symlink_to(Path(sys.prefix))
+    venv_made(work)
     fake_gh(tmp_path / "gh-bin")
     env = runner_env(Path(sys.executable).parent, PLATFORM_REPO=str(repo), GH_ORIGIN=str(repo), GH_CALLS=str(tmp_path / "gh-calls"))
     env["PATH"] = f"{tmp_path / 'gh-bin'}:{env['PATH']}"

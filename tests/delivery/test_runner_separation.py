@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
-from tests.delivery.job_support import checkout, no_op
+from tests.delivery.job_support import checkout, no_op, venv_made
 from tests.delivery.test_promotion_jobs import commit, git
 from tests.delivery.workflow_harness import ROOT, evaluate, log, run_job, runner_env, workflow
 
@@ -37,7 +37,7 @@ def matrices(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, A
     base = git(repo, "rev-parse", "HEAD")
     commit(repo, "modules/cluster/eks.py", "# shared\n")
     work = checkout(tmp / "work")
-    (work / ".venv").symlink_to(Path(sys.prefix))
+    venv_made(work)
     env = runner_env(Path(sys.executable).parent, PLATFORM_REPO=str(repo))
     handlers = {"actions/checkout": no_op, "actions/setup-python": no_op}
     pr = run_job(
