@@ -104,8 +104,10 @@ def test_destroy_drains_before_any_kubernetes_stack_goes(monkeypatch: pytest.Mon
     calls: list[str] = []
     order = ["prod-state", "prod-network", "prod-cluster", "prod-storage", "prod-addons-aws", "prod-addons", "prod-teams-aws", "prod-teams"]
 
-    class Done:
+    class Done:  # what subprocess.run returns with capture_output=True, text=True
         returncode = 0
+        stdout = ""
+        stderr = ""
 
     def run(args: list[str], **_: Any) -> Done:
         if "synth" in args:
