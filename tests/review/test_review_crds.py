@@ -25,7 +25,7 @@ from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerControlle
 from catalog.addons.registry import ADDONS
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
 from modules.shared.crds import crd_parts
-from tests.conftest import require_reference
+from tests.conftest import chart_archive
 from tests.review.test_plan_report import rc, risks_of
 
 ALB = "aws-load-balancer-controller"
@@ -71,7 +71,7 @@ def _release(addon: Any, build: Path) -> dict[str, Any]:
 
 
 def _bump(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, drop_served: bool) -> list[str]:
-    archive = require_reference("packaged", f"{ALB}-3.5.0.tgz")
+    archive = chart_archive(ALB, "3.5.0")
     charts = tmp_path / "charts"
     charts.mkdir()
     (charts / archive.name).write_bytes(archive.read_bytes())
@@ -97,7 +97,7 @@ def test_a_crd_that_stops_serving_a_version_is_high(tmp_path: Path, monkeypatch:
 
 
 def test_an_unchanged_crd_set_is_no_risk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    archive = require_reference("packaged", f"{ALB}-3.5.0.tgz")
+    archive = chart_archive(ALB, "3.5.0")
     monkeypatch.setenv("PLATFORM_CHARTS_DIR", str(archive.parent))
     same = _release(AwsLoadBalancerController(), tmp_path / "build")
     assert risks_of(tmp_path, rc("helm_release", "alb_crds", ["update"], same, same), stack="prod-addons") == []
@@ -139,13 +139,12 @@ def _ships_crds_dir(archive: Path) -> bool:
 
 
 # Every chart the platform pins (the add-ons and Karpenter's two), as archive names.
-PINNED = sorted(f"{a.chart.name}-{a.chart.version}.tgz" for a in (*ADDONS, Karpenter(), KarpenterCrd()))
+PINNED = sorted((a.chart.name, a.chart.version) for a in (*ADDONS, Karpenter(), KarpenterCrd()))
 
 
-@pytest.mark.parametrize("archive_name", PINNED)
-def test_a_bump_of_a_chart_with_crds_dir_that_does_not_skip_them_is_high(archive_name: str, tmp_path: Path) -> None:
-    archive = require_reference("packaged", archive_name)
-    chart = archive_name.removesuffix(".tgz").rsplit("-", 1)[0]
+@pytest.mark.parametrize(("chart", "version"), PINNED, ids=[f"{c}-{v}" for c, v in PINNED])
+def test_a_bump_of_a_chart_with_crds_dir_that_does_not_skip_them_is_high(chart: str, version: str, tmp_path: Path) -> None:
+    archive = chart_archive(chart, version)
     release = {"name": chart, "chart": chart, "repository": "https://example.invalid", "version": "1.0.0"}
     bumped = {**release, "version": "1.1.0"}
     risks = risks_of(tmp_path, rc("helm_release", "main", ["update"], release, bumped), stack="prod-addons")
