@@ -4,6 +4,7 @@ Runs the Makefile's own recipe on a one-package requirements file in a scratch v
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,13 +20,17 @@ def _make(tmp_path: Path, requirements: str) -> subprocess.CompletedProcess[str]
         pytest.skip("make is not installed")
     (tmp_path / "req.txt").write_text(requirements)
     venv = tmp_path / "v"
+    # Run as a person types it: not as a sub-make of `make test`, whose MAKEFLAGS/MAKELEVEL would
+    # add make's "Entering/Leaving directory" lines around the recipe's own output.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     return subprocess.run(
-        ["make", f"{venv}/.installed", f"VENV={venv}", f"REQUIREMENTS={tmp_path / 'req.txt'}", f"PYTHON={sys.executable}"],
+        ["make", "--no-print-directory", f"{venv}/.installed", f"VENV={venv}", f"REQUIREMENTS={tmp_path / 'req.txt'}", f"PYTHON={sys.executable}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        env=env,
     )
 
 
