@@ -31,7 +31,8 @@ from environments.managed_addons import ManagedAddons, resolve_versions
 from environments.pod_network import PodNetwork, layout_problems
 from environments.state_backend import CloudStateBackend, S3StateBackend, StateBackend, TfcDynamicCredentials  # noqa: F401  (re-exported)
 from environments.storage import EfsAccessPoint, StorageConfig  # noqa: F401  (re-exported)
-from environments.teams import Teams, check_teams
+from environments.team_rules import check_teams
+from environments.teams import Teams
 
 # 2-24 characters: two-letter names like ``qa`` are common. Names derived from it (``<env>-eks``,
 # ``<env>-<account>-<add-on>-<purpose>`` buckets, ``<cluster>-<add-on>`` roles) stay valid for both ends.

@@ -38,12 +38,11 @@ from catalog.addons.external_secrets import ExternalSecrets
 from catalog.identity import IRSA_ANNOTATION, annotated
 from environments.identity import team_identity
 from environments.schema import EnvironmentConfig
+from environments.team_rules import effective_limit_range, effective_quota
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
     TEAM_LABEL,
     Team,
-    effective_limit_range,
-    effective_quota,
     ssm_path,
     team_group,
 )

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from catalog.quantity import quantity
 from environments import ENVIRONMENTS_DIR, ConfigError, load_environments, parse_environment
-from environments.teams import default_quota, quantity
+from environments.team_rules import default_quota
 
 SHIPPED = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "staging", "prod", "local")}
 

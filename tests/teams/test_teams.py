@@ -16,10 +16,9 @@ import yaml
 
 from environments import EnvironmentConfig
 from environments.ci import PLAN_GROUP
+from environments.team_rules import effective_limit_range, effective_quota
 from environments.teams import (
     SECRET_STORE_SERVICE_ACCOUNT,
-    effective_limit_range,
-    effective_quota,
     fargate_profile_name,
     secrets_role_name,
     ssm_path,

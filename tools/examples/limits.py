@@ -20,7 +20,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from environments.teams import quantity
+from catalog.quantity import quantity
 
 Obj = dict[str, Any]
 RESOURCES = ("cpu", "memory")

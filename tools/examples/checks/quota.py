@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from environments.teams import quantity
+from catalog.quantity import quantity
 from tools.examples.checks.base import ExampleContext
 from tools.examples.limits import headroom, pod_resources
 from tools.render.checks.base import Finding, Obj, pod_spec, replicas
