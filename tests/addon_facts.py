@@ -36,6 +36,7 @@ CALLS_AWS: dict[str, Any] = {
     "tigera-operator": False,
     "kube-prometheus-stack": False,
     "headlamp": False,  # the Kubernetes UI: Kubernetes API only
+    "alloy": False,  # reads node files and the Kubernetes API, pushes to Loki in the cluster
 }
 
 # Buckets the add-on stores data in: Loki needs chunks and ruler buckets (the chart refuses to
@@ -60,6 +61,8 @@ RELEASES: dict[str, tuple[str, str]] = {
     "tempo": ("https://grafana-community.github.io/helm-charts", "tempo"),
     "tigera-operator": ("https://docs.tigera.io/calico/charts", "tigera-operator"),
     "headlamp": ("https://kubernetes-sigs.github.io/headlamp/", "headlamp"),
+    # Alloy's Helm install guide (grafana.com/docs/alloy/latest/set-up/install/kubernetes/).
+    "alloy": ("https://grafana.github.io/helm-charts", "alloy"),
 }
 
 

@@ -150,6 +150,9 @@ class Addon:
     # ``skip_crds`` on this one (modules/shared/crds.py). A test renders every chart with real Helm
     # and fails when a chart ships CRDs there that no directory here names.
     crd_dirs: ClassVar[tuple[str, ...]] = ()
+    # The chart's own switch for a ServiceMonitor/PodMonitor of its metrics, merged into the values
+    # when kube-prometheus-stack (the operator that reads them) is enabled.
+    monitor_switch: ClassVar[Mapping[str, Any]] = {}
 
     def check(self, env: EnvironmentConfig, options: Any) -> list[str]:
         """Problems with enabling this add-on in ``env`` (each ``"<relative.path>: message"`` or a message)."""
@@ -173,11 +176,17 @@ class Addon:
     def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
         return None
 
+    def monitor_values(self, options: Any) -> Mapping[str, Any]:
+        """Values that make the chart render a monitor of its metrics (``monitor_switch`` unless the options matter)."""
+        return self.monitor_switch
+
     def release_values(self, ctx: ClusterSide) -> dict[str, Any]:
         """The complete values: :meth:`values` plus the service-account block, with the IRSA role
         annotation when the identity is ``irsa`` or ``both`` (Pod Identity needs none: the association
         names the service account)."""
         values = self.values(ctx)
+        if "kube-prometheus-stack" in ctx.env.addons:
+            values = _merge(values, self.monitor_values(ctx.options))
         sa = self.service_account
         if sa is not None:
             block: dict[str, Any] = {"create": True, "name": sa.name}
@@ -200,3 +209,11 @@ def bucket_key_statement(ctx: AwsSide) -> Statement:
         "Resource": ctx.kms_key_arn,
         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}},
     }
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's merge of two values documents: maps deep-merge, anything else is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(out.get(key), Mapping) and isinstance(value, Mapping) else value
+    return out

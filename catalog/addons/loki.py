@@ -49,10 +49,16 @@ class Loki(Addon):
     # The OSS chart moved to grafana-community at 6.55.0; grafana/loki >= 7 is GEL-only.
     chart = Chart(repository="https://grafana-community.github.io/helm-charts", name="loki", version="18.11.0", kube_version=">=1.25.0-0")
     namespace = "loki"
+    monitor_switch = {"monitoring": {"serviceMonitor": {"enabled": True}}}  # chart values.yaml monitoring.serviceMonitor
     service_account = ServiceAccount(name="loki", values_path=("serviceAccount",))
     options_model = LokiOptions
     requires = (AwsEbsCsiDriver,)  # write-ahead log and index volumes
     after = (AwsEbsCsiDriver, AwsLoadBalancerController)
+
+    def check(self, env: Any, options: LokiOptions) -> list[str]:
+        # Loki only stores what is pushed to it (Loki docs, "Send log data"): without the collector
+        # it stays empty. Not in ``requires``: the collector is released after Loki, not before.
+        return [] if "alloy" in env.addons else ["requires add-on 'alloy', which is not enabled"]
 
     def aws_needs(self, options: LokiOptions) -> AwsNeeds:
         # The compactor enforces retention; the bucket rule is a backstop a day later.

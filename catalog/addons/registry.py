@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from catalog import names
 from catalog.addons import kube_versions
+from catalog.addons.alloy import Alloy
 from catalog.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from catalog.addons.aws_efs_csi_driver import AwsEfsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
@@ -43,6 +44,7 @@ ADDONS: tuple[Addon, ...] = (
     AwsEfsCsiDriver(),
     MetricsServer(),
     KubePrometheusStack(),
+    Alloy(),
     Loki(),
     Tempo(),
     AwsNodeTerminationHandler(),

@@ -40,9 +40,9 @@ def _problems(tmp_path: Path, addons: object, **changes: object) -> list[str]:
     return caught.value.problems
 
 
-def test_registry_has_one_addon_per_file_the_thirteen_of_the_issue_and_headlamp() -> None:
+def test_registry_has_one_addon_per_file_the_thirteen_of_the_issue_headlamp_and_alloy() -> None:
     assert registry.known_names() == ADDON_FILES
-    assert len(ADDON_FILES) == 14 and "headlamp" in ADDON_FILES
+    assert len(ADDON_FILES) == 15 and {"headlamp", "alloy"} <= set(ADDON_FILES)
 
 
 def test_unknown_addon_fails_at_load_naming_file_field_and_known_names(tmp_path: Path) -> None:

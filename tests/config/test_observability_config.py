@@ -1,0 +1,40 @@
+"""The observability add-ons' load-time rules: Loki needs a log collector, and each signal's
+retention agrees with the lifecycle of the bucket that stores it.
+
+Pure config tests (no cdktf, no Helm): milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from environments import ConfigError, load_environments
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _problems(tmp_path: Path, addons: dict[str, object]) -> list[str]:
+    raw = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    raw["addons"] = addons
+    raw.pop("teams", None)
+    (tmp_path / "dev.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError) as caught:
+        load_environments(tmp_path)
+    return caught.value.problems
+
+
+def test_loki_without_a_log_collector_is_an_error_naming_file_and_field(tmp_path: Path) -> None:
+    # Loki receives logs only by push (Loki docs, "Send log data"): without Alloy it stores nothing.
+    [problem] = _problems(tmp_path, {"aws-ebs-csi-driver": {}, "loki": {}})
+    file, field, message = problem.split(": ", 2)
+    assert file.endswith("dev.yaml") and field == "addons.loki"
+    assert message == "requires add-on 'alloy', which is not enabled"
+
+
+def test_every_shipped_environment_with_loki_runs_the_collector() -> None:
+    with_loki = [e for e in load_environments() if "loki" in e.addons]
+    assert with_loki
+    assert all("alloy" in e.addons for e in with_loki)
