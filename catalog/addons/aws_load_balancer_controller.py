@@ -39,6 +39,7 @@ class AwsLoadBalancerController(Addon):
     name = "aws-load-balancer-controller"
     chart = Chart(repository="https://aws.github.io/eks-charts", name="aws-load-balancer-controller", version="3.5.0")
     namespace = "kube-system"
+    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor
     service_account = ServiceAccount(name="aws-load-balancer-controller", values_path=("serviceAccount",))
     options_model = LoadBalancerOptions
     crd_dirs = ("crds",)  # elbv2.k8s.aws and the gateway CRDs (crds.yaml, gateway-crds.yaml)

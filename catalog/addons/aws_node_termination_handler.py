@@ -52,6 +52,12 @@ class AwsNodeTerminationHandler(Addon):
             },
         ]
 
+    def monitor_values(self, options: Any) -> dict[str, Any]:
+        # Chart values.yaml: the ServiceMonitor "needs enableSqsTerminationDraining: true", the
+        # PodMonitor "enableSqsTerminationDraining: false"; both need enablePrometheusServer.
+        monitor = "serviceMonitor" if options.mode == "queue" else "podMonitor"
+        return {"enablePrometheusServer": True, monitor: {"create": True}}
+
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: NodeTerminationOptions = ctx.options
         if opts.mode == "imds":

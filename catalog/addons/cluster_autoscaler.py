@@ -36,6 +36,7 @@ class ClusterAutoscaler(Addon):
     name = "cluster-autoscaler"
     chart = Chart(repository="https://kubernetes.github.io/autoscaler", name="cluster-autoscaler", version="9.59.0")
     namespace = "kube-system"
+    monitor_switch = {"serviceMonitor": {"enabled": True, "namespace": "kube-system"}}  # chart values.yaml serviceMonitor
     service_account = ServiceAccount(name="cluster-autoscaler", values_path=("rbac", "serviceAccount"))
     options_model = ClusterAutoscalerOptions
     # Its chart renders a Service: the load balancer controller's Service webhook (failurePolicy

@@ -23,6 +23,7 @@ class ExternalDns(Addon):
     name = "external-dns"
     chart = Chart(repository="https://kubernetes-sigs.github.io/external-dns/", name="external-dns", version="1.21.1")
     namespace = "external-dns"
+    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor
     service_account = ServiceAccount(name="external-dns", values_path=("serviceAccount",))
     options_model = ExternalDnsOptions
     crd_dirs = ("crds",)  # DNSEndpoint

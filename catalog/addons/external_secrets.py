@@ -75,6 +75,7 @@ class ExternalSecrets(Addon):
     name = "external-secrets"
     chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0", kube_version=">= 1.19.0-0")
     namespace = "external-secrets"
+    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor (controller, webhook, cert controller)
     service_account = ServiceAccount(name="external-secrets", values_path=("serviceAccount",))
     # Its webhook Service is created while the controller's Service mutator webhook would reject it.
     after = (AwsLoadBalancerController,)

@@ -9,6 +9,8 @@ from pydantic import Field
 from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, Options
+from catalog.observability.alerts import groups
+from catalog.observability.endpoints import data_sources
 
 
 class KubePrometheusStackOptions(Options):
@@ -30,8 +32,14 @@ class KubePrometheusStack(Addon):
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options
         return {
+            # Loki and Tempo beside the chart's own Prometheus data source, correlated.
+            "grafana": {"additionalDataSources": data_sources(ctx.env.addons)},
+            # The platform's own failure modes (catalog/observability/alerts.py).
+            "additionalPrometheusRulesMap": {"platform": {"groups": groups()}},
             "prometheus": {
                 "prometheusSpec": {
+                    # Only for Tempo's metrics generator (service graph and span metrics).
+                    "enableRemoteWriteReceiver": "tempo" in ctx.env.addons,
                     # Select ServiceMonitors/PodMonitors/rules of every release, not only this one.
                     "serviceMonitorSelectorNilUsesHelmValues": False,
                     "podMonitorSelectorNilUsesHelmValues": False,

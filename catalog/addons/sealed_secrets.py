@@ -12,6 +12,7 @@ class SealedSecrets(Addon):
     name = "sealed-secrets"
     chart = Chart(repository="https://bitnami-labs.github.io/sealed-secrets", name="sealed-secrets", version="2.18.5", kube_version=">=1.16.0-0")
     namespace = "kube-system"
+    monitor_switch = {"metrics": {"serviceMonitor": {"enabled": True}}}  # chart values.yaml metrics.serviceMonitor
     after = (AwsLoadBalancerController,)
     crd_dirs = ("crds",)  # SealedSecret
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from catalog.addons.aws_ebs_csi_driver import AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, AwsNeeds, AwsSide, Bucket, Chart, ClusterSide, Options, ServiceAccount, Statement, bucket_key_statement
+from catalog.observability.endpoints import PROMETHEUS_REMOTE_WRITE_URL
 
 
 class TempoOptions(Options):
@@ -20,6 +21,7 @@ class Tempo(Addon):
     name = "tempo"
     chart = Chart(repository="https://grafana-community.github.io/helm-charts", name="tempo", version="2.2.4")
     namespace = "tempo"
+    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor
     service_account = ServiceAccount(name="tempo", values_path=("serviceAccount",))
     options_model = TempoOptions
     requires = (AwsEbsCsiDriver,)  # the write-ahead log volume
@@ -50,8 +52,17 @@ class Tempo(Addon):
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: TempoOptions = ctx.options
+        prometheus = "kube-prometheus-stack" in ctx.env.addons
+        generator: dict[str, Any] = {}
+        if prometheus:
+            # Service-graph and span metrics written to Prometheus (Tempo docs, metrics-generator).
+            generator = {
+                "metricsGenerator": {"enabled": True, "remoteWriteUrl": PROMETHEUS_REMOTE_WRITE_URL, "storage": {"path": "/var/tempo/generator"}},
+                "overrides": {"defaults": {"metrics_generator": {"processors": ["service-graphs", "span-metrics"]}}},
+            }
         return {
             "tempo": {
+                **generator,
                 # Rendered verbatim into Tempo's storage config; no keys, so the IRSA token is used.
                 "storage": {
                     "trace": {

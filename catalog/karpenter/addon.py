@@ -59,6 +59,7 @@ class Karpenter(Addon):
     name = "karpenter"
     chart = Chart(repository="oci://public.ecr.aws/karpenter", name="karpenter", version=KARPENTER_VERSION)
     namespace = NAMESPACE
+    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor
     service_account = ServiceAccount(name="karpenter", values_path=("serviceAccount",))
     skip_crds = True  # karpenter-crd owns them
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.render.checks import fit, identity, irsa, ordering, pdb, rbac, schema, storage
+from tools.render.checks import addresses, collector, fit, identity, irsa, monitors, ordering, pdb, rbac, schema, storage
 from tools.render.checks.base import Context, Finding
 
 Check = Callable[[Context], list[Finding]]
@@ -22,6 +22,9 @@ CHECKS: dict[str, Check] = {
     "ordering": ordering.check,
     "pdb": pdb.check,
     "cluster-admin": rbac.check,
+    "addresses": addresses.check,
+    "collector": collector.check,
+    "monitors": monitors.check,
 }
 
 

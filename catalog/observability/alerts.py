@@ -1,0 +1,118 @@
+"""Alert rules for the platform's own failure modes, shipped as a PrometheusRule by
+kube-prometheus-stack (``additionalPrometheusRulesMap``).
+
+Metric names are the exporters' own: kube-state-metrics (kube_deployment_*, kube_pod_container_*),
+External Secrets (externalsecret_status_condition, docs "Metrics"), Karpenter
+(karpenter_cloudprovider_errors_total, docs "Metrics"), Cluster Autoscaler
+(cluster_autoscaler_unschedulable_pods_count, cluster_autoscaler_failed_scale_ups_total, its FAQ
+"metrics"), ExternalDNS (external_dns_registry_errors_total, external_dns_source_errors_total),
+Alloy (loki_write_dropped_entries_total), Loki (loki_discarded_samples_total,
+loki_objstore_bucket_operation_failures_total), Tempo (tempo_discarded_spans_total,
+tempodb_backend_request_duration_seconds_count). Persistent volumes filling up are covered by the
+chart's own KubePersistentVolumeFillingUp. Every alert has a unit test in
+tests/render/alert_tests/platform.test.yaml, run by ``promtool test rules``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Namespaces of the platform's add-ons (every release's namespace, teams' excluded).
+PLATFORM_NAMESPACES = "kube-system|monitoring|loki|tempo|alloy|external-secrets|external-dns|headlamp|tigera-operator|calico-system"
+
+
+def _alert(name: str, expr: str, for_: str, severity: str, summary: str) -> dict[str, Any]:
+    return {"alert": name, "expr": expr, "for": for_, "labels": {"severity": severity, "team": "platform"}, "annotations": {"summary": summary}}
+
+
+def groups() -> list[dict[str, Any]]:
+    ns = PLATFORM_NAMESPACES
+    return [
+        {
+            "name": "platform-controllers",
+            "rules": [
+                _alert(
+                    "PlatformControllerDown",
+                    f'kube_deployment_spec_replicas{{namespace=~"{ns}"}} > 0 and kube_deployment_status_replicas_available{{namespace=~"{ns}"}} == 0',
+                    "10m",
+                    "critical",
+                    "Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has no available replica.",
+                ),
+                _alert(
+                    "PlatformPodCrashLooping",
+                    f'increase(kube_pod_container_status_restarts_total{{namespace=~"{ns}"}}[15m]) > 3',
+                    "5m",
+                    "warning",
+                    "{{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.container }}) restarts repeatedly.",
+                ),
+                _alert(
+                    "ExternalSecretSyncFailing",
+                    'externalsecret_status_condition{condition="Ready",status="False"} == 1',
+                    "10m",
+                    "warning",
+                    "ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} cannot sync from its store.",
+                ),
+                _alert(
+                    "KarpenterCannotLaunchNodes",
+                    'sum by (error) (increase(karpenter_cloudprovider_errors_total{method="Create"}[10m])) > 0',
+                    "15m",
+                    "critical",
+                    "Karpenter fails to create instances ({{ $labels.error }}): pending pods get no node.",
+                ),
+                _alert(
+                    "ClusterAutoscalerCannotScaleUp",
+                    "cluster_autoscaler_unschedulable_pods_count > 0 and on() increase(cluster_autoscaler_failed_scale_ups_total[15m]) > 0",
+                    "15m",
+                    "critical",
+                    "Cluster Autoscaler fails to scale up while pods are unschedulable.",
+                ),
+                _alert(
+                    "ExternalDnsFailingToWriteRecords",
+                    "increase(external_dns_registry_errors_total[15m]) > 0 or increase(external_dns_source_errors_total[15m]) > 0",
+                    "15m",
+                    "warning",
+                    "ExternalDNS cannot read sources or write records to Route 53.",
+                ),
+            ],
+        },
+        {
+            "name": "platform-telemetry",
+            "rules": [
+                _alert(
+                    "LogCollectorDroppingLogs",
+                    "sum by (instance) (increase(loki_write_dropped_entries_total[10m])) > 0",
+                    "10m",
+                    "warning",
+                    "Alloy on {{ $labels.instance }} drops log entries it cannot deliver to Loki.",
+                ),
+                _alert(
+                    "LokiRejectingLogs",
+                    "sum by (reason) (increase(loki_discarded_samples_total[10m])) > 0",
+                    "10m",
+                    "warning",
+                    "Loki rejects log lines ({{ $labels.reason }}).",
+                ),
+                _alert(
+                    "LokiObjectStoreErrors",
+                    "sum by (operation) (increase(loki_objstore_bucket_operation_failures_total[10m])) > 0",
+                    "10m",
+                    "critical",
+                    "Loki's S3 operations fail ({{ $labels.operation }}): chunks are not stored or read.",
+                ),
+                _alert(
+                    "TempoRejectingSpans",
+                    "sum by (reason) (increase(tempo_discarded_spans_total[10m])) > 0",
+                    "10m",
+                    "warning",
+                    "Tempo discards spans ({{ $labels.reason }}).",
+                ),
+                _alert(
+                    "TempoObjectStoreErrors",
+                    'sum by (operation) (increase(tempodb_backend_request_duration_seconds_count{status_code=~"5..|0"}[10m])) > 0',
+                    "10m",
+                    "critical",
+                    "Tempo's S3 requests fail ({{ $labels.operation }}): traces are not stored or read.",
+                ),
+            ],
+        },
+    ]
