@@ -12,10 +12,22 @@ from catalog.addons.base import Addon, Chart, ClusterSide, Options
 from catalog.observability.alerts import groups
 from catalog.observability.endpoints import data_sources
 
+# Prometheus docs, "Storage / Operational aspects": needed_disk_space = retention_time_seconds *
+# ingested_samples_per_second * bytes_per_sample, with 1-2 bytes per sample (the upper bound here).
+BYTES_PER_SAMPLE = 2
+# The share of the volume the TSDB may fill (retentionSize): the rest is the WAL and compaction headroom.
+VOLUME_SHARE = 0.85
+
 
 class KubePrometheusStackOptions(Options):
     retention_days: int = Field(default=10, ge=1, le=90)
     storage_gib: int = Field(default=50, ge=10, le=4096)
+    # Sizing input: sum(rate(prometheus_tsdb_head_samples_appended_total[1h])) of a running cluster.
+    ingested_samples_per_second: int = Field(default=20_000, ge=100, le=10_000_000)
+
+
+def needed_gib(opts: KubePrometheusStackOptions) -> float:
+    return opts.retention_days * 86400 * opts.ingested_samples_per_second * BYTES_PER_SAMPLE / 2**30
 
 
 class KubePrometheusStack(Addon):
@@ -28,6 +40,16 @@ class KubePrometheusStack(Addon):
     # The ``crds`` subchart's crds/ (monitoring.coreos.com); its own upgrade Job
     # (crds.upgradeJob.enabled) stays off: the CRD release upgrades them.
     crd_dirs = ("charts/crds/crds",)
+
+    def check(self, env: Any, options: KubePrometheusStackOptions) -> list[str]:
+        need = needed_gib(options)
+        if need > options.storage_gib * VOLUME_SHARE:
+            return [
+                f"storage_gib: {options.storage_gib} GiB cannot hold retention_days {options.retention_days} at "
+                f"{options.ingested_samples_per_second} samples/s: {need:.0f} GiB needed ({BYTES_PER_SAMPLE} bytes per sample), "
+                f"{VOLUME_SHARE:.0%} of the volume available"
+            ]
+        return []
 
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options
@@ -45,6 +67,8 @@ class KubePrometheusStack(Addon):
                     "podMonitorSelectorNilUsesHelmValues": False,
                     "ruleSelectorNilUsesHelmValues": False,
                     "retention": f"{opts.retention_days}d",
+                    # Whichever comes first: old blocks go before the volume fills.
+                    "retentionSize": f"{int(opts.storage_gib * VOLUME_SHARE)}GiB",
                     "storageSpec": {
                         "volumeClaimTemplate": {
                             "spec": {

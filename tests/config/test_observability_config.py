@@ -38,3 +38,22 @@ def test_every_shipped_environment_with_loki_runs_the_collector() -> None:
     with_loki = [e for e in load_environments() if "loki" in e.addons]
     assert with_loki
     assert all("alloy" in e.addons for e in with_loki)
+
+
+def test_prometheus_retention_that_cannot_fit_its_volume_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    # Prometheus docs, "Storage / Operational aspects": needed_disk_space = retention_time_seconds *
+    # ingested_samples_per_second * bytes_per_sample, with 1-2 bytes per sample. 90 days of 20,000
+    # samples/s at 2 bytes is 311 GB (290 GiB): it cannot fit a 50 GiB volume.
+    addons = {"aws-ebs-csi-driver": {}, "kube-prometheus-stack": {"retention_days": 90, "storage_gib": 50, "ingested_samples_per_second": 20000}}
+    [problem] = _problems(tmp_path, addons)
+    file, addon, field, message = problem.split(": ", 3)  # the registry's "addons.<name>: <field>: ..."
+    assert file.endswith("dev.yaml") and (addon, field) == ("addons.kube-prometheus-stack", "storage_gib")
+    assert "290 GiB" in message and "retention_days 90" in message
+
+
+def test_shipped_prometheus_volumes_hold_their_retention() -> None:
+    for env in load_environments():
+        opts = env.addons.get("kube-prometheus-stack")
+        if opts is not None:
+            need = opts.retention_days * 86400 * opts.ingested_samples_per_second * 2
+            assert need <= opts.storage_gib * 2**30 * 0.85, env.name
