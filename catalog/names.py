@@ -47,6 +47,15 @@ def teams_fargate_pod_role(cluster_name: str) -> str:
     return f"{cluster_name}-teams-fargate-pods"
 
 
+def fargate_log_group(cluster_name: str) -> str:
+    """CloudWatch log group EKS's Fargate log router writes every Fargate pod's logs to."""
+    return f"/aws/eks/{cluster_name}/fargate"
+
+
+def fargate_log_group_arn(region: str, account_id: str, cluster_name: str) -> str:
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{fargate_log_group(cluster_name)}"
+
+
 def team_fargate_profile(team: str, namespace: str) -> str:
     return f"team-{team}-{namespace}"
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from catalog import names
 from environments.karpenter import controller_node_labels
 from environments.schema import EnvironmentConfig
+from environments.teams import team_fargate_profiles
 from modules.cluster.access_entries import AccessEntries
 from modules.cluster.eks import Cluster, ClusterOutputs
 from modules.cluster.grants import cluster_grants
 from modules.cluster.managed_addons import ManagedAddons, eni_config_values
 from modules.cluster.node_groups import NodeGroups
 from modules.network.vpc import NetworkOutputs
-from modules.shared.fargate import FargateProfiles
+from modules.shared.fargate import FargateLogGroup, FargateProfiles
 from stacks.base import AwsStack
 
 
 class ClusterStack(AwsStack):
     def __init__(self, scope: Construct, env: EnvironmentConfig, *, network: NetworkOutputs) -> None:
         super().__init__(scope, env, "cluster")
+        fargate_logs = bool(env.cluster.fargate_profiles or team_fargate_profiles(env))
         cluster = Cluster(
             self,
             "eks",
@@ -27,6 +30,7 @@ class ClusterStack(AwsStack):
             account_id=env.account_id,
             region=env.region,
             subnet_ids=network.private_subnet_ids,
+            other_log_groups=(names.fargate_log_group(env.cluster_name),) if fargate_logs else (),
         )
         self.outputs: ClusterOutputs = cluster.outputs
         # Node groups, profiles, add-ons and entries name the cluster through its resource, so
@@ -58,6 +62,12 @@ class ClusterStack(AwsStack):
             extra_labels={env.karpenter.controller_node_group: controller_node_labels(env.karpenter)} if env.karpenter else None,
         )
         compute: list = list(node_groups.groups)
+        if fargate_logs:
+            # One group for every Fargate pod (the cluster's profiles and the teams'), created here
+            # so the log router never needs to create it; encrypted with the cluster's key.
+            FargateLogGroup(
+                self, "fargate-logs", cluster_name=env.cluster_name, kms_key_arn=cluster.outputs.kms_key_arn, retention_days=env.cluster.log_retention_days
+            )
         if env.cluster.fargate_profiles:
             fargate = FargateProfiles(
                 self,

@@ -4,7 +4,7 @@ One DaemonSet pod per node reads ``/var/log/pods`` of that node only (the kubele
 pushes to Loki's gateway with the labels people query by: ``namespace``, ``pod``, ``container``,
 ``app``, ``node`` and ``team`` (from the environment's ``teams:``, for the namespaces a team owns).
 It tolerates every taint, so tainted node groups and Karpenter pools are covered; Fargate pods have
-no node to run it on (EKS's Fargate log router is their way out; not configured yet).
+no node to run it on: EKS's Fargate log router sends theirs to CloudWatch (:func:`fargate_logging`).
 
 Sources: Alloy's "Collect Kubernetes logs" guide and the component reference
 (discovery.kubernetes, discovery.relabel, loki.source.file, loki.source.kubernetes_events,
@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import Field
 
+from catalog import names
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, Chart, ClusterSide, Options
+from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, Options
 from catalog.addons.loki import Loki
 from catalog.observability.endpoints import LOKI_PUSH_URL
 
@@ -135,6 +136,13 @@ class Alloy(Addon):
     # Fail); it pushes to Loki, so it starts once Loki's gateway exists.
     after = (AwsLoadBalancerController, Loki)
 
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
+        env = ctx.env
+        team_fargate = any(ns.fargate for team in env.teams.values() for ns in team.namespaces.values())
+        if not (env.cluster.fargate_profiles or team_fargate):
+            return None
+        return CustomResources(release="fargate-logging", manifests=fargate_logging(ctx.env))
+
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: AlloyOptions = ctx.options
         return {
@@ -153,3 +161,28 @@ class Alloy(Addon):
             },
             "crds": {"create": False},  # its PodLogs CRD is unused; monitors come from kube-prometheus-stack
         }
+
+
+def fargate_logging(env: Any) -> tuple[dict[str, Any], ...]:
+    """The ``aws-observability`` Namespace and ``aws-logging`` ConfigMap EKS's Fargate log router
+    reads (EKS user guide, "Start AWS Fargate logging for your cluster"): every Fargate pod's
+    container logs to the environment's Fargate log group (created by the cluster stack)."""
+    output = "\n".join(
+        [
+            "[OUTPUT]",
+            "    Name cloudwatch_logs",
+            "    Match *",
+            f"    region {env.region}",
+            f"    log_group_name {names.fargate_log_group(env.cluster_name)}",
+            "    log_stream_prefix fargate-",
+            "    auto_create_group false",
+        ]
+    )
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aws-observability", "labels": {"aws-observability": "enabled"}}}
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "aws-logging", "namespace": "aws-observability"},
+        "data": {"output.conf": output + "\n"},
+    }
+    return (namespace, config_map)

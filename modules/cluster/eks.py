@@ -58,7 +58,9 @@ class Cluster(Construct):
         account_id: str,
         region: str,
         subnet_ids: list[str],
+        other_log_groups: tuple[str, ...] = (),
     ) -> None:
+        """``other_log_groups``: more log groups of this cluster the key encrypts (Fargate's)."""
         super().__init__(scope, id_)
         log_group_name = f"/aws/eks/{name}/cluster"
         key = Key(
@@ -66,7 +68,7 @@ class Cluster(Construct):
             "kms",
             name=names.cluster_key(name),
             description=f"Envelope encryption of Kubernetes Secrets and control-plane logs of EKS cluster {name}",
-            statements=[account_root_statement(account_id), logs_statement(account_id, region, [log_group_name])],
+            statements=[account_root_statement(account_id), logs_statement(account_id, region, [log_group_name, *other_log_groups])],
         )
         # EKS would create this group itself with no retention and no encryption; owning it bounds both.
         log_group = CloudwatchLogGroup(self, "logs", name=log_group_name, retention_in_days=config.log_retention_days, kms_key_id=key.arn)

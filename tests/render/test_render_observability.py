@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from environments import load_environments
+from environments.teams import team_fargate_profiles
 from tests.conftest import missing_prerequisite
 from tests.render_support import ADDON_ENVIRONMENTS
 from tools.render.checks import Context, addresses, collector, monitors
@@ -171,3 +172,24 @@ def test_amtool_accepts_the_rendered_alertmanager_configuration(env_name: str, r
     assert proc.returncode == 0, proc.stdout + proc.stderr
     path.write_text(path.read_text() + "\nroute_typo: {}\n")  # a scratch break amtool must refuse
     assert subprocess.run([_tool("amtool"), "check-config", str(path)], capture_output=True, check=False).returncode != 0
+
+
+# --- Fargate: EKS's log router configured (EKS user guide, "Start AWS Fargate logging") -------
+
+FARGATE = [
+    e.name for e in load_environments() if e.name in ADDON_ENVIRONMENTS and "alloy" in e.addons and (e.cluster.fargate_profiles or team_fargate_profiles(e))
+]
+
+
+@pytest.mark.parametrize("env_name", FARGATE)
+def test_the_fargate_log_router_writes_to_the_environments_log_group(env_name: str, rendered: dict[str, EnvironmentRender]) -> None:
+    env = rendered[env_name].env
+    objects = [o for r in rendered[env_name].rendered for o in r.objects]
+    [namespace] = [o for o in objects if o["kind"] == "Namespace" and o["metadata"]["name"] == "aws-observability"]
+    assert namespace["metadata"]["labels"]["aws-observability"] == "enabled"
+    [config] = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "aws-logging"]
+    assert config["metadata"]["namespace"] == "aws-observability"
+    assert sum(len(k) + len(v) for k, v in config["data"].items()) <= 5300  # the guide's limit
+    output = dict(line.split(None, 1) for line in config["data"]["output.conf"].splitlines()[1:] if line.strip())
+    assert output["Name"] == "cloudwatch_logs" and output["region"] == env.region
+    assert output["log_group_name"] == f"/aws/eks/{env.cluster_name}/fargate" and output["auto_create_group"] == "false"
