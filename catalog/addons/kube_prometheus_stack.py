@@ -8,7 +8,10 @@ from pydantic import Field
 
 from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDriver
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
-from catalog.addons.base import Addon, Chart, ClusterSide, Options
+from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, Options
+from catalog.addons.external_secrets import STORE_NAME, ExternalSecrets
+from catalog.observability.alerting import NAMESPACE as ALERTING_NAMESPACE
+from catalog.observability.alerting import SECRET_NAME, AlertingOptions, alertmanager_config, external_secret
 from catalog.observability.alerts import groups
 from catalog.observability.endpoints import data_sources
 
@@ -24,6 +27,8 @@ class KubePrometheusStackOptions(Options):
     storage_gib: int = Field(default=50, ge=10, le=4096)
     # Sizing input: sum(rate(prometheus_tsdb_head_samples_appended_total[1h])) of a running cluster.
     ingested_samples_per_second: int = Field(default=20_000, ge=100, le=10_000_000)
+    alerting: AlertingOptions | None = None
+    """Left out: Alertmanager routes every alert to the chart's ``null`` receiver."""
 
 
 def needed_gib(opts: KubePrometheusStackOptions) -> float:
@@ -36,12 +41,28 @@ class KubePrometheusStack(Addon):
     namespace = "monitoring"
     options_model = KubePrometheusStackOptions
     requires = (AwsEbsCsiDriver,)  # Prometheus' volume needs the gp3 StorageClass
-    after = (AwsEbsCsiDriver, AwsLoadBalancerController)
+    after = (AwsEbsCsiDriver, AwsLoadBalancerController, ExternalSecrets)  # the receiver's ExternalSecret
     # The ``crds`` subchart's crds/ (monitoring.coreos.com); its own upgrade Job
     # (crds.upgradeJob.enabled) stays off: the CRD release upgrades them.
     crd_dirs = ("charts/crds/crds",)
 
     def check(self, env: Any, options: KubePrometheusStackOptions) -> list[str]:
+        problems = []
+        store = env.addons.get("external-secrets")
+        if options.alerting is not None and (store is None or ALERTING_NAMESPACE not in store.store_namespaces):
+            problems.append(
+                f"alerting: the receiver's webhook URL is read from SSM by external-secrets; enable it with "
+                f"{ALERTING_NAMESPACE!r} in addons.external-secrets.store_namespaces"
+            )
+        return problems + self._sizing(options)
+
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
+        opts: KubePrometheusStackOptions = ctx.options
+        if opts.alerting is None:
+            return None
+        return CustomResources(release="alertmanager-receiver", manifests=(external_secret(ctx.env.name, STORE_NAME, opts.alerting),))
+
+    def _sizing(self, options: KubePrometheusStackOptions) -> list[str]:
         need = needed_gib(options)
         if need > options.storage_gib * VOLUME_SHARE:
             return [
@@ -58,6 +79,7 @@ class KubePrometheusStack(Addon):
             "grafana": {"additionalDataSources": data_sources(ctx.env.addons)},
             # The platform's own failure modes (catalog/observability/alerts.py).
             "additionalPrometheusRulesMap": {"platform": {"groups": groups()}},
+            **self._alertmanager(opts),
             "prometheus": {
                 "prometheusSpec": {
                     # Only for Tempo's metrics generator (service graph and span metrics).
@@ -87,3 +109,8 @@ class KubePrometheusStack(Addon):
             "kubeEtcd": {"enabled": False},
             "kubeProxy": {"enabled": False},
         }
+
+    def _alertmanager(self, opts: KubePrometheusStackOptions) -> dict[str, Any]:
+        if opts.alerting is None:
+            return {}
+        return {"alertmanager": {"config": alertmanager_config(opts.alerting), "alertmanagerSpec": {"secrets": [SECRET_NAME]}}}

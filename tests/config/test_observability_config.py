@@ -57,3 +57,15 @@ def test_shipped_prometheus_volumes_hold_their_retention() -> None:
         if opts is not None:
             need = opts.retention_days * 86400 * opts.ingested_samples_per_second * 2
             assert need <= opts.storage_gib * 2**30 * 0.85, env.name
+
+
+def test_alertmanager_receiver_needs_the_secret_store_to_serve_the_monitoring_namespace(tmp_path: Path) -> None:
+    addons = {
+        "aws-ebs-csi-driver": {},
+        "external-secrets": {"store_namespaces": ["apps"]},
+        "kube-prometheus-stack": {"alerting": {"slack_channel": "#platform", "webhook_parameter": "alertmanager/slack-webhook"}},
+    }
+    [problem] = _problems(tmp_path, addons)
+    file, addon, field, message = problem.split(": ", 3)
+    assert (addon, field) == ("addons.kube-prometheus-stack", "alerting")
+    assert "external-secrets" in message and "store_namespaces" in message and "'monitoring'" in message

@@ -193,3 +193,29 @@ def test_the_fargate_log_router_writes_to_the_environments_log_group(env_name: s
     output = dict(line.split(None, 1) for line in config["data"]["output.conf"].splitlines()[1:] if line.strip())
     assert output["Name"] == "cloudwatch_logs" and output["region"] == env.region
     assert output["log_group_name"] == f"/aws/eks/{env.cluster_name}/fargate" and output["auto_create_group"] == "false"
+
+
+# --- Alertmanager routes to the environment's receiver, its secret from SSM ------------------
+
+ALERTING = [e.name for e in load_environments() if e.name in MONITORED and e.addons["kube-prometheus-stack"].alerting is not None]
+
+
+@pytest.mark.parametrize("env_name", ALERTING)
+def test_alertmanager_routes_to_the_receiver_whose_url_external_secrets_reads_from_ssm(env_name: str, rendered: dict[str, EnvironmentRender]) -> None:
+    result = rendered[env_name]
+    alerting = result.env.addons["kube-prometheus-stack"].alerting
+    objects = [(r.release.name, o) for r in result.rendered for o in r.objects]
+    [secret] = [o for _, o in objects if o["kind"] == "Secret" and "alertmanager.yaml" in (o.get("data") or {})]
+    config = yaml.safe_load(base64.b64decode(secret["data"]["alertmanager.yaml"]))
+    receiver = next(r for r in config["receivers"] if r["name"] == config["route"]["receiver"])
+    [slack] = receiver["slack_configs"]
+    assert slack["channel"] == alerting.slack_channel and "api_url" not in slack  # never the URL itself in values or state
+    # prometheus-operator mounts each of alertmanagerSpec.secrets at /etc/alertmanager/secrets/<name>/.
+    [am] = [o for _, o in objects if o["kind"] == "Alertmanager"]
+    prefix, name, key = slack["api_url_file"].rsplit("/", 2)
+    assert prefix == "/etc/alertmanager/secrets" and name in am["spec"]["secrets"]
+    [external] = [o for _, o in objects if o["kind"] == "ExternalSecret" and o["metadata"]["namespace"] == "monitoring"]
+    assert external["spec"]["target"]["name"] == name
+    [data] = external["spec"]["data"]
+    assert data["secretKey"] == key and data["remoteRef"]["key"] == f"/{env_name}/{alerting.webhook_parameter}"
+    assert external["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "aws-parameter-store"}
