@@ -26,7 +26,7 @@ class KubePrometheusStackOptions(Options):
     retention_days: int = Field(default=10, ge=1, le=90)
     storage_gib: int = Field(default=50, ge=10, le=4096)
     # Sizing input: sum(rate(prometheus_tsdb_head_samples_appended_total[1h])) of a running cluster.
-    ingested_samples_per_second: int = Field(default=20_000, ge=100, le=10_000_000)
+    ingested_samples_per_second: int = Field(default=10_000, ge=100, le=10_000_000)
     alerting: AlertingOptions | None = None
     """Left out: Alertmanager routes every alert to the chart's ``null`` receiver."""
 

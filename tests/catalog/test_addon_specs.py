@@ -301,8 +301,9 @@ def test_values_follow_the_options(envs) -> None:
         }
         assert not any(spec[k] for k in ("serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues"))
         assert all(kps[k] == {"enabled": False} for k in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"))
-        # kubeseal's defaults: controller sealed-secrets-controller in kube-system (kubeseal --help).
-        assert values(env, "sealed-secrets") == {"fullnameOverride": "sealed-secrets-controller"}
+        # kubeseal's defaults: controller sealed-secrets-controller in kube-system (kubeseal --help);
+        # the chart's metrics.serviceMonitor switch, as kube-prometheus-stack is enabled here.
+        assert values(env, "sealed-secrets") == {"fullnameOverride": "sealed-secrets-controller", "metrics": {"serviceMonitor": {"enabled": True}}}
         # Calico policy-only on the VPC CNI (Calico docs, "Amazon EKS", VPC CNI + Calico policy).
         tigera = values(env, "tigera-operator")
         assert tigera["installation"] == {"enabled": True, "kubernetesProvider": "EKS", "cni": {"type": "AmazonVPC"}, "calicoNetwork": {"bgp": "Disabled"}}
@@ -364,6 +365,10 @@ def test_node_termination_handler_values_per_mode(envs) -> None:
         "checkTagBeforeDraining": True,
         "managedTag": f"kubernetes.io/cluster/{full.cluster_name}",
         "deleteSqsMsgIfNodeNotFound": True,
+        # Chart values.yaml: the ServiceMonitor "needs enableSqsTerminationDraining: true and
+        # enablePrometheusServer: true" (kube-prometheus-stack is enabled in these environments).
+        "enablePrometheusServer": True,
+        "serviceMonitor": {"create": True},
     }
     assert BY_NAME["aws-node-termination-handler"].aws_needs(full.addons["aws-node-termination-handler"]).interruption_queue is True
     imds = values(alt, "aws-node-termination-handler")
@@ -373,6 +378,9 @@ def test_node_termination_handler_values_per_mode(envs) -> None:
         "enableScheduledEventDraining": True,
         "enableRebalanceMonitoring": True,
         "useHostNetwork": True,  # IMDSv2 with hop limit 1 (the launch templates') is reachable only from the host
+        # Chart values.yaml: the PodMonitor "needs enableSqsTerminationDraining: false and enablePrometheusServer: true".
+        "enablePrometheusServer": True,
+        "podMonitor": {"create": True},
     }
     assert BY_NAME["aws-node-termination-handler"].aws_needs(alt.addons["aws-node-termination-handler"]).interruption_queue is False
 
@@ -396,5 +404,7 @@ def test_external_secrets_store_and_crds(envs) -> None:
         assert store["spec"]["provider"] == {"aws": {"service": "ParameterStore", "region": env.region}}
         assert store["spec"]["conditions"] == [{"namespaces": listed}]  # tests/addons/test_secret_store_scope.py judges what it serves
         for addon in ADDONS:
-            if addon.name != "external-secrets":
+            # alloy: the Fargate log router's ConfigMap (dev.yaml has a Fargate profile), checked in
+            # tests/render/test_render_observability.py with kube-prometheus-stack's alerting secret.
+            if addon.name not in ("external-secrets", "alloy"):
                 assert addon.custom_resources(ctx(env, addon.name)) is None

@@ -198,8 +198,11 @@ def test_kms_key_rotates_with_explicit_policy_and_alias(synth: Synth, env: Envir
     statements = policy(key)["Statement"]
     # The key policy is exactly: the account administers the key through IAM (the default key
     # policy), and CloudWatch Logs in this region may use it only for the cluster's log group
-    # (AWS docs, "Encrypt log data in CloudWatch Logs using AWS KMS"). Nothing else, nobody else.
-    log_group = f"arn:aws:logs:{env.region}:{env.account_id}:log-group:/aws/eks/{env.cluster_name}/cluster"
+    # (AWS docs, "Encrypt log data in CloudWatch Logs using AWS KMS") and, where pods run on Fargate,
+    # the Fargate log router's group. Nothing else, nobody else.
+    fargate = env.cluster.fargate_profiles or any(ns.fargate for t in env.teams.values() for ns in t.namespaces.values())
+    groups = ["cluster", "fargate"] if fargate else ["cluster"]
+    log_group = [f"arn:aws:logs:{env.region}:{env.account_id}:log-group:/aws/eks/{env.cluster_name}/{g}" for g in groups]
     assert sorted(statements, key=lambda st: st["Sid"]) == [
         {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{env.account_id}:root"}, "Action": "kms:*", "Resource": "*"},
         {
@@ -208,7 +211,7 @@ def test_kms_key_rotates_with_explicit_policy_and_alias(synth: Synth, env: Envir
             "Principal": {"Service": f"logs.{env.region}.amazonaws.com"},
             "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
             "Resource": "*",
-            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [log_group]}},
+            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group}},
         },
     ]
     assert synth.one(stack, "aws_kms_alias")["name"] == f"alias/{env.cluster_name}-eks"
@@ -226,8 +229,7 @@ def test_cluster_encrypts_secrets_logs_and_uses_api_authentication(synth: Synth,
     assert vpc["endpoint_private_access"] is True
     assert vpc["endpoint_public_access"] is env.cluster.endpoint_public_access
     assert vpc.get("public_access_cidrs") == (list(env.cluster.public_access_cidrs) if env.cluster.endpoint_public_access else None)
-    group = synth.one(stack, "aws_cloudwatch_log_group")
-    assert group["name"] == f"/aws/eks/{env.cluster_name}/cluster"
+    [group] = [g for g in synth.resources(stack, "aws_cloudwatch_log_group").values() if g["name"] == f"/aws/eks/{env.cluster_name}/cluster"]
     assert group["retention_in_days"] == env.cluster.log_retention_days
     assert any("aws_cloudwatch_log_group" in d for d in cluster["depends_on"]), "log group must exist before EKS creates its own"
 
