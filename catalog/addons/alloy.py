@@ -135,6 +135,9 @@ class Alloy(Addon):
     # Its Service is intercepted by the load balancer controller's Service webhook (failurePolicy
     # Fail); it pushes to Loki, so it starts once Loki's gateway exists.
     after = (AwsLoadBalancerController, Loki)
+    # The ``crds`` subchart's crds/ (PodLogs, monitoring.grafana.com): installed and upgraded by a
+    # release of its own (modules/shared/crds.py), as for every chart that ships CRDs there.
+    crd_dirs = ("charts/crds/crds",)
 
     def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
         env = ctx.env
@@ -159,7 +162,6 @@ class Alloy(Addon):
                 "tolerations": [{"operator": "Exists"}],
                 "priorityClassName": "system-node-critical",
             },
-            "crds": {"create": False},  # its PodLogs CRD is unused; monitors come from kube-prometheus-stack
         }
 
 
