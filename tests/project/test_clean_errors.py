@@ -261,7 +261,7 @@ def test_outputs_after_a_deploy_are_a_markdown_table(tmp_path: Path) -> None:
 
 def test_bootstrap_and_ci_matrix_in_failing_states() -> None:
     assert_clean(run("tools.delivery.bootstrap", "nosuch"), "tools.delivery.bootstrap: invalid environment configuration: unknown environment 'nosuch'", code=2)
-    assert_clean(run("tools.delivery", "ci-matrix"), "ci-matrix needs --base <git ref> or --environment <name>", code=2)
+    assert_clean(run("tools.delivery", "ci-matrix"), "ci-matrix needs --base <git ref>, --pending or --environment <name>", code=2)
     assert_clean(run("tools.delivery", "ci-matrix", "--environment", "local"), "local: an emulator environment is never planned or deployed by CI", code=2)
     assert_clean(run("tools.diagram", "dev", "--outdir", "/nonexistent/cdktf.out"), "no synthesized stacks for 'dev'", code=2)
 

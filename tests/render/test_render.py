@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Synth
 from tests.render_support import ADDON_ENVIRONMENTS, context
-from tools.render.checks import CHECKS, Context, fit, irsa, ordering, pdb, rbac, run_checks, schema, storage
+from tools.render.checks import CHECKS, Context, fit, identity, irsa, ordering, pdb, rbac, run_checks, schema, storage
 from tools.render.environment import EnvironmentRender
 from tools.render.releases import PLACEHOLDER, resolve
 from tools.render.render import Rendered, check_archive_version, kube_version
@@ -147,12 +147,18 @@ def test_irsa_catches_a_service_account_the_role_does_not_trust_and_pods_not_run
     assert any("runs as ServiceAccount external-dns/external-dns, which the release does not render" in m for m in messages), messages
 
 
-def test_irsa_catches_an_addon_whose_role_no_service_account_carries(rendered: dict[str, EnvironmentRender]) -> None:
+def test_a_service_account_that_loses_its_role_annotation_is_caught(rendered: dict[str, EnvironmentRender]) -> None:
+    """Staging's add-ons are in the ``both`` identity phase: the role also has an EKS Pod Identity
+    association, so the irsa check leaves it to the identity check, which wants both paths."""
     result = rendered["staging"]
     objects = _objects(result, "tempo")
     del _find(objects, "ServiceAccount")["metadata"]["annotations"]
-    findings = irsa.check(_replace(result, "tempo", objects))
-    assert [f.message for f in findings] == ["IRSA role staging-eks-tempo exists, but no rendered ServiceAccount carries it"]
+    broken = _replace(result, "tempo", objects)
+    assert [f.message for f in irsa.check(broken)] == []
+    assert [f.message for f in identity.check(broken)] == [
+        "identity both (addons.tempo): wants the IRSA annotation and an EKS Pod Identity association and nothing else, "
+        "but it has an EKS Pod Identity association"
+    ]
 
 
 def test_fit_catches_a_pod_larger_than_any_place_it_may_run(rendered: dict[str, EnvironmentRender]) -> None:
