@@ -83,6 +83,16 @@ def karpenter_node_role(cluster_name: str) -> str:
     return f"{cluster_name}-karpenter-node"
 
 
+def auto_node_role(cluster_name: str) -> str:
+    """Nodes of EKS Auto Mode's built-in pools (``compute_config.node_role_arn``: EKS creates its access entry)."""
+    return f"{cluster_name}-auto-node"
+
+
+def auto_custom_node_role(cluster_name: str) -> str:
+    """Nodes of the platform's own Auto Mode NodeClass (its access entry is the cluster stack's)."""
+    return f"{cluster_name}-auto-custom-node"
+
+
 def karpenter_queue(cluster_name: str) -> str:
     return f"{cluster_name}-karpenter"
 

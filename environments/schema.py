@@ -20,6 +20,8 @@ from catalog.addons.base import Addon
 from catalog.eks_versions import CLUSTER_VERSIONS
 from catalog.fields import Cidr, K8sName, LabelKey, LabelValue, RoleArn, Strict, Taint
 from catalog.identity import Identity
+from environments.auto_mode import AutoModeConfig
+from environments.auto_mode import problems as auto_mode_problems
 from environments.ci import CiConfig
 from environments.fargate import FargateProfile, FargateSelector  # noqa: F401  (re-exported: part of the schema)
 
@@ -154,12 +156,15 @@ class ClusterConfig(Strict):
     public_access_cidrs: tuple[Cidr, ...] = ()
     log_types: tuple[Literal[CONTROL_PLANE_LOG_TYPES], ...] = CONTROL_PLANE_LOG_TYPES  # type: ignore[valid-type]
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
-    node_groups: dict[K8sName, NodeGroup] = Field(min_length=1)
+    node_groups: dict[K8sName, NodeGroup] = Field(default_factory=dict)
+    """At least one, unless ``auto_mode`` runs the nodes (environments/auto_mode.py)."""
     fargate_profiles: dict[K8sName, FargateProfile] = Field(default_factory=dict)
     access_entries: tuple[AccessEntry, ...] = ()
     autoscaler: Literal["cluster-autoscaler", "karpenter"] = "cluster-autoscaler"
     """What adds and removes nodes: the Cluster Autoscaler over the managed node groups (enable its
     add-on), or Karpenter with the node pools of the ``karpenter:`` section (environments/karpenter.py)."""
+    auto_mode: AutoModeConfig | None = None
+    """EKS Auto Mode: AWS runs the nodes, networking, storage and load balancing (environments/auto_mode.py)."""
 
     @model_validator(mode="after")
     def _endpoint(self) -> Self:
@@ -273,6 +278,12 @@ class EnvironmentConfig(Strict):
         problems = karpenter_problems(self)
         if problems:
             raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _auto_mode_fits(self) -> Self:
+        for problem in auto_mode_problems(self):
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")

@@ -81,14 +81,26 @@ def parse_options(raw: Mapping[str, Any] | None) -> dict[str, Options]:
     return dict(sorted(parsed.items()))
 
 
+# What EKS Auto Mode does in place of an add-on (environments/auto_mode.py refuses the add-on beside
+# it): its block storage serves the default ``gp3`` StorageClass the add-ons' volumes name
+# (modules/addons/auto_mode.py), so an add-on that requires the EBS CSI driver is satisfied.
+PROVIDED_BY_AUTO_MODE = frozenset({"aws-ebs-csi-driver"})
+
+
+def _auto_mode_running(env: EnvironmentConfig) -> bool:
+    auto = getattr(env.cluster, "auto_mode", None)
+    return auto is not None and bool(auto.enabled)
+
+
 def check_environment(env: EnvironmentConfig) -> list[str]:
     """Cross-field problems (``addons.<name>: ...``): missing requirements, missing dns/storage."""
     problems: list[str] = []
+    provided = PROVIDED_BY_AUTO_MODE if _auto_mode_running(env) else frozenset()
     for name, options in env.addons.items():
         addon = BY_NAME[name]
         for required in addon.requires:
             needed = BY_CLASS[required].name
-            if needed not in env.addons:
+            if needed not in env.addons and needed not in provided:
                 problems.append(f"addons.{name}: requires add-on {needed!r}, which is not enabled")
         problems.extend(f"addons.{name}: {p}" for p in addon.check(env, options))
     problems.extend(kube_versions.problems(env, ADDONS))  # charts and images that cannot run on cluster.version
