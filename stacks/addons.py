@@ -20,8 +20,10 @@ from constructs import Construct
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.registry import BY_CLASS
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
+from environments.auto_mode import running as auto_mode_running
 from environments.identity import addon_identity
 from environments.schema import EnvironmentConfig
+from modules.addons.auto_mode import AutoModeObjects
 from modules.cluster.eks import ClusterOutputs
 from modules.network.vpc import NetworkOutputs
 from modules.shared.cluster_token import cluster_token
@@ -55,6 +57,11 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
+        first: list[ITerraformDependable] = []
+        if auto_mode_running(env):
+            # The StorageClass and IngressClass the add-ons name, and the custom pools (modules/addons/auto_mode.py).
+            objects = AutoModeObjects(self, "auto-mode", env=env, subnet_ids=network.private_subnet_ids, security_group_id=cluster.cluster_security_group_id)
+            first.append(objects.release)
         # With custom networking the ENIConfigs exist before any node: the cluster stack's vpc-cni
         # add-on creates them (modules/cluster/managed_addons.py), so no release here waits for them.
         for addon, options in env.enabled_addons:
@@ -69,7 +76,7 @@ class AddonsStack(PlatformStack):
                 bucket_names=aws.bucket_names.get(addon.name, {}),
                 queue_url=aws.queue_url,
             )
-            after = [*(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
+            after = [*first, *(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
             release = AddonRelease(
                 self,
                 addon.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from catalog import names
+from environments.auto_mode import REPLACED_MANAGED_ADDONS, only_compute
 from environments.karpenter import controller_node_labels
 from environments.schema import EnvironmentConfig
 from environments.teams import team_fargate_profiles
@@ -48,6 +49,8 @@ class ClusterStack(AwsStack):
             eni_config=eni_config_values(env.region, env.network.availability_zones, network.pod_subnet_ids, cluster.outputs.cluster_security_group_id)
             if env.network.pod_network is not None
             else None,
+            # With no node group, Auto Mode runs these itself on its nodes (environments/auto_mode.py).
+            without=REPLACED_MANAGED_ADDONS if only_compute(env) else (),
         )
         node_groups = NodeGroups(
             self,

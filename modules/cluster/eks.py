@@ -21,6 +21,7 @@ from constructs import Construct
 
 from catalog import names
 from environments.schema import CONTROL_PLANE_LOG_TYPES, ClusterConfig
+from modules.cluster.auto_mode import CLUSTER_ROLE_POLICIES, AutoModeRoles, cluster_trust
 from modules.shared.checkov import skip
 from modules.shared.iam import managed_policy_arn, service_trust
 from modules.shared.kms import Key, account_root_statement, logs_statement
@@ -74,19 +75,22 @@ class Cluster(Construct):
         log_group = CloudwatchLogGroup(self, "logs", name=log_group_name, retention_in_days=config.log_retention_days, kms_key_id=key.arn)
         if config.log_retention_days < 365:
             skip(log_group, "CKV_AWS_338", f"cluster.log_retention_days is {config.log_retention_days} in this environment's file (non-production)")
+        auto = config.auto_mode
         role = IamRole(
             self,
             "role",
             name=names.cluster_role(name),
-            assume_role_policy=service_trust(
-                "eks.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": account_id}},
-            ),
+            assume_role_policy=cluster_trust(account_id)
+            if auto is not None
+            else service_trust("eks.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account_id}}),
         )
         attachments = [
             IamRolePolicyAttachment(self, f"role-{policy}", role=role.name, policy_arn=managed_policy_arn("aws", policy))
-            for policy in ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
+            for policy in ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController", *(CLUSTER_ROLE_POLICIES if auto is not None else ()))
         ]
+        # EKS Auto Mode (modules/cluster/auto_mode.py): its three switches move together, written
+        # explicitly (false too) whenever the section exists, so turning it off is a change Terraform sees.
+        self.auto_mode = AutoModeRoles(self, "auto-mode", config=auto, cluster_name=name) if auto is not None else None
         cluster = EksCluster(
             self,
             "cluster",
@@ -104,7 +108,20 @@ class Cluster(Construct):
             # EKS never reports it back, so it is ignored on existing clusters (created with true):
             # switching it off must not replace them (docs/hardening.md).
             access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["access_config[0].bootstrap_cluster_creator_admin_permissions"]),
+            # bootstrap_self_managed_addons: false with Auto Mode (no self-managed vpc-cni, coredns,
+            # kube-proxy on a new cluster: Auto Mode or the managed add-ons run them). ForceNew in aws
+            # 5.100.0 and never reported back by EKS, so it is ignored on existing clusters: turning
+            # Auto Mode on must never replace one (terraform-aws-eks #3238).
+            bootstrap_self_managed_addons=False if auto is not None else None,
+            compute_config=self.auto_mode.compute_config() if self.auto_mode else None,
+            storage_config=self.auto_mode.storage_config() if self.auto_mode else None,
+            kubernetes_network_config=self.auto_mode.network_config() if self.auto_mode else None,
+            lifecycle=TerraformResourceLifecycle(
+                ignore_changes=[
+                    "access_config[0].bootstrap_cluster_creator_admin_permissions",
+                    *(["bootstrap_self_managed_addons"] if auto is not None else []),
+                ]
+            ),
             upgrade_policy=EksClusterUpgradePolicy(support_type=config.upgrade_policy) if config.upgrade_policy else None,
             encryption_config=EksClusterEncryptionConfig(resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=key.arn)),
             enabled_cluster_log_types=list(config.log_types),
@@ -114,6 +131,8 @@ class Cluster(Construct):
             skip(cluster, "CKV_AWS_39", f"public endpoint chosen in this environment's file, limited to {', '.join(config.public_access_cidrs)}")
         if set(config.log_types) != set(CONTROL_PLANE_LOG_TYPES):
             skip(cluster, "CKV_AWS_37", f"cluster.log_types limits control-plane logs to {', '.join(config.log_types)} in this environment's file")
+        if self.auto_mode is not None:
+            self.auto_mode.access(cluster.name)
         issuer_url = cluster.identity.get(0).oidc.get(0).issuer
         oidc = IamOpenidConnectProvider(
             self,

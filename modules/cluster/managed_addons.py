@@ -105,9 +105,12 @@ class ManagedAddons(Construct):
         oidc_issuer: str,
         custom_networking: bool = False,
         eni_config: dict[str, Any] | None = None,
+        without: tuple[str, ...] = (),
     ) -> None:
-        """``eni_config``: with ``custom_networking``, the ENIConfigs vpc-cni creates (``eni_config_values``)."""
+        """``eni_config``: with ``custom_networking``, the ENIConfigs vpc-cni creates (``eni_config_values``).
+        ``without``: add-ons not installed (those EKS Auto Mode runs itself when no node group is left)."""
         super().__init__(scope, id_)
+        self._without = without
         self._config = config
         self._cluster_ref = cluster_ref
         self._custom_networking = custom_networking
@@ -127,14 +130,14 @@ class ManagedAddons(Construct):
             managed_policy_arns=(managed_policy_arn("aws", "AmazonEKS_CNI_Policy"),),
         )
         self.addons: dict[str, EksAddon] = {}
-        self.before_compute: list[ITerraformDependable] = [
-            self._addon("vpc-cni", service_account_role_arn=cni_role.arn),
-            self._addon("eks-pod-identity-agent"),
-        ]
+        self.before_compute: list[ITerraformDependable] = [self._addon("eks-pod-identity-agent")]
+        if "vpc-cni" not in without:
+            self.before_compute.insert(0, self._addon("vpc-cni", service_account_role_arn=cni_role.arn))
 
     def after_compute(self, compute: list[ITerraformDependable]) -> None:
         for name in AFTER_COMPUTE:
-            self._addon(name, depends_on=compute)
+            if name not in self._without:
+                self._addon(name, depends_on=compute)
 
     def _addon(self, name: str, *, service_account_role_arn: str | None = None, depends_on: list[ITerraformDependable] | None = None) -> EksAddon:
         addon = EksAddon(
