@@ -4,7 +4,9 @@
 
 - cluster versions: UpdateClusterVersion, DescribeUpdate, ListUpdates, UpdateNodegroupVersion, and
   an UpdateClusterConfig that also takes ``accessConfig`` and ``upgradePolicy`` and answers with
-  an update (moto's answers with the cluster, which botocore's model does not allow);
+  an update (moto's answers with the cluster, which botocore's model does not allow); EKS Auto
+  Mode's ``computeConfig``, ``storageConfig`` and ``elasticLoadBalancing`` on create, describe and
+  update (``auto_mode.py``);
 - add-ons: Create/Describe/Update/Delete/ListAddon(s), DescribeAddonVersions (the catalog is
   ``tools/emulator/eks_catalog.py``);
 - access entries: Create/Describe/Update/Delete/ListAccessEntr(y|ies), Associate/Disassociate/

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.emulator.eks import auto_mode
 from tools.emulator.eks.access import _new_access_entry
 from tools.emulator.eks.common import (
     _api_auth,
@@ -35,6 +36,7 @@ def _wrap_cluster_and_nodegroup_creation(response_cls: Any) -> None:
     create_nodegroup = response_cls.create_nodegroup
 
     def create_cluster_keeping_config(self: Any) -> Any:
+        auto_mode.check_create(self)
         result = create_cluster(self)
         cluster = self.eks_backend.clusters[self._get_param("name")]
         requested = self._get_param("accessConfig") or {}
@@ -50,6 +52,7 @@ def _wrap_cluster_and_nodegroup_creation(response_cls: Any) -> None:
             _day2(cluster).access_policies[entry["principalArn"]] = {
                 policy: {"policyArn": policy, "accessScope": {"type": "cluster", "namespaces": []}, "associatedAt": _now(), "modifiedAt": _now()}
             }
+        auto_mode.on_create(self, cluster)  # computeConfig, storageConfig, elasticLoadBalancing (tools/emulator/eks/auto_mode.py)
         return result
 
     def create_nodegroup_following_cluster(self: Any) -> Any:
@@ -93,7 +96,7 @@ def update_cluster_version(self: Any) -> Any:
 
 
 def update_cluster_config(self: Any) -> Any:
-    """moto's UpdateClusterConfig, plus ``accessConfig`` and ``upgradePolicy``, answering with an update."""
+    """moto's UpdateClusterConfig, plus ``accessConfig``, ``upgradePolicy`` and Auto Mode, answering with an update."""
     cluster = _cluster(self)
     params: list[tuple[str, Any]] = []
     update_type = "ConfigUpdate"
@@ -116,6 +119,10 @@ def update_cluster_config(self: Any) -> Any:
         cluster.resources_vpc_config = {**cluster.resources_vpc_config, **vpc}
         params.extend((k[0].upper() + k[1:], v) for k, v in sorted(vpc.items()))
         update_type = "EndpointAccessUpdate"
+    auto = auto_mode.on_update(self, cluster)
+    if auto:
+        params.extend(auto)
+        update_type = "AutoModeUpdate"
     logging = self._get_param("logging")
     if logging:
         cluster.logging = logging
