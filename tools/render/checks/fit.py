@@ -68,7 +68,7 @@ class Place:
 
 def places(env: EnvironmentConfig, synth: Synthesized | None = None) -> list[Place]:
     """The managed node groups (with ``synth``, their labels and name as the synthesized
-    ``<env>-cluster`` stack gives them to EKS) and the Karpenter node pools."""
+    ``<env>-cluster`` stack gives them to EKS), the Karpenter node pools and EKS Auto Mode's pools."""
     out = []
     resources = _node_group_resources(env, synth)
     for name, group in env.cluster.node_groups.items():
@@ -88,7 +88,9 @@ def places(env: EnvironmentConfig, synth: Synthesized | None = None) -> list[Pla
                 group.max_size,
             )
         )
-    return out + karpenter_places(env)
+    from tools.render.checks.auto_mode_places import auto_mode_places  # imports this module's Place
+
+    return out + karpenter_places(env) + auto_mode_places(env)
 
 
 def _node_group_resources(env: EnvironmentConfig, synth: Synthesized | None) -> dict[str, dict[str, Any]]:
