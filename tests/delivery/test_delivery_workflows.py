@@ -99,7 +99,13 @@ def test_shared_code_changes_deploy_every_environment_in_promotion_order(repo: t
     git(path, "add", ".")
     git(path, "commit", "-q", "-m", "shared")
     waves = run_step("apply.yml", "affected", "affected", path, BEFORE=base, DISPATCHED="")
-    assert [[e["environment"] for e in waves[f"wave{i}"]] for i in range(5)] == [["dev"], [QA, "staging"], ["prod"], [], []]
+    assert [[e["environment"] for e in waves[f"wave{i}"]] for i in range(5)] == [
+        ["dev"],
+        ["auto", QA, "staging"],
+        ["prod"],
+        [],
+        [],
+    ]  # auto and staging follow dev
 
 
 def test_affected_reads_the_name_inside_the_file(repo: tuple[Path, str]) -> None:
