@@ -146,6 +146,21 @@ def test_what_eks_refuses(clients: dict[str, Any], change: dict[str, Any]) -> No
     ) == ("InvalidParameterException")
 
 
+def test_a_custom_node_class_role_takes_the_auto_node_policy_only(clients: dict[str, Any]) -> None:
+    """The platform's NodeClass role: an EC2 entry with AmazonEKSAutoNodePolicy ("Create a Node Class")."""
+    eks = clients["eks"]
+    _create(clients, "custom")
+    role = _role(clients["iam"], "custom-node", "ec2.amazonaws.com")
+    eks.create_access_entry(clusterName="custom", principalArn=role, type="EC2")
+    auto_node = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy"
+    eks.associate_access_policy(clusterName="custom", principalArn=role, policyArn=auto_node, accessScope={"type": "cluster"})
+    policies = eks.list_associated_access_policies(clusterName="custom", principalArn=role)["associatedAccessPolicies"]
+    assert [p["policyArn"] for p in policies] == [auto_node]
+    view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+    code = _code(eks.associate_access_policy, clusterName="custom", principalArn=role, policyArn=view, accessScope={"type": "cluster"})
+    assert code == "InvalidRequestException"
+
+
 def test_every_request_and_response_matches_the_model(recorder: ShapeRecorder) -> None:
     """Runs last in this file: nothing deviated from botocore's model."""
     assert recorder.errors == []

@@ -24,6 +24,13 @@ ACCESS_POLICIES = (
     "AmazonEKSClusterAdminPolicy",
     "AmazonEKSEditPolicy",
     "AmazonEKSViewPolicy",
+    # EKS Auto Mode's: the node policy a custom NodeClass role's EC2 entry takes, and those EKS
+    # associates with the cluster role itself (same page, "AmazonEKSAutoNodePolicy" and following).
+    "AmazonEKSAutoNodePolicy",
+    "AmazonEKSBlockStoragePolicy",
+    "AmazonEKSComputePolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingPolicy",
 )
 
 

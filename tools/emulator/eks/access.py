@@ -133,7 +133,11 @@ def associate_access_policy(self: Any) -> Any:
     policy = self._get_param("policyArn")
     if policy not in eks_catalog.access_policy_arns(self.eks_backend.partition):
         raise _not_found(f"The specified policyArn could not be found: {policy}", cluster=cluster.name)
-    if entry["type"] != "STANDARD":
+    # STANDARD entries take any access policy; an EC2 entry (an EKS Auto Mode custom NodeClass role)
+    # takes AmazonEKSAutoNodePolicy ("Create a Node Class for Amazon EKS": create-access-entry --type
+    # EC2, then associate-access-policy AmazonEKSAutoNodePolicy); node entries of other types none.
+    auto_node = entry["type"] == "EC2" and policy.endswith("/AmazonEKSAutoNodePolicy")
+    if entry["type"] != "STANDARD" and not auto_node:
         raise _invalid_request(f"Access policies can only be associated with access entries of type STANDARD, not {entry['type']}")
     scope = self._get_param("accessScope") or {}
     namespaces = scope.get("namespaces") or []
