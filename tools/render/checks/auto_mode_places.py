@@ -22,7 +22,7 @@ from typing import Any
 
 from catalog.instances import all_types, capacity
 from environments.schema import EnvironmentConfig
-from tools.render.checks.fit import _ARCH, _EFFECT, _INSTANCE_TYPE, _REGION, Place
+from tools.render.checks.place import _ARCH, _EFFECT, _INSTANCE_TYPE, _REGION, Place
 
 COMPUTE_TYPE = "eks.amazonaws.com/compute-type"
 _BUILT_IN_CPU_LIMIT = 1000  # the built-in pools' spec.limits.cpu ("Enable or Disable Built-in NodePools")

@@ -24,21 +24,20 @@ finding of its own (the pods would stay Pending, or match by luck).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from catalog.instances import NodeCapacity, all_types, capacity, known
 from environments.schema import EnvironmentConfig, NodeGroup
+from tools.render.checks.auto_mode_places import auto_mode_places
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
+from tools.render.checks.place import _ARCH, _EFFECT, _INSTANCE_TYPE, _REGION, Place
 from tools.render.checks.quantity import mib, millicores, parse
 from tools.render.releases import Synthesized
 
 FARGATE_MAX_CPU = 16.0
 FARGATE_MAX_MEMORY = 120 * 2**30
 FARGATE_OVERHEAD_MEMORY = 256 * 2**20
-_EFFECT = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
 _HOST, _ZONE = "kubernetes.io/hostname", "topology.kubernetes.io/zone"
-_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
 
 # The value of a label that exists on the node but is only known once AWS has created it.
 AFTER_APPLY = "<known only after apply>"
@@ -50,20 +49,7 @@ AFTER_APPLY = "<known only after apply>"
 EKS_NODEGROUP = "eks.amazonaws.com/nodegroup"
 EKS_CAPACITY_TYPE = "eks.amazonaws.com/capacityType"
 EKS_AFTER_APPLY = ("eks.amazonaws.com/nodegroup-image", "eks.amazonaws.com/sourceLaunchTemplateId", "eks.amazonaws.com/sourceLaunchTemplateVersion")
-# What every kubelet sets from the cloud provider (https://kubernetes.io/docs/reference/labels-annotations-taints/):
-# os, arch, instance type, region (zone differs node by node; hostname too, after apply).
-_REGION, _INSTANCE_TYPE = "topology.kubernetes.io/region", "node.kubernetes.io/instance-type"
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    labels: dict[str, str]
-    taints: tuple[tuple[str, str, str], ...]  # (key, value, effect)
-    cpu: float  # allocatable cores of the smallest instance type
-    memory: float  # allocatable bytes
-    instance_type: str
-    max_nodes: int
+# The kubelet's own labels (os, arch, instance type, region) are in place.py.
 
 
 def places(env: EnvironmentConfig, synth: Synthesized | None = None) -> list[Place]:
@@ -88,8 +74,6 @@ def places(env: EnvironmentConfig, synth: Synthesized | None = None) -> list[Pla
                 group.max_size,
             )
         )
-    from tools.render.checks.auto_mode_places import auto_mode_places  # imports this module's Place
-
     return out + karpenter_places(env) + auto_mode_places(env)
 
 

@@ -71,9 +71,17 @@ def strict_schema(schema: Any) -> Any:
 
 
 def crd_validators(ctx: Context) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
-    """(apiVersion, kind) -> validator for every served version of every CRD rendered in the environment."""
+    """(apiVersion, kind) -> validator for every served version of every CRD rendered in the environment,
+    and of the APIs EKS Auto Mode serves when it runs (``auto_mode_schemas.py``)."""
+    from tools.render.checks.auto_mode_schemas import auto_mode_crds
+
+    return validators_of([obj for _, obj in ctx.objects()] + auto_mode_crds(ctx.env))
+
+
+def validators_of(objects: list[Obj]) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """(apiVersion, kind) -> validator for every served version of the CustomResourceDefinitions among ``objects``."""
     validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
-    for _, obj in ctx.objects():
+    for obj in objects:
         if obj.get("kind") != "CustomResourceDefinition":
             continue
         spec = obj.get("spec") or {}
