@@ -11,7 +11,8 @@
   ``tools/emulator/eks_catalog.py``);
 - access entries: Create/Describe/Update/Delete/ListAccessEntr(y|ies), Associate/Disassociate/
   ListAssociatedAccessPolicies, ListAccessPolicies; the cluster keeps ``accessConfig``;
-- pod identity associations: Create/Describe/Update/Delete/ListPodIdentityAssociation(s).
+- pod identity associations: Create/Describe/Update/Delete/ListPodIdentityAssociation(s);
+- tags on managed node groups (Tag/Untag/ListTagsForResource took clusters only: ``tags.py``).
 
 moto routes a request to an operation with botocore's EKS service model, parses its parameters
 with that model and serializes each answer through the operation's output shape, so the shapes
@@ -91,11 +92,15 @@ def register() -> None:
     if _REGISTERED:
         return
     from moto.eks import urls
+    from moto.eks.models import EKSBackend
     from moto.eks.responses import EKSResponse
+
+    from tools.emulator.eks import tags
 
     for path in _PATHS:
         urls.url_paths.setdefault(path, urls.response.dispatch)
     _wrap_cluster_and_nodegroup_creation(EKSResponse)
+    tags.wrap(EKSBackend)
     for name, handler in HANDLERS.items():
         setattr(EKSResponse, name, handler)
     _REGISTERED = True
