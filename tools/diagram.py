@@ -69,11 +69,12 @@ def load(env: str, outdir: Path) -> Environment:
     return Environment(env, stacks, backends)
 
 
-def karpenter_pools(env: Environment) -> list[dict[str, Any]]:
-    """The NodePools of the ``karpenter-nodepools`` release (Helm values are one JSON document)."""
+def karpenter_pools(env: Environment, release_name: str = "karpenter-nodepools") -> list[dict[str, Any]]:
+    """The NodePools of the ``karpenter-nodepools`` release, or of EKS Auto Mode's ``eks-auto-mode``
+    (Helm values are one JSON document)."""
     pools: list[dict[str, Any]] = []
     for release in env.resources("addons", "helm_release").values():
-        if release.get("name") == "karpenter-nodepools":
+        if release.get("name") == release_name:
             for values in release.get("values", []):
                 pools += [m for m in json.loads(values).get("manifests", []) if m.get("kind") == "NodePool"]
     return sorted(pools, key=lambda m: m["metadata"]["name"])
@@ -87,6 +88,8 @@ def _pool_lines(pool: dict[str, Any]) -> list[str]:
         "karpenter.sh/capacity-type": "",
         "karpenter.k8s.aws/instance-category": "categories ",
         "karpenter.k8s.aws/instance-family": "families ",
+        "eks.amazonaws.com/instance-category": "categories ",
+        "eks.amazonaws.com/instance-family": "families ",
         "node.kubernetes.io/instance-type": "",
     }
     lines = [f"{label}{', '.join(reqs[key])}" for key, label in short.items() if key in reqs]
@@ -215,6 +218,15 @@ def build(env: Environment) -> Any:
                 name = pool["metadata"]["name"]
                 c.node(_id("pool", name), _label(f"Karpenter pool {name}", *_pool_lines(pool)), shape="box3d", fillcolor="white")
                 c.edge("endpoint", _id("pool", name), style="invis")
+            compute = (cluster.get("compute_config") or {}) if cluster else {}
+            if compute.get("enabled"):  # EKS Auto Mode: AWS's built-in pools and the platform's own
+                for name in sorted(compute.get("node_pools") or []):
+                    c.node(_id("auto", name), _label(f"Auto Mode pool {name}", "built in (AWS)"), shape="box3d", fillcolor="white")
+                    c.edge("endpoint", _id("auto", name), style="invis")
+                for pool in karpenter_pools(env, "eks-auto-mode"):
+                    name = pool["metadata"]["name"]
+                    c.node(_id("auto", name), _label(f"Auto Mode pool {name}", *_pool_lines(pool)), shape="box3d", fillcolor="white")
+                    c.edge("endpoint", _id("auto", name), style="invis")
             entries = env.resources("cluster", "aws_eks_access_entry")
             if entries:
                 names = sorted(str(e.get("principal_arn", "")).rsplit("/", 1)[-1] for e in entries.values())

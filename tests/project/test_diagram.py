@@ -80,6 +80,17 @@ def test_staging_shows_its_karpenter_pools_with_their_limits(synth: Synth) -> No
     assert "Karpenter pool" not in build(load("prod", synth.outdir)).source  # prod scales node groups
 
 
+def test_auto_shows_its_auto_mode_pools_and_no_node_group(synth: Synth) -> None:
+    raw = yaml.safe_load((ROOT / "environments" / "auto.yaml").read_text())
+    source = build(load("auto", synth.outdir)).source
+    for name in raw["cluster"]["auto_mode"]["built_in_pools"]:
+        assert f"Auto Mode pool {name}" in source
+    for name, pool in raw["cluster"]["auto_mode"]["node_pools"].items():
+        assert f"Auto Mode pool {name}" in source and f"up to {pool['limits']['cpu']} cpu" in source
+    assert "node group" not in source and "Karpenter pool" not in source
+    assert "Auto Mode pool" not in build(load("dev", synth.outdir)).source
+
+
 def test_renders_an_svg_into_cdktf_out_diagrams(synth: Synth, tmp_path: Path) -> None:
     if shutil.which("dot") is None:
         if os.environ.get("CI") == "true":
