@@ -19,6 +19,7 @@ import yaml
 
 from catalog.addons.registry import ADDONS, BY_CLASS, BY_NAME
 from environments import EnvironmentConfig, load_environments
+from environments.identity import addon_identity
 from tests import addon_facts
 from tests.conftest import REFERENCE, ROOT, Synth, require, require_reference, run_main
 
@@ -244,6 +245,17 @@ def test_irsa_trust_binds_each_role_to_the_service_account_its_release_configure
             annotation = block.get("annotations", {}).get(ROLE_ANNOTATION)
             if not addon_facts.calls_aws(name, env.addons[name]):
                 assert annotation is None, f"{env.name}/{name} calls no AWS API but is annotated with a role"
+                continue
+            if addon_identity(env, name) == "pod_identity":
+                # EKS Pod Identity binds the role by association, never by annotation, and the role
+                # trusts pods.eks.amazonaws.com (EKS User Guide, "Create IAM role with trust policy
+                # required by EKS Pod Identity"); the association is tests/stacks/test_pod_identity.py's.
+                assert annotation is None, f"{env.name}/{name} uses EKS Pod Identity but is annotated with a role"
+                [(key, role)] = [(k, r) for k, r in roles.items() if r["name"] == f"{env.cluster_name}-{name}"]
+                [statement] = statements(role["assume_role_policy"])
+                assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}, statement
+                assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"], statement
+                bound.add(key)
                 continue
             assert annotation is not None, f"{env.name}/{name} calls AWS: its service account needs {ROLE_ANNOTATION}"
             role_ref = re.fullmatch(r"\$\{aws_iam_role\.([\w-]+)\.arn\}", remote_value(s, annotation))
