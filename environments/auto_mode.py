@@ -10,8 +10,10 @@ requirements take), "Create a Node Class for Amazon EKS" (``eks.amazonaws.com/v1
 Turning it off is a step of its own: ``enabled: false`` with no pool left (``built_in_pools: []``
 and no ``node_pools``) writes ``compute_config.enabled = false`` and the storage and load-balancing
 switches off together, as the EKS API requires them to move as one; removing the section instead
-would leave the cluster as it is (the aws provider keeps what it does not see). docs/compute.md
-walks through the way in and out.
+would leave the cluster as it is (the aws provider keeps what it does not see). Emptying
+``built_in_pools`` while Auto Mode keeps running is allowed but, on a cluster that had them, replaces
+the cluster with aws 5.100.0 (the node role leaves ``compute_config``: hashicorp/terraform-provider-aws
+#40582); docs/compute.md walks through the way in and out.
 
 Every rule reports ``<field.path>: message`` and the loader adds the file, like the rest of the schema.
 """
@@ -94,7 +96,7 @@ class AutoModeConfig(Strict):
             if left:
                 raise ValueError(
                     f"enabled: false is refused while Auto Mode pools still exist: {' and '.join(left)}. Move the workloads to node "
-                    "groups, empty built_in_pools and node_pools and deploy (Auto Mode drains its nodes), then set enabled: false"
+                    "groups first (cordon and drain Auto Mode's nodes), then write built_in_pools: [], no node_pools and enabled: false"
                 )
         return self
 

@@ -44,9 +44,9 @@ def owned(env: EnvironmentConfig) -> Iterator[names.Owned]:
             bucket_name = names.addon_bucket(env.name, env.account_id, addon.name, bucket.purpose)
             yield "S3 bucket", bucket_name, f"{env.name}-addons-aws: add-on {addon.name} ({bucket.purpose})"
     auto = env.cluster.auto_mode
-    if auto is not None and auto.enabled:
+    if auto is not None:
         yield role, names.auto_node_role(cluster), f"{env.name}-cluster: Auto Mode node role (built-in pools)"
-        if auto.node_pools:
+        if auto.enabled and auto.node_pools:
             yield role, names.auto_custom_node_role(cluster), f"{env.name}-cluster: Auto Mode node role (custom pools)"
     if env.karpenter is not None:
         yield role, names.karpenter_controller_role(cluster), f"{env.name}-addons-aws: Karpenter controller"

@@ -61,13 +61,14 @@ class AutoModeRoles(Construct):
     def __init__(self, scope: Construct, id_: str, *, config: AutoModeConfig, cluster_name: str) -> None:
         super().__init__(scope, id_)
         self.config = config
-        self.node_role_arn: str | None = None
         self.custom_node_role_name: str | None = None
-        if not config.enabled:
-            return
+        # The built-in pools' role stays while the section exists, on or off: in aws 5.100.0 taking
+        # compute_config.node_role_arn away from a cluster forces its replacement (provider issue
+        # #40582, terraform-aws-eks #3321; fixed in 6.13), while turning Auto Mode off with the role
+        # still named is an in-place update (provider issue #40411, the behaviours EKS defines).
         built_in = _node_role(self, "node-role", names.auto_node_role(cluster_name), f"Nodes of EKS Auto Mode's built-in pools in {cluster_name}")
-        self.node_role_arn = built_in.arn
-        if config.node_pools:
+        self.node_role_arn: str = built_in.arn
+        if config.enabled and config.node_pools:
             custom = _node_role(
                 self, "custom-node-role", names.auto_custom_node_role(cluster_name), f"Nodes of the platform's Auto Mode NodeClass in {cluster_name}"
             )
@@ -79,8 +80,9 @@ class AutoModeRoles(Construct):
         return EksClusterComputeConfig(
             enabled=self.config.enabled,
             node_pools=pools or None,
-            # EKS takes a node role only with built-in pools (and creates its access entry then).
-            node_role_arn=self.node_role_arn if pools else None,
+            # Running, EKS takes a node role only with built-in pools (and creates its access entry
+            # then); turned off, the role stays named (see __init__).
+            node_role_arn=self.node_role_arn if pools or not self.config.enabled else None,
         )
 
     def storage_config(self) -> EksClusterStorageConfig:

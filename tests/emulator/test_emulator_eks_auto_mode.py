@@ -116,14 +116,15 @@ def test_enabling_and_disabling_on_an_existing_cluster_is_an_update_not_a_new_cl
     after = eks.describe_cluster(name="moving")["cluster"]
     assert (after["arn"], after["createdAt"]) == (before["arn"], before["createdAt"])
     assert after["computeConfig"]["enabled"] is True
+    # Off with the node role still named: in place (hashicorp/terraform-provider-aws #40411).
     off = {
-        "computeConfig": {"enabled": False},
+        "computeConfig": {"enabled": False, "nodeRoleArn": node},
         "storageConfig": {"blockStorage": {"enabled": False}},
         "kubernetesNetworkConfig": {"elasticLoadBalancing": {"enabled": False}},
     }
     eks.update_cluster_config(name="moving", **off)
     cluster = eks.describe_cluster(name="moving")["cluster"]
-    assert cluster["computeConfig"] == {"enabled": False} and cluster["storageConfig"] == {"blockStorage": {"enabled": False}}
+    assert cluster["computeConfig"] == {"enabled": False, "nodeRoleArn": node} and cluster["storageConfig"] == {"blockStorage": {"enabled": False}}
     assert cluster["kubernetesNetworkConfig"]["elasticLoadBalancing"] == {"enabled": False}
 
 
@@ -133,6 +134,7 @@ def test_enabling_and_disabling_on_an_existing_cluster_is_an_update_not_a_new_cl
         pytest.param({**ON, "storageConfig": {"blockStorage": {"enabled": False}}}, id="storage-off-compute-on"),
         pytest.param({"computeConfig": {"enabled": True}}, id="compute-alone"),
         pytest.param({**ON, "computeConfig": {"enabled": True, "nodePools": ["system"]}}, id="pools-without-role"),
+        pytest.param({**ON, "computeConfig": {"enabled": True, "nodeRoleArn": "arn:aws:iam::123456789012:role/n"}}, id="running-role-without-pools"),
         pytest.param({**ON, "computeConfig": {"enabled": True, "nodePools": ["gpu"], "nodeRoleArn": "arn:aws:iam::123456789012:role/n"}}, id="unknown-pool"),
     ],
 )

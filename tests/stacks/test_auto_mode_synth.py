@@ -165,12 +165,16 @@ def test_nothing_auto_mode_replaces_is_synthesized(synth: Synth) -> None:
     assert not names & {*REPLACED, "karpenter", "karpenter-crd"}
 
 
-def test_turning_off_writes_the_switches_false_and_drops_the_node_roles(synth: Synth) -> None:
+def test_turning_off_writes_the_switches_false_and_keeps_the_built_in_node_role(synth: Synth) -> None:
+    """aws 5.100.0 replaces a cluster whose compute_config.node_role_arn goes away (hashicorp/
+    terraform-provider-aws #40582, terraform-aws-modules/terraform-aws-eks #3321); turning Auto Mode off
+    with the role still named is an in-place update (hashicorp/terraform-provider-aws #40411)."""
     eks = _cluster(synth, "leaving")
-    assert eks["compute_config"] == {"enabled": False}
+    key, _ = _role(synth, "leaving", "leaving-eks-auto-node")
+    assert eks["compute_config"] == {"enabled": False, "node_role_arn": f"${{aws_iam_role.{key}.arn}}"}
     assert eks["storage_config"] == {"block_storage": {"enabled": False}}
     assert eks["kubernetes_network_config"] == {"elastic_load_balancing": {"enabled": False}}
-    assert not [r for r in synth.resources("leaving-cluster", "aws_iam_role").values() if "auto" in r["name"]]
+    assert not [r for r in synth.resources("leaving-cluster", "aws_iam_role").values() if r["name"] == "leaving-eks-auto-custom-node"]
     assert not [r for r in synth.resources("leaving-addons", "helm_release").values() if r["name"] == "eks-auto-mode"]
 
 

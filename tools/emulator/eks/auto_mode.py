@@ -7,7 +7,9 @@ describe it, and as the aws provider relies on:
 - the three capabilities move together: ``computeConfig.enabled``, ``storageConfig.blockStorage.enabled``
   and ``kubernetesNetworkConfig.elasticLoadBalancing.enabled`` are all true or all false, else
   InvalidParameterException;
-- ``nodePools`` (only ``general-purpose`` and ``system``) and ``nodeRoleArn`` come together;
+- ``nodePools`` (only ``general-purpose`` and ``system``) need ``nodeRoleArn``, and a running Auto
+  Mode refuses a role without pools; turned off, the role may stay (hashicorp/terraform-provider-aws
+  #40411 lists the in-place transitions EKS allows);
 - with a node role, EKS creates that role's access entry (type EC2, AmazonEKSAutoNodePolicy on the
   cluster) when the cluster uses API authentication ("Learn about identity and access in EKS Auto
   Mode": Auto Mode maps its roles with access entries itself);
@@ -48,8 +50,11 @@ def _check(cluster_name: str, compute: dict[str, Any] | None, storage: dict[str,
     unknown = sorted(set(pools) - set(BUILT_IN_POOLS))
     if unknown:
         raise _invalid_parameter(f"Invalid node pool(s) {unknown}; valid values are {list(BUILT_IN_POOLS)}.", cluster=cluster_name)
-    if bool(pools) != bool(role):
-        raise _invalid_parameter("nodeRoleArn and nodePools must be provided together in computeConfig.", cluster=cluster_name)
+    if pools and not role:
+        raise _invalid_parameter("nodeRoleArn must be provided with nodePools in computeConfig.", cluster=cluster_name)
+    if role and not pools and compute.get("enabled"):
+        # Off, the role may stay named (provider issue #40411: disabling with node_role_arn set is in place).
+        raise _invalid_parameter("When Compute Config nodeRoleArn is not null or empty, nodePool value(s) must be provided.", cluster=cluster_name)
     if pools and not compute.get("enabled"):
         raise _invalid_parameter("nodePools can only be set when computeConfig is enabled.", cluster=cluster_name)
 
