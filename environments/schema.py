@@ -3,6 +3,10 @@
 This module imports no cdktf: the config tests run in milliseconds and a bad file fails before any
 construct exists. Cross-field rules (CIDRs inside the VPC, no overlap, AZs in the region, sizes
 ordered) live next to the fields they relate.
+
+Over 300 lines because the top-level model composes every section and holds the rules that span
+sections (network against cluster, add-ons against teams); each section's own models and rules
+live in their own modules (teams, karpenter, ci, fargate, storage, state_backend, pod_network, ...).
 """
 
 from __future__ import annotations

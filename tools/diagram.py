@@ -10,6 +10,9 @@ Rendering uses Graphviz through its Python binding (``graphviz``, pinned in requ
 the ``dot`` program from the OS package ``graphviz`` (Debian/Ubuntu: ``apt-get install graphviz``).
 Without ``dot`` the source is still written (``<env>.dot``) and the command says how to install it.
 
+Over 300 lines because ``build`` draws one Graphviz graph whose clusters share node ids and edges
+(a zone's subnets, the cluster, EFS, the add-ons); the leaf parts already live in ``diagram_parts``.
+
     python -m tools.diagram <env> [--outdir cdktf.out] [--format svg|png]
 """
 

@@ -20,6 +20,10 @@ environment file's keys. A label whose value is generated at apply (the managed 
 with ``node_group_name_prefix``, the AMI and launch template IDs) can never be selected on by a
 value written before apply: a nodeSelector or a required node affinity In/NotIn/Gt/Lt on it is a
 finding of its own (the pods would stay Pending, or match by luck).
+
+Over 300 lines because the places model (node groups, Karpenter and Auto Mode pools, Fargate)
+and the pod-side matching it is judged with change together; the Auto Mode and shared place
+parts already live in ``auto_mode_places`` and ``place``.
 """
 
 from __future__ import annotations
