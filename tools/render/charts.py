@@ -6,9 +6,11 @@ is looked for (an explicit directory, then that cache) is catalog/chart_archives
     python -m tools.render.charts fetch --mirror DIR|URL # copy/download <chart>-<version>.tgz from a mirror
     python -m tools.render.charts fetch --into DIR       # fill another cache than .work/charts
 
-Every archive is checked against ``reference/packaged/SHA256SUMS`` (the digests of the archives
-the tests were reviewed against, recorded in ``reference/packaged/SOURCES.md``) before it enters
-the cache; an archive with another digest is refused and never used.
+Every archive is checked before it enters the cache: it is accepted when its sha256 is in
+``reference/packaged/SHA256SUMS`` (the bytes of the archives the tests were reviewed against,
+recorded in ``reference/packaged/SOURCES.md``) or its content digest is in
+``reference/packaged/CONTENT-SHA256SUMS`` (the same files with the same bytes, however they were
+packed: tools/render/chart_digest.py). Anything else is refused and never used.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from pathlib import Path
 import yaml
 
 from catalog.chart_archives import CACHE, ChartMissing, find_chart, search_dirs
+from tools.render.chart_digest import UnsafeArchive, content_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 PINS = ROOT / "reference" / "packaged" / "SHA256SUMS"
+CONTENT_PINS = ROOT / "reference" / "packaged" / "CONTENT-SHA256SUMS"
 
-__all__ = ["CACHE", "PINS", "ChartMissing", "FetchFailed", "archive_metadata", "fetch", "find_chart", "pinned_charts", "search_dirs"]
+__all__ = ["CACHE", "CONTENT_PINS", "PINS", "ChartMissing", "FetchFailed", "archive_metadata", "fetch", "find_chart", "pinned_charts", "search_dirs"]
 
 
 class FetchFailed(Exception):
@@ -120,19 +124,35 @@ def _download(chart: Wanted, mirror: str | None, into: Path) -> Path:
     return target
 
 
-def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = None, pins_file: Path = PINS) -> list[str]:
+def _refusal(path: Path, accepted: set[str], contents: set[str]) -> str | None:
+    """None when ``path`` has a pinned byte digest or a pinned content digest, else why it is refused."""
+    digest = sha256(path)
+    if digest in accepted:
+        return None
+    try:
+        content = content_digest(path)
+    except UnsafeArchive as exc:
+        return f"sha256 {digest} is not a pinned one and no content digest can be taken ({exc}): refused"
+    if content in contents:
+        return None
+    pinned = " or ".join(sorted(accepted | contents))
+    return f"sha256 {digest} (content {content}) is not the pinned {pinned}: refused"
+
+
+def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = None, pins_file: Path = PINS, content_pins_file: Path = CONTENT_PINS) -> list[str]:
     """Fetch every chart not already in ``dest`` with a pinned digest; returns one error line per failure."""
     pins = read_pins(pins_file)
+    content_pins = read_pins(content_pins_file) if content_pins_file.is_file() else {}
     dest.mkdir(parents=True, exist_ok=True)
     charts = list(charts)
     errors: list[str] = []
     for index, chart in enumerate(charts, 1):
-        accepted = pins.get(chart.filename)
-        if not accepted:
-            errors.append(f"{chart.filename}: no pinned sha256 in {pins_file}: add the digest of the reviewed archive there")
+        accepted, contents = pins.get(chart.filename, set()), content_pins.get(chart.filename, set())
+        if not accepted and not contents:
+            errors.append(f"{chart.filename}: no pinned sha256 in {pins_file} or {content_pins_file}: add the digests of the reviewed archive there")
             continue
         final = dest / chart.filename
-        if final.is_file() and sha256(final) in accepted:
+        if final.is_file() and _refusal(final, accepted, contents) is None:
             print(f"[{index}/{len(charts)}] {chart.filename}: already verified", flush=True)
             continue
         print(f"[{index}/{len(charts)}] {chart.filename}: fetching from {mirror or chart.repository}", flush=True)
@@ -142,11 +162,10 @@ def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = Non
             except FetchFailed as exc:
                 errors.append(str(exc))
                 continue
-            digest = sha256(got)
-            if digest not in accepted:
+            refusal = _refusal(got, accepted, contents)
+            if refusal is not None:
                 errors.append(
-                    f"{chart.filename}: sha256 {digest} is not the pinned {' or '.join(sorted(accepted))}: "
-                    f"refused; compare it with the reviewed archive before adding its digest to {pins_file}"
+                    f"{chart.filename}: {refusal}; compare it with the reviewed archive before adding its digests to {pins_file} and {content_pins_file}"
                 )
                 continue
             os.replace(got, final)
@@ -156,7 +175,9 @@ def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = Non
 def main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m tools.render.charts", description="Fetch every pinned chart archive, sha256-checked.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.render.charts", description="Fetch every pinned chart archive, checked against its pinned archive or content sha256."
+    )
     parser.add_argument("command", choices=["fetch"])
     parser.add_argument("--mirror", default="", help="a directory or https base URL holding <chart>-<version>.tgz (default: each chart's repository)")
     parser.add_argument("--into", type=Path, default=CACHE, help=f"the cache to fill (default {CACHE})")
