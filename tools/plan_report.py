@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from tools.review import manifests
+from tools.review import auto_mode, manifests
 from tools.review.plan import (  # noqa: F401  (public names of the report's own API)
     ACTIONS,
     NOT_SYNTHESIZED,
@@ -62,6 +62,7 @@ def assess(plans: list[StackPlan], not_synthesized: Iterable[StateWithoutStack] 
     from tools.review import identity
 
     risks += identity.review(plans)
+    risks += auto_mode.review(plans)
     return sorted(risks, key=lambda r: (r.level != "high", r.stack, r.address))
 
 
@@ -109,6 +110,7 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
             lines.append("")
         if lines[-1] == "":
             lines.pop()
+    lines += auto_mode.section(plans)
     lines += manifests.section([c for plan in plans for c in plan.changes])
     states = list(not_synthesized)
     if states:
