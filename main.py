@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from environments import ENVIRONMENTS_DIR, ConfigError, load_environments
+from environments import ENVIRONMENTS_DIR, ConfigError, EnvironmentConfig, load_environments
 
 
 def publish(partial: Path, outdir: Path, synthesized: set[str] | None = None, known: Collection[str] = ()) -> None:
@@ -76,7 +76,7 @@ def _kept_manifest_entries(path: Path, ours: Callable[[str], bool], stacks: Path
     return {name: entry for name, entry in old.items() if not ours(name) and (stacks / name).is_dir()}
 
 
-def warn_support_window(environments: list) -> None:  # type: ignore[type-arg]
+def warn_support_window(environments: list[EnvironmentConfig]) -> None:
     """A warning per environment whose Kubernetes minor is past EKS standard support."""
     from datetime import date
 

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from catalog.fields import K8sName, LabelKey, LabelValue, Strict, Taint
-from catalog.karpenter import CONTROLLER_NODE_LABEL, KARPENTER_VERSION, SUPPORTED_KUBERNETES, controller_node_labels  # noqa: F401
+from catalog.karpenter import CONTROLLER_NODE_LABEL as CONTROLLER_NODE_LABEL  # re-exported: part of this section's facts
+from catalog.karpenter import KARPENTER_VERSION, SUPPORTED_KUBERNETES
+from catalog.karpenter import controller_node_labels as controller_node_labels  # re-exported: the stacks read it here
 
 if TYPE_CHECKING:
     from environments.schema import EnvironmentConfig

@@ -79,7 +79,7 @@ def resolve_versions(addons: ManagedAddons, cluster_version: str) -> tuple[dict[
                 "remove the override or update the table from its source"
             )
         else:
-            versions[name] = settings.version or pinned  # type: ignore[assignment]
+            versions[name] = settings.version or pinned  # type: ignore[assignment]  # never None: the first branch takes both-None
     return versions, problems
 
 

@@ -149,7 +149,7 @@ class AccessEntry(Strict):
 
 
 class ClusterConfig(Strict):
-    version: Literal[CLUSTER_VERSIONS]  # type: ignore[valid-type]
+    version: Literal[CLUSTER_VERSIONS]  # type: ignore[valid-type]  # pydantic reads a Literal of a tuple; mypy wants literals
     """Kubernetes minor (catalog/eks_versions.py: EKS standard or extended support in 2026-11).
     Raise it one minor at a time: node groups and managed add-ons follow in the same deploy."""
     upgrade_policy: Literal["STANDARD", "EXTENDED"] | None = None
@@ -158,7 +158,7 @@ class ClusterConfig(Strict):
     managed_addons: ManagedAddons = Field(default_factory=ManagedAddons)
     endpoint_public_access: bool = False
     public_access_cidrs: tuple[Cidr, ...] = ()
-    log_types: tuple[Literal[CONTROL_PLANE_LOG_TYPES], ...] = CONTROL_PLANE_LOG_TYPES  # type: ignore[valid-type]
+    log_types: tuple[Literal[CONTROL_PLANE_LOG_TYPES], ...] = CONTROL_PLANE_LOG_TYPES  # type: ignore[valid-type]  # pydantic reads a Literal of a tuple; mypy wants literals
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] = 365
     node_groups: dict[K8sName, NodeGroup] = Field(default_factory=dict)
     """At least one, unless ``auto_mode`` runs the nodes (environments/auto_mode.py)."""

@@ -8,13 +8,16 @@ from constructs import Construct
 
 from environments.ci import boundary_arn
 from environments.schema import EnvironmentConfig
-from environments.state_backend import CloudStateBackend
+from environments.state_backend import CloudStateBackend, S3StateBackend
 from modules.shared.boundary import PermissionsBoundary
 
 
 def state_key(env: EnvironmentConfig, layer: str) -> str:
     """``[<key_prefix>/]<env>/<layer>.tfstate``: one state object per stack."""
-    prefix = f"{env.state_backend.key_prefix}/" if env.state_backend.key_prefix else ""
+    backend = env.state_backend
+    if not isinstance(backend, S3StateBackend):
+        raise ValueError(f"environment {env.name!r}: state_backend.kind is {backend.kind!r}, state keys exist only for 's3'")
+    prefix = f"{backend.key_prefix}/" if backend.key_prefix else ""
     return f"{prefix}{env.name}/{layer}.tfstate"
 
 

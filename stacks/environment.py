@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cdktf import TerraformStack
 from constructs import Construct
 
 from environments.schema import EnvironmentConfig
 from modules.shared.protect import protect_stack
 from stacks.addons import AddonsStack
 from stacks.addons_aws import AddonsAwsOutputs, AddonsAwsStack, needs_aws_side
+from stacks.base import PlatformStack
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
 from stacks.state import StateStack
 from stacks.storage import StorageStack
 from stacks.teams_aws import TeamsAwsStack
+
+if TYPE_CHECKING:  # loaded at run time only when teams are declared (build_environment)
+    from stacks.teams import TeamsStack
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,9 @@ class EnvironmentStacks:
     addons_aws: AddonsAwsStack | None = None  # only when an enabled add-on has an AWS side
     addons: AddonsStack | None = None  # only when add-ons are enabled
     teams_aws: TeamsAwsStack | None = None  # only when teams are declared
-    teams: TerraformStack | None = None  # only when teams are declared
+    teams: TeamsStack | None = None  # only when teams are declared
 
-    def in_apply_order(self) -> list[TerraformStack]:
+    def in_apply_order(self) -> list[PlatformStack]:
         stacks = (self.state, self.network, self.cluster, self.storage, self.addons_aws, self.addons, self.teams_aws, self.teams)
         return [s for s in stacks if s is not None]
 
@@ -39,12 +43,15 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
     network = NetworkStack(scope, env)
     cluster = ClusterStack(scope, env, network=network.outputs)
     storage = StorageStack(scope, env, network=network.outputs, cluster=cluster.outputs) if env.storage.efs else None
-    addons_aws = addons = None
+    addons_aws: AddonsAwsStack | None = None
+    addons: AddonsStack | None = None
     if env.addons or env.karpenter is not None:
-        side = dict(network=network.outputs, cluster=cluster.outputs, storage=storage.outputs if storage else None)
-        addons_aws = AddonsAwsStack(scope, env, **side) if needs_aws_side(env) else None
-        addons = AddonsStack(scope, env, **side, aws=addons_aws.outputs if addons_aws else AddonsAwsOutputs())
-    teams_aws = teams = None
+        efs = storage.outputs if storage else None
+        addons_aws = AddonsAwsStack(scope, env, network=network.outputs, cluster=cluster.outputs, storage=efs) if needs_aws_side(env) else None
+        aws = addons_aws.outputs if addons_aws else AddonsAwsOutputs()
+        addons = AddonsStack(scope, env, network=network.outputs, cluster=cluster.outputs, storage=efs, aws=aws)
+    teams_aws: TeamsAwsStack | None = None
+    teams: TeamsStack | None = None
     if env.teams:
         teams_aws = TeamsAwsStack(scope, env, network=network.outputs, cluster=cluster.outputs)
         # The kubernetes provider's bindings load only here: a build without teams never pays for them.
@@ -68,6 +75,6 @@ def build_environment(scope: Construct, env: EnvironmentConfig) -> EnvironmentSt
     )
     state.trust_layers([s.layer for s in stacks.in_apply_order()])
     if env.protect:
-        for stack in stacks.in_apply_order():
-            protect_stack(stack)
+        for built in stacks.in_apply_order():
+            protect_stack(built)
     return stacks

@@ -35,12 +35,9 @@ class TeamsStack(PlatformStack):
     def __init__(self, scope: Construct, env: EnvironmentConfig, *, cluster: ClusterOutputs, aws: TeamsAwsOutputs) -> None:
         super().__init__(scope, env, "teams")
         token = cluster_token(self, "cluster_auth", cluster.name)  # opened at apply as the applying role
-        connection = {
-            "host": cluster.endpoint,
-            "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority),
-            "token": token,
-        }
-        KubernetesProvider(self, "kubernetes", **connection)
+        ca_certificate = Fn.base64decode(cluster.certificate_authority)
+        connection = {"host": cluster.endpoint, "cluster_ca_certificate": ca_certificate, "token": token}
+        KubernetesProvider(self, "kubernetes", host=cluster.endpoint, cluster_ca_certificate=ca_certificate, token=token)
         HelmProvider(self, "helm", kubernetes=connection)
         # The admission rules first: no team member is bound to a role before they hold.
         chart = TerraformAsset(self, "admission-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)

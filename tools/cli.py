@@ -33,7 +33,7 @@ def _message(prog: str, exc: BaseException) -> tuple[str, int] | None:
     try:  # tools.plan_report also runs on a bare python3 without the venv (the report job)
         from environments.loader import ConfigError
     except ImportError:
-        ConfigError = None  # type: ignore[assignment,misc]
+        ConfigError = None  # type: ignore[assignment,misc]  # None marks "no venv": nothing to match below
     if ConfigError is not None and isinstance(exc, ConfigError):
         if len(exc.problems) == 1:
             return f"invalid environment configuration: {exc.problems[0]}", EXIT_USER_ERROR

@@ -22,6 +22,7 @@ import shutil
 import signal
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +89,15 @@ def clear_previous_run(outdir: Path) -> None:
 
 def up(environments: Path, name: str) -> int:
     from environments import load_environments
+    from environments.state_backend import S3StateBackend
 
     env = load_environments(environments, only=[name])[0]
     if env.emulator is None:
         print(f"environment {name!r} has no emulator: section; refusing to apply it to the emulator", file=sys.stderr)
+        return 2
+    backend = env.state_backend
+    if not isinstance(backend, S3StateBackend):
+        print(f"environment {name!r}: state_backend.kind is {backend.kind!r}; the emulator keeps state only in an S3 bucket (kind: s3)", file=sys.stderr)
         return 2
     if _running(name):
         print(f"an emulator for {name!r} is already running (make local-down first)", file=sys.stderr)
@@ -107,11 +113,11 @@ def up(environments: Path, name: str) -> int:
     with _progress(f"local-up: {name} on the AWS emulator") as step:
         stacks = step("synth", "synth", lambda: synth(environments, name, outdir))
         step("moto", "start", emulator.start)
-        _record(name, emulator, outdir, stacks, env.region, env.state_backend.bucket, environments)
+        _record(name, emulator, outdir, stacks, env.region, backend.bucket, environments)
         ws = Workspace(outdir=outdir, stacks=stacks, emulator=emulator, logs=logs)
         try:
             for stack in stacks:
-                step(stack, "apply", lambda s=stack: ws.apply(s))
+                step(stack, "apply", partial(ws.apply, stack))
         except StepFailed as exc:
             print(
                 f"\n{exc}\n(the emulator is still running: fix the file, then `make local-apply` to apply the rest, or `make local-down`)",
@@ -185,7 +191,7 @@ def down(name: str) -> int:
                     # The state bucket holds every other stack's state (versioned): empty it first,
                     # as an operator would, or S3 refuses to delete it.
                     step("state objects", "empty", lambda: ws.emulator.empty_bucket(info["bucket"], info["region"]))
-                step(stack, "destroy", lambda s=stack: ws.destroy(s))
+                step(stack, "destroy", partial(ws.destroy, stack))
     except StepFailed as exc:
         print(f"\n{exc}\n(the emulator is still running; `make local-down` again after fixing)", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from tools.local_workspace import StepFailed, Workspace
@@ -27,7 +28,7 @@ def plan(ws: Workspace, name: str, resynth: Callable[[], None]) -> int:
         with steps(f"local-plan: {name} (re-synthesized from its file)") as step:
             step("synth", "synth", resynth)
             for stack in ws.stacks:
-                if not step(stack, "plan", lambda s=stack: ws.plan_is_empty(s)):
+                if not step(stack, "plan", partial(ws.plan_is_empty, stack)):
                     changed.append(stack)
     except StepFailed as exc:
         print(f"\n{exc}", file=sys.stderr)
@@ -66,11 +67,11 @@ def apply(ws: Workspace, name: str, resynth: Callable[[], None]) -> int:
         with steps(f"local-apply: {name} (re-synthesized from its file)") as step:
             step("synth", "synth", resynth)
             for stack in ws.stacks:
-                saved = step(stack, "plan", lambda s=stack: _plan_to_file(ws, s))
+                saved = step(stack, "plan", partial(_plan_to_file, ws, stack))
                 if saved is None:
                     continue
                 print(_report(ws, stack, Path(str(saved))), flush=True)
-                step(stack, "apply", lambda s=stack, p=saved: ws.run(s, "apply", "-input=false", "-no-color", "-lock-timeout=0s", str(p)))
+                step(stack, "apply", partial(ws.run, stack, "apply", "-input=false", "-no-color", "-lock-timeout=0s", str(saved)))
                 applied.append(stack)
     except StepFailed as exc:
         print(f"\n{exc}\n(the emulator is still running: fix the file and run `make local-apply` again)", file=sys.stderr)

@@ -25,12 +25,11 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from tools.review import auto_mode, manifests
-from tools.review.plan import (  # noqa: F401  (public names of the report's own API)
+from tools.review import Level, auto_mode, manifests
+from tools.review.plan import (
     ACTIONS,
     NOT_SYNTHESIZED,
     Change,
-    Level,
     Risk,
     StackPlan,
     StateWithoutStack,
@@ -40,6 +39,23 @@ from tools.review.plan import (  # noqa: F401  (public names of the report's own
 from tools.review.rules import CHANGE_RULES, admin_access, support_window, unmanaged
 from tools.review.stack_graph import mermaid
 from tools.review.upgrades import upgrade_risks
+
+# The report's own API, with the data model it re-exports from tools.review.plan.
+__all__ = [
+    "ACTIONS",
+    "EXIT_HIGH_RISK",
+    "NOT_SYNTHESIZED",
+    "Change",
+    "Level",
+    "Risk",
+    "StackPlan",
+    "StateWithoutStack",
+    "assess",
+    "load_not_synthesized",
+    "load_plan",
+    "main",
+    "render",
+]
 
 EXIT_HIGH_RISK = 3
 
@@ -123,8 +139,8 @@ def render(plans: list[StackPlan], risks: list[Risk], *, max_resources: int = 40
 
 def _stack_name(argument: str) -> tuple[str, Path]:
     if "=" in argument:
-        name, _, path = argument.partition("=")
-        return name, Path(path)
+        name, _, given = argument.partition("=")
+        return name, Path(given)
     path = Path(argument)
     name = path.name
     for suffix in (".json", ".plan", ".tfplan"):

@@ -8,6 +8,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Step(Protocol):
+    """``step(stack, verb, action)``: runs ``action``, shows its progress, returns its result."""
+
+    def __call__(self, stack: str, verb: str, action: Callable[[], T]) -> T: ...
 
 
 def _changes(result: object) -> bool:
@@ -16,7 +25,7 @@ def _changes(result: object) -> bool:
 
 
 @contextmanager
-def steps(title: str) -> Iterator[Callable[[str, str, Callable[[], object]], object]]:
+def steps(title: str) -> Iterator[Step]:
     """Yields ``step(stack, verb, action)``. On a terminal a live display; otherwise (CI, a pipe, a
     log file) one plain line when each step starts and one when it ends, so a long apply is never
     silent."""
@@ -27,7 +36,7 @@ def steps(title: str) -> Iterator[Callable[[str, str, Callable[[], object]], obj
     if not console.is_terminal:
         print(title, file=sys.stderr, flush=True)
 
-        def plain(stack: str, verb: str, action: Callable[[], object]) -> object:
+        def plain(stack: str, verb: str, action: Callable[[], T]) -> T:
             print(f"  … {verb:8} {stack}", file=sys.stderr, flush=True)
             started = time.monotonic()
             try:
@@ -44,7 +53,7 @@ def steps(title: str) -> Iterator[Callable[[str, str, Callable[[], object]], obj
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as progress:
         console.print(f"[bold]{title}[/bold]")
 
-        def step(stack: str, verb: str, action: Callable[[], object]) -> object:
+        def step(stack: str, verb: str, action: Callable[[], T]) -> T:
             task = progress.add_task(f"{verb:8} {stack}", total=1)
             started = time.monotonic()
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cdktf import ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroup,
@@ -78,7 +80,7 @@ class NodeGroups(Construct):
         cluster_ref: str,
         cluster_version_ref: str,
         subnet_ids: list[str],
-        depends_on: list[ITerraformDependable] = (),  # type: ignore[assignment]
+        depends_on: Sequence[ITerraformDependable] = (),
         extra_labels: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """``cluster_name`` names things; ``cluster_ref`` (the cluster resource's name attribute)

@@ -62,7 +62,7 @@ class CrdError(ValueError):
     """A ``crds/`` file Helm would install that is not a CRD, or cannot be read."""
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at import: libyaml's loader when built
     """Safe loader as Kubernetes reads YAML: no timestamps, and the ``=`` scalar some CRDs contain."""
 
 

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from catalog import names
-from environments.schema import FargateProfile
+from environments.fargate import FargateProfile
 from modules.shared.checkov import skip
 from modules.shared.iam import managed_policy_arn, service_trust
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdktf import TerraformResource
 from constructs import Construct
 
 from catalog import names
@@ -99,9 +100,9 @@ class StateBucket(Construct):
             ),
         )
         policy = self.node.try_find_child("tls-only")
-        if enforce_state_key and policy is not None:
+        if enforce_state_key and isinstance(policy, TerraformResource):
             accept(
-                policy,  # type: ignore[arg-type]
+                policy,
                 "MISMATCHED_TYPE_BUT_USABLE",
                 "s3:x-amz-server-side-encryption-aws-kms-key-id is String-typed in the Service Authorization Reference and its "
                 "value is the key ARN; S3's own examples compare it with String operators",

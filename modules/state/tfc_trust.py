@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from environments.schema import TfcDynamicCredentials
+from environments.state_backend import TfcDynamicCredentials
 from modules.shared.iam import document
 
 

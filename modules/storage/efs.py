@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
 from constructs import Construct
 
 from catalog import names
-from environments.schema import EfsAccessPoint as AccessPointConfig
+from environments.storage import EfsAccessPoint as AccessPointConfig
 from modules.shared.ingress_group import ingress_group
 
 

@@ -86,10 +86,10 @@ class TeamAws(Construct):
         # Keyed by access level, account and role name, so reordering the lists changes nothing.
         for access, arns in team.members.items():
             for arn in arns:
-                account, role = arn.split(":")[4], arn.rsplit("/", 1)[-1]
+                account, role_name = arn.split(":")[4], arn.rsplit("/", 1)[-1]
                 EksAccessEntry(
                     self,
-                    f"access-{access}-{account}-{role}",
+                    f"access-{access}-{account}-{role_name}",
                     cluster_name=cluster_name,
                     principal_arn=arn,
                     type="STANDARD",

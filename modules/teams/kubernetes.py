@@ -99,6 +99,8 @@ class TeamKubernetes(Construct):
         super().__init__(scope, id_)
         quota = effective_quota(env, team)
         limits = effective_limit_range(env, team)
+        max_cpu, max_memory = limits.max_cpu, limits.max_memory
+        assert max_cpu is not None and max_memory is not None  # effective_limit_range fills in both
         policy = team.network_policy
         namespaces: dict[str, NamespaceV1] = {}
         for ns in sorted(team.namespaces):
@@ -138,7 +140,7 @@ class TeamKubernetes(Construct):
                             type="Container",
                             default={"cpu": limits.default_cpu, "memory": limits.default_memory},
                             default_request={"cpu": limits.default_request_cpu, "memory": limits.default_request_memory},
-                            max={"cpu": limits.max_cpu, "memory": limits.max_memory},
+                            max={"cpu": max_cpu, "memory": max_memory},
                         )
                     ]
                 },

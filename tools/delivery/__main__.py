@@ -81,7 +81,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(json.dumps(affected(changed, environments, lambda p: _name_in_file(p, args.base))))
     elif args.command == "ci-matrix":
         if args.environment:
-            names = load_environments(REPO / "environments", only=[args.environment]) and [args.environment]
+            load_environments(REPO / "environments", only=[args.environment])  # validated: an unknown name raises
+            names = [args.environment]
         else:
             if not args.base and not args.pending:
                 raise UserError("ci-matrix needs --base <git ref>, --pending or --environment <name>")

@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 from environments import load_environments, parse_environment
-from environments.schema import S3StateBackend
+from environments.state_backend import S3StateBackend
 from tools.cli import UserError, guarded
 from tools.delivery.stacks import terraform_env
 from tools.emulator import Emulator

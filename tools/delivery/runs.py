@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from tools.cli import UserError
 from tools.delivery.changes import OUTDIR
@@ -33,14 +34,11 @@ def _talks_to_cluster(workdir: Path) -> bool:
     return bool({"helm", "kubernetes"} & set(json.loads((workdir / "cdk.tf.json").read_text()).get("provider", {})))
 
 
-def _cross_stack_outputs_change(shown: dict[str, object]) -> bool:
+def _cross_stack_outputs_change(shown: dict[str, Any]) -> bool:
     """Whether an apply of this plan changes an output another stack reads (cdktf names those
     ``cross-stack-output-*``): a dependent planned now would be planned against the old value."""
     changes = shown.get("output_changes") or {}
-    return any(
-        name.startswith("cross-stack-output-") and (change.get("actions") or ["no-op"]) != ["no-op"]  # type: ignore[union-attr]
-        for name, change in changes.items()  # type: ignore[union-attr]
-    )
+    return any(name.startswith("cross-stack-output-") and (change.get("actions") or ["no-op"]) != ["no-op"] for name, change in changes.items())
 
 
 def plan(

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from environments import load_environments
 from tools.cli import UserError
@@ -76,7 +77,7 @@ def _text(stream: object) -> str:
     return stream.decode(errors="replace") if isinstance(stream, bytes) else stream if isinstance(stream, str) else ""
 
 
-def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     """Run ``terraform args`` in ``cwd``; a failure is a UserError whose last words say what to do.
     Terraform's stderr is passed through (after the run) unless the caller captures it."""
     print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
@@ -85,7 +86,7 @@ def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: obj
         kwargs["stderr"] = subprocess.PIPE
     kwargs.setdefault("check", True)
     try:
-        proc = subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)  # type: ignore[call-overload]
+        proc = subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)
     except subprocess.CalledProcessError as exc:
         output = _text(exc.stderr) + _text(exc.stdout)
         if relay and output:
@@ -96,7 +97,7 @@ def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: obj
         raise UserError("terraform is not installed or not on PATH (Terraform >= 1.10)") from None
     if relay and proc.stderr:
         sys.stderr.write(proc.stderr.decode(errors="replace"))
-    return proc  # type: ignore[no-any-return]
+    return proc
 
 
 def local_backend_refusal(stack_dir: Path) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tools.delivery.changes import OUTDIR
 from tools.delivery.stacks import run_terraform, stack_order, terraform_env
@@ -27,10 +28,10 @@ def _state_prefix(key: str) -> str:
     return key.rsplit("/", 1)[0] + "/"
 
 
-def _resource_count(state: dict[str, object]) -> int:
+def _resource_count(state: dict[str, Any]) -> int:
     """Managed resource instances recorded in a Terraform state (data sources are not in AWS)."""
     resources = state.get("resources") or []
-    return sum(len(r.get("instances") or []) for r in resources if isinstance(r, dict) and r.get("mode") == "managed")  # type: ignore[union-attr]
+    return sum(len(r.get("instances") or []) for r in resources if isinstance(r, dict) and r.get("mode") == "managed")
 
 
 def stacks_not_synthesized(env_name: str, outdir: Path = OUTDIR) -> dict[str, object]:
@@ -61,8 +62,8 @@ def stacks_not_synthesized(env_name: str, outdir: Path = OUTDIR) -> dict[str, ob
     s3 = boto3.client(
         "s3",
         region_name=str(first["region"]),
-        aws_access_key_id=first.get("access_key"),  # type: ignore[arg-type]
-        aws_secret_access_key=first.get("secret_key"),  # type: ignore[arg-type]
+        aws_access_key_id=first.get("access_key"),
+        aws_secret_access_key=first.get("secret_key"),
         config=Config(s3={"addressing_style": "path" if first.get("use_path_style") else "auto"}),
     )
     result.update(checked=True, bucket=bucket)

@@ -78,7 +78,7 @@ class Emulator:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # our own process group: stop() never signals anyone else
             )
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):  # our log file, not subprocess.DEVNULL
                 log.close()
             if self.wait_ready(timeout):
                 return self

@@ -36,7 +36,7 @@ def install() -> None:
     def set_config(self: Any, value: dict[str, Any]) -> None:
         self.__dict__["_resources_vpc_config"] = value
 
-    Cluster.resources_vpc_config = property(get_config, set_config)
+    Cluster.resources_vpc_config = property(get_config, set_config)  # type: ignore[assignment]  # moto declares a plain dict attribute; patched into a property
     create_cluster, delete_cluster = EKSBackend.create_cluster, EKSBackend.delete_cluster
 
     def create_cluster_with_security_group(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -59,5 +59,5 @@ def install() -> None:
             ec2(self).delete_security_group(group_id=group)
         return cluster
 
-    EKSBackend.create_cluster = create_cluster_with_security_group
-    EKSBackend.delete_cluster = delete_cluster_with_security_group
+    EKSBackend.create_cluster = create_cluster_with_security_group  # type: ignore[method-assign]  # the patch this module exists for
+    EKSBackend.delete_cluster = delete_cluster_with_security_group  # type: ignore[method-assign]  # the patch this module exists for

@@ -124,5 +124,5 @@ def install() -> None:
         context = _CONTEXT.get() or {"aws:SecureTransport": "false"}
         return PermissionResult[decide(policy, action, resource, context)]
 
-    S3Response.setup_class = setup_class_with_context  # type: ignore[method-assign]
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    S3Response.setup_class = setup_class_with_context  # type: ignore[method-assign]  # patching moto is what this function does
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]  # patching moto is what this function does

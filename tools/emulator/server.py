@@ -38,9 +38,9 @@ def _correct_moto() -> None:
             group.update_config = update_config
         return result
 
-    EKSResponse.create_nodegroup = create_nodegroup_keeping_update_config  # type: ignore[method-assign]
+    EKSResponse.create_nodegroup = create_nodegroup_keeping_update_config  # type: ignore[method-assign]  # patching moto is what this function does
 
-    eks_models.DEFAULT_REMOTE_ACCESS = None  # type: ignore[assignment]
+    eks_models.DEFAULT_REMOTE_ACCESS = None  # type: ignore[assignment]  # moto types it as a dict; None: no remoteAccess, as AWS reports
 
     create = LaunchTemplateBackend.create_launch_template
 
@@ -50,7 +50,7 @@ def _correct_moto() -> None:
             template_data = {**template_data, "TagSpecifications": [t for t in specs if t.get("ResourceType") != "launch-template"]}
         return create(self, name, description, template_data, tag_spec)
 
-    LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]
+    LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]  # patching moto is what this function does
     keep_group_rule_descriptions()
 
 
@@ -64,7 +64,7 @@ def keep_group_rule_descriptions() -> None:
     def description(self: Any) -> str | None:
         return self.ip_range.get("Description") or self.source_group.get("Description")
 
-    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]  # patching moto is what this function does
 
 
 def serve(port: int) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
+from celpy.adapter import json_to_cel  # its defining module: the package re-exports it implicitly
+from celpy.evaluation import CELFunction
 
 
 def _split(text: Any, sep: Any) -> celtypes.ListType:
@@ -41,14 +43,14 @@ def _lower_ascii(text: Any) -> celtypes.StringType:
     return celtypes.StringType(str(text).lower())
 
 
-FUNCTIONS = {"split": _split, "find": _find, "findAll": _find_all, "lowerAscii": _lower_ascii}
+FUNCTIONS: dict[str, CELFunction] = {"split": _split, "find": _find, "findAll": _find_all, "lowerAscii": _lower_ascii}
 
 
 def evaluate(rule: str, value: Any, env: celpy.Environment | None = None) -> dict[str, Any]:
     env = env or celpy.Environment()
     try:
         program = env.program(env.compile(rule), functions=FUNCTIONS)
-        result = program.evaluate({"self": celpy.json_to_cel(value)})
+        result = program.evaluate({"self": json_to_cel(value)})
     except Exception as exc:
         return {"result": None, "error": f"{type(exc).__name__}: {exc}"}
     if isinstance(result, celtypes.BoolType):

@@ -98,7 +98,7 @@ def host_ports(spec: Obj, meta: Obj) -> str | None:
 
 def apparmor(spec: Obj, meta: Obj) -> str | None:
     allowed = ("RuntimeDefault", "Localhost")
-    bad = [("pod", _sc(spec)["appArmorProfile"].get("type"))] if "appArmorProfile" in _sc(spec) else []
+    bad: list[tuple[Any, Any]] = [("pod", _sc(spec)["appArmorProfile"].get("type"))] if "appArmorProfile" in _sc(spec) else []
     bad = [b for b in bad if b[1] not in allowed]
     bad += [(c.get("name"), _sc(c)["appArmorProfile"].get("type")) for c in containers(spec) if "appArmorProfile" in _sc(c)]
     bad = [b for b in bad if b[1] not in allowed]

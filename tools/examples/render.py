@@ -19,7 +19,7 @@ from tools.render.render import Obj, Rendered, kube_version
 EXAMPLE_LABEL = "platform.example.com/example"
 
 
-def fill(text: str, variables: dict[str, str], where: str) -> str:
+def fill(text: str, variables: dict[str, str], where: str | Path) -> str:
     try:
         return string.Template(text).substitute(variables)
     except KeyError as exc:

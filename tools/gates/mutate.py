@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".work" / "mutate"
@@ -116,7 +117,7 @@ def _module_results(work: Path, module: str) -> dict[str, int | None]:
     return json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
 
 
-def run(modules: list[str], max_children: int) -> list[dict[str, object]]:
+def run(modules: list[str], max_children: int) -> list[dict[str, Any]]:
     """One mutmut run over ``modules`` (they share their tests); one result per module."""
     tests = TARGETS[modules[0]]
     name = modules[0].replace("/", "_").removesuffix(".py") if len(modules) == 1 else modules[0].rsplit("/", 1)[0].replace("/", "_")
@@ -177,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         for result in run(modules, args.max_children):
             results.append(result)
             if not args.quiet:
-                for name, diff in result["survivors"].items():  # type: ignore[union-attr]
+                for name, diff in result["survivors"].items():
                     print(f"--- survived: {name}\n{diff.strip()}\n")
     print(f"\n{'module':44} {'killed':>6} {'survived':>8} {'total':>6} {'score':>6}  run (seconds)")
     failed = []
     for r in results:
         print(f"{r['module']:44} {r['killed']:6} {r['survived']:8} {r['total']:6} {r['score']:5.1f}%  {r['run']} ({r['seconds']})")
-        if r["score"] < args.min_score:  # type: ignore[operator]
+        if r["score"] < args.min_score:
             failed.append(r["module"])
     out = ROOT / ".work" / "mutate-report.json"
     out.write_text(json.dumps([{k: v for k, v in r.items()} for r in results], indent=2) + "\n")

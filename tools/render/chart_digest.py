@@ -21,6 +21,7 @@ files and directories (links, devices), a path twice, or a path that is absolute
 from __future__ import annotations
 
 import hashlib
+import io
 import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -56,7 +57,7 @@ def content_listing(path: Path) -> list[tuple[str, str]]:
                 if name in entries:
                     raise UnsafeArchive(f"{path}: member {name!r} appears twice")
                 handle = archive.extractfile(member)
-                assert handle is not None  # a regular file always has a body
+                assert isinstance(handle, io.BufferedReader)  # a regular file's body (tarfile.ExFileObject), never None
                 entries[name] = hashlib.file_digest(handle, "sha256").hexdigest()
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise UnsafeArchive(f"{path}: not a readable tar archive ({exc})") from exc

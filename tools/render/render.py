@@ -36,7 +36,7 @@ from tools.render.releases import Release
 Obj = dict[str, Any]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at import: libyaml's loader when built
     """libyaml's safe loader, plus the ``=`` scalar (``tag:yaml.org,2002:value``) some CRDs contain."""
 
 

@@ -221,8 +221,8 @@ def _steps(plan: StackPlan, m: Move) -> list[str]:
             verb = {"create": "added", "destroy": "removed"}.get(c.action, "changed")
             out.append(f"{name} {verb}.")
         elif c.type == "helm_release" and (_before(c) or _after(c) or {}).get("name") == POOLS_RELEASE:
-            b, a = set(_custom_pools([c], "before")), set(_custom_pools([c], "after"))
-            added, gone = sorted(a - b), sorted(b - a)
+            old_pools, new_pools = set(_custom_pools([c], "before")), set(_custom_pools([c], "after"))
+            added, gone = sorted(new_pools - old_pools), sorted(old_pools - new_pools)
             what = "; ".join(x for x in (f"custom pools added: {', '.join(added)}" if added else "", f"removed: {', '.join(gone)}" if gone else "") if x)
             out.append(
                 f"Auto Mode objects (StorageClass, IngressClass, NodeClass, NodePools) {({'create': 'created', 'destroy': 'removed'}).get(c.action, 'updated')}{': ' + what if what else ''}."

@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tools.review import PlannedChange
+from tools.review import Level, PlannedChange
 
 
 def _charts_with_crds_dirs() -> dict[str, str]:
@@ -48,7 +48,7 @@ def _index(body: Any) -> tuple[str, dict[str, dict[str, Any]]] | None:
     return None
 
 
-def _crd_release(change: PlannedChange) -> Iterator[tuple[str, str]]:
+def _crd_release(change: PlannedChange) -> Iterator[tuple[Level, str]]:
     before, after = _index(change.before), _index(change.after)
     name = (change.after or change.before or {}).get("name", change.address)
     if change.action == "destroy" and before is not None:
@@ -80,7 +80,7 @@ def _crd_release(change: PlannedChange) -> Iterator[tuple[str, str]]:
     )
 
 
-def _chart_bump_without_crd_release(change: PlannedChange) -> Iterator[tuple[str, str]]:
+def _chart_bump_without_crd_release(change: PlannedChange) -> Iterator[tuple[Level, str]]:
     if change.type != "helm_release" or change.action not in ("update", "replace"):
         return
     before, after = change.before or {}, change.after or {}
@@ -95,7 +95,7 @@ def _chart_bump_without_crd_release(change: PlannedChange) -> Iterator[tuple[str
     )
 
 
-def crd_risks(change: PlannedChange) -> Iterator[tuple[str, str]]:
+def crd_risks(change: PlannedChange) -> Iterator[tuple[Level, str]]:
     """(level, message) for one planned change."""
     if change.type != "helm_release":
         return

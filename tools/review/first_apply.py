@@ -110,7 +110,7 @@ def _vpc_cni(stack: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def _manifests(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Objects of a release of the local manifests chart (values ``manifests``)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for doc in body.get("values") or []:
         try:
             values = json.loads(doc)
@@ -140,7 +140,10 @@ def _archive_groups(path: Path) -> frozenset[str]:
         for member in archive.getmembers():
             if not member.isfile() or not member.name.endswith((".yaml", ".yml")):
                 continue
-            text = io.TextIOWrapper(archive.extractfile(member), encoding="utf-8", errors="replace").read()  # type: ignore[arg-type]
+            stream = archive.extractfile(member)
+            if stream is None:  # never for a regular file (isfile() above); typeshed allows it for links
+                continue
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace").read()
             for doc in re.split(r"(?m)^---", text):
                 if re.search(r"(?m)^kind:\s*CustomResourceDefinition\s*$", doc):
                     match = re.search(r"(?m)^  group:\s*[\"']?([A-Za-z0-9.-]+)", doc)

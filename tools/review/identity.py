@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from catalog.identity import POD_IDENTITY_PRINCIPAL
-from tools.review.irsa_annotations import Annotation, annotations, removed
+from tools.review.irsa_annotations import Annotation, every_annotation, removed
 from tools.review.plan import Change, Risk, StackPlan
 
 
@@ -176,7 +176,7 @@ def _associations(plan: StackPlan) -> Iterator[Risk]:
 
 def review(plans: Iterable[StackPlan]) -> list[Risk]:
     plans = list(plans)
-    annotated = annotations(plans)
+    annotated = every_annotation(plans)
     risks: list[Risk] = []
     for plan in plans:
         for change in plan.changes:

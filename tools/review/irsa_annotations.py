@@ -59,13 +59,13 @@ def _of(change: Change) -> Iterator[Annotation]:
             yield Annotation(arn, change.stack, change.address, when)
 
 
-def annotations(plans: Iterable[StackPlan]) -> list[Annotation]:
+def every_annotation(plans: Iterable[StackPlan]) -> list[Annotation]:
     """Every IRSA annotation the plans show, changed or not, before and after."""
     return [found for plan in plans for change in [*plan.changes, *plan.unchanged] for found in _of(change)]
 
 
 def removed(plans: Iterable[StackPlan]) -> list[Annotation]:
     """The annotations a plan removes: in a resource's state, not in its planned values (``before``)."""
-    found = annotations(plans)
+    found = every_annotation(plans)
     after = {(a.stack, a.address, a.role_arn) for a in found if a.when == "after"}
     return [a for a in found if a.when == "before" and (a.stack, a.address, a.role_arn) not in after]

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tools.review import PlannedChange
+from tools.review import Level, PlannedChange
 
 RELEASE = "karpenter-nodepools"
 
@@ -48,7 +48,7 @@ def _differences(old: Any, new: Any, path: str = "") -> list[str]:
     return [] if old == new else [path]
 
 
-def node_replacements(change: PlannedChange) -> Iterator[tuple[str, str]]:
+def node_replacements(change: PlannedChange) -> Iterator[tuple[Level, str]]:
     """(level, message) for every NodePool/EC2NodeClass change in ``change`` that drifts nodes."""
     if change.type != "helm_release" or change.action not in ("update", "replace"):
         return

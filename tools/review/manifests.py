@@ -167,7 +167,7 @@ def _compute(change: PlannedChange) -> ReleaseDiff:
     version = _cluster_version(change.stack) or "1.33"
     try:
         helm = find_helm()
-        sides = []
+        sides: list[list[dict[str, Any]]] = []
         for side in (change.before if change.action != "create" else None, change.after):
             if not side:
                 sides.append([])

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from tools.review import Level
 from tools.review.stack_graph import upstream_stacks
 
 NOT_SYNTHESIZED = "stacks-not-synthesized.json"  # written by `python -m tools.delivery plan`
 ACTIONS = ("create", "update", "replace", "destroy")
-Level = Literal["high", "medium"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _contains_true(value: Any) -> bool:
 def _action(actions: list[str]) -> str | None:
     if actions in (["delete", "create"], ["create", "delete"]):
         return "replace"
-    mapping = {("create",): "create", ("update",): "update", ("delete",): "destroy"}
+    mapping: dict[tuple[str, ...], str] = {("create",): "create", ("update",): "update", ("delete",): "destroy"}
     return mapping.get(tuple(actions))
 
 

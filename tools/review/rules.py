@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from tools.review import manifests
 from tools.review.crds import crd_risks
@@ -93,7 +93,7 @@ def _cluster_encryption(change: Change) -> Iterator[Risk]:
         )
 
 
-def _web_identity(policy: Any) -> bool:
+def _web_identity(policy: Any) -> TypeGuard[str]:
     return isinstance(policy, str) and "AssumeRoleWithWebIdentity" in policy
 
 

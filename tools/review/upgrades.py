@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from tools.review import PlannedChange
+from tools.review import Level, PlannedChange
 
 CRITICAL_ADDONS = {"vpc-cni": "pod networking", "coredns": "cluster DNS", "kube-proxy": "Service routing"}
 # vpc-cni settings read when a node's aws-node starts (amazon-vpc-cni-k8s README): existing nodes
@@ -42,7 +42,7 @@ def _get(values: Any, key: str) -> Any:
     return (values or {}).get(key)
 
 
-def _cluster_upgrade(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
+def _cluster_upgrade(changes: list[PlannedChange]) -> Iterator[tuple[Level, str, str, str]]:
     for change in changes:
         if change.type != "aws_eks_cluster" or change.action != "update":
             continue
@@ -82,7 +82,7 @@ def _cluster_upgrade(changes: list[PlannedChange]) -> Iterator[tuple[str, str, s
         yield ("high", change.stack, change.address, " ".join(parts))
 
 
-def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
+def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[Level, str, str, str]]:
     for change in changes:
         if change.type != "aws_eks_addon":
             continue
@@ -97,7 +97,7 @@ def _addon_changes(changes: list[PlannedChange]) -> Iterator[tuple[str, str, str
                     f"Managed add-on {name} is removed; preserve keeps its workload running, unmanaged by EKS (no more updates).",
                 )
             else:
-                level = "high" if what else "medium"
+                level: Level = "high" if what else "medium"
                 effect = f": {what} stops working in the cluster" if what else ""
                 yield (level, change.stack, change.address, f"Managed add-on {name} is removed together with its workload{effect}.")
             continue
@@ -134,7 +134,7 @@ def _node_start_settings(before: Any, after: Any) -> list[str]:
     return [key for key in NODE_START_SETTINGS if old.get(key) != new.get(key)]
 
 
-def upgrade_risks(changes: Iterable[PlannedChange]) -> Iterator[tuple[str, str, str, str]]:
+def upgrade_risks(changes: Iterable[PlannedChange]) -> Iterator[tuple[Level, str, str, str]]:
     """(level, stack, address, message) for every finding in one stack's changes (and no-ops)."""
     listed = list(changes)
     yield from _cluster_upgrade(listed)

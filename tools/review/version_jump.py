@@ -27,7 +27,7 @@ class VersionJumpRefused(UserError):
 
 
 def _minor(version: str) -> tuple[int, int]:
-    major, minor = re.match(r"^(\d+)\.(\d+)", version).groups()  # type: ignore[union-attr]
+    major, minor = re.match(r"^(\d+)\.(\d+)", version).groups()  # type: ignore[union-attr]  # always "X.Y": the config's is validated, the state's is EKS's own
     return int(major), int(minor)
 
 

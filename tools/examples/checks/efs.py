@@ -14,6 +14,7 @@ from __future__ import annotations
 from tools.examples.checks import iam
 from tools.examples.checks.base import ExampleContext
 from tools.render.checks.base import Finding, Obj
+from tools.render.render import Rendered
 
 DRIVER = "efs.csi.aws.com"
 ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
@@ -23,10 +24,10 @@ ACCESS_POINT = f"arn:aws:elasticfilesystem:eu-west-1:{ACCOUNT}:access-point/fsap
 NODE = f"arn:aws:sts::{ACCOUNT}:assumed-role/node/i-0123456789abcdef0"
 
 
-def mounts(ctx: ExampleContext) -> list[tuple[object, Obj, str, bool, bool]]:
+def mounts(ctx: ExampleContext) -> list[tuple[Rendered, Obj, str, bool, bool]]:
     """(example, object, what, through an access point, over TLS) of every EFS volume the examples claim."""
     classes = {o["metadata"]["name"]: o for item in ctx.addons for o in item.objects if o.get("kind") == "StorageClass" and o.get("provisioner") == DRIVER}
-    found = []
+    found: list[tuple[Rendered, Obj, str, bool, bool]] = []
     for item, obj in ctx.objects():
         kind, spec = obj.get("kind"), obj.get("spec") or {}
         claims = [(f"claim {obj['metadata']['name']}", spec)] if kind == "PersistentVolumeClaim" else []
@@ -53,7 +54,7 @@ def check(ctx: ExampleContext) -> list[Finding]:
     if not found:
         return []
     if ctx.platform.efs_policy is None:
-        return [ctx.finding(item, obj, "efs-policy", f"{what}: the environment has no EFS file system policy") for item, obj, what, _, _ in found]  # type: ignore[arg-type]
+        return [ctx.finding(item, obj, "efs-policy", f"{what}: the environment has no EFS file system policy") for item, obj, what, _, _ in found]
     policy = _concrete(ctx.platform.efs_policy)
     requests = []
     for _, _, _, access_point, tls in found:
@@ -78,7 +79,7 @@ def check(ctx: ExampleContext) -> list[Finding]:
         for action, decision in zip(ACTIONS, decisions[2 * i : 2 * i + 2], strict=True):
             if decision != "Allowed":
                 mount = f"{'through an access point' if access_point else 'without an access point'}, {'over TLS' if tls else 'without TLS'}"
-                findings.append(ctx.finding(item, obj, f"efs-policy {action}", f"{what} mounts {mount}: {decision} by the file system policy"))  # type: ignore[arg-type]
+                findings.append(ctx.finding(item, obj, f"efs-policy {action}", f"{what} mounts {mount}: {decision} by the file system policy"))
     return findings
 
 

@@ -48,7 +48,7 @@ def _policy(name: str, namespace: str, direction: str, selected: Obj, peers: lis
 
 def promises(ctx: ExampleContext) -> list[tuple[Rendered, Obj, str, bool, Obj]]:
     """(example, object, what, should be allowed, the NetworkPolicy stating the connection)."""
-    found = []
+    found: list[tuple[Rendered, Obj, str, bool, Obj]] = []
     team = ctx.target.env.teams[ctx.target.team]
     policy = team.network_policy
     public = list(ctx.target.env.network.public_subnets)
@@ -79,9 +79,9 @@ def promises(ctx: ExampleContext) -> list[tuple[Rendered, Obj, str, bool, Obj]]:
                 )
             )
         if policy.egress == "restricted":
-            peer = {"ipBlock": {"cidr": OUTSIDE_ADDRESS}}
+            outside = {"ipBlock": {"cidr": OUTSIDE_ADDRESS}}
             found.append(
-                (item, obj, f"cannot reach {OUTSIDE_ADDRESS} on 443 (egress: restricted)", False, _policy(f"q{n + 2}", namespace, "Egress", me, [peer], 443))
+                (item, obj, f"cannot reach {OUTSIDE_ADDRESS} on 443 (egress: restricted)", False, _policy(f"q{n + 2}", namespace, "Egress", me, [outside], 443))
             )
     for item in ctx.examples:
         for promise in ctx.meta[item.release.name].reach:
