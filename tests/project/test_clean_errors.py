@@ -59,7 +59,8 @@ def test_delivery_before_a_synth(args: tuple[str, ...], tmp_path: Path) -> None:
 
 
 def test_delivery_unknown_environment() -> None:
-    assert_clean(run("tools.delivery", "region", "nosuch"), "unknown environment 'nosuch'; known: dev", code=2)
+    known = ", ".join(sorted(p.stem for p in (ROOT / "environments").glob("*.yaml")))  # whatever files exist
+    assert_clean(run("tools.delivery", "region", "nosuch"), f"unknown environment 'nosuch'; known: {known}", code=2)
 
 
 def test_delivery_unknown_git_base() -> None:

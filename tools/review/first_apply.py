@@ -57,6 +57,11 @@ _BUILTIN_GROUPS = frozenset(
 )
 # The vpc-cni add-on installs the ENIConfig CRD (amazon-vpc-cni-k8s charts/aws-vpc-cni/crds/customresourcedefinition.yaml).
 ENICONFIG_GROUP = "crd.k8s.amazonaws.com"
+# A cluster with EKS Auto Mode serves the APIs of its compute and load balancing itself: NodeClass and
+# IngressClassParams (eks.amazonaws.com/v1) and Karpenter's NodePool (karpenter.sh/v1) exist once the
+# cluster does (EKS User Guide, "Create a Node Class for Amazon EKS", "Create an IngressClass to
+# configure an Application Load Balancer", "Create a Node Pool for EKS Auto Mode").
+AUTO_MODE_GROUPS = ("eks.amazonaws.com", "karpenter.sh")
 _ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
@@ -168,6 +173,12 @@ def problems(
     crds: dict[str, list[Provided]] = {}
     custom_networking = False
     for name, stack in stacks.items():
+        for lid, body in _resources(stack, "aws_eks_cluster").items():
+            compute = body.get("compute_config") or []
+            compute = compute[0] if isinstance(compute, list) and compute else compute
+            if isinstance(compute, dict) and compute.get("enabled") is True:
+                for group in AUTO_MODE_GROUPS:
+                    crds.setdefault(group, []).append(Provided(name, f"aws_eks_cluster.{lid}"))
         for address, values in _vpc_cni(stack):
             crds.setdefault(ENICONFIG_GROUP, []).append(Provided(name, address))
             env = values.get("env") or {}
