@@ -10,10 +10,13 @@ from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDr
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, Options
 from catalog.addons.external_secrets import STORE_NAME, ExternalSecrets
+from catalog.addons.headlamp import _CERTIFICATE, _DOMAIN
 from catalog.observability.alerting import NAMESPACE as ALERTING_NAMESPACE
 from catalog.observability.alerting import SECRET_NAME, AlertingOptions, alertmanager_config, external_secret
 from catalog.observability.alerts import groups
+from catalog.observability.dashboards import dashboard_config_maps
 from catalog.observability.endpoints import data_sources
+from catalog.observability.grafana import PARAMETER_PATTERN, admin_external_secret, admin_values, ingress_values
 
 # Prometheus docs, "Storage / Operational aspects": needed_disk_space = retention_time_seconds *
 # ingested_samples_per_second * bytes_per_sample, with 1-2 bytes per sample (the upper bound here).
@@ -29,6 +32,13 @@ class KubePrometheusStackOptions(Options):
     ingested_samples_per_second: int = Field(default=10_000, ge=100, le=10_000_000)
     alerting: AlertingOptions | None = None
     """Left out: Alertmanager routes every alert to the chart's ``null`` receiver."""
+    grafana_admin_parameter: str = Field(default="grafana/admin-password", pattern=PARAMETER_PATTERN)
+    """The SSM parameter under ``/<env>/`` holding Grafana's admin password (SecureString)."""
+    ingress: bool = False
+    """An internal ALB in front of Grafana (``catalog/observability/grafana.py``)."""
+    host: str | None = Field(default=None, pattern=_DOMAIN)
+    """Left out: ``grafana.<dns.domain>``."""
+    certificate_arn: str | None = Field(default=None, pattern=_CERTIFICATE)
 
 
 def needed_gib(opts: KubePrometheusStackOptions) -> float:
@@ -49,18 +59,52 @@ class KubePrometheusStack(Addon):
     def check(self, env: Any, options: KubePrometheusStackOptions) -> list[str]:
         problems = []
         store = env.addons.get("external-secrets")
+        if store is None or ALERTING_NAMESPACE not in store.store_namespaces:
+            problems.append(
+                f"grafana_admin_parameter: Grafana's admin password is read from SSM by external-secrets; enable it with "
+                f"{ALERTING_NAMESPACE!r} in addons.external-secrets.store_namespaces"
+            )
         if options.alerting is not None and (store is None or ALERTING_NAMESPACE not in store.store_namespaces):
             problems.append(
                 f"alerting: the receiver's webhook URL is read from SSM by external-secrets; enable it with "
                 f"{ALERTING_NAMESPACE!r} in addons.external-secrets.store_namespaces"
             )
-        return problems + self._sizing(options)
+        return problems + self._ingress(env, options) + self._sizing(options)
 
-    def custom_resources(self, ctx: ClusterSide) -> CustomResources | None:
+    def _ingress(self, env: Any, options: KubePrometheusStackOptions) -> list[str]:
+        if not options.ingress:
+            return []
+        problems = []
+        if "aws-load-balancer-controller" not in env.addons:
+            problems.append("ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)")
+        if options.host is None and env.dns is None:
+            problems.append("ingress: needs host, or dns.domain in the environment file")
+        if options.certificate_arn is None:
+            problems.append("certificate_arn: required with ingress (users sign in with a password: HTTPS only)")
+        return problems
+
+    def custom_resources(self, ctx: ClusterSide) -> CustomResources:
+        """Grafana's admin Secret and the platform's dashboards, and the receiver's Secret with alerting."""
         opts: KubePrometheusStackOptions = ctx.options
-        if opts.alerting is None:
-            return None
-        return CustomResources(release="alertmanager-receiver", manifests=(external_secret(ctx.env.name, STORE_NAME, opts.alerting),))
+        manifests = [admin_external_secret(ctx.env.name, STORE_NAME, opts.grafana_admin_parameter), *dashboard_config_maps(ctx.env)]
+        if opts.alerting is not None:
+            manifests.append(external_secret(ctx.env.name, STORE_NAME, opts.alerting))
+        return CustomResources(release="monitoring-config", manifests=tuple(manifests))
+
+    def _host(self, ctx: ClusterSide) -> str:
+        opts: KubePrometheusStackOptions = ctx.options
+        if opts.host is not None:
+            return opts.host
+        assert ctx.env.dns is not None, "check() requires host or dns.domain with ingress"
+        return f"grafana.{ctx.env.dns.domain}"
+
+    def _grafana(self, ctx: ClusterSide) -> dict[str, Any]:
+        opts: KubePrometheusStackOptions = ctx.options
+        grafana: dict[str, Any] = {"admin": admin_values(), "additionalDataSources": data_sources(ctx.env.addons)}
+        if opts.ingress:
+            assert opts.certificate_arn is not None, "check() requires certificate_arn with ingress"
+            grafana["ingress"] = ingress_values(self._host(ctx), opts.certificate_arn)
+        return grafana
 
     def _sizing(self, options: KubePrometheusStackOptions) -> list[str]:
         need = needed_gib(options)
@@ -75,8 +119,9 @@ class KubePrometheusStack(Addon):
     def values(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options
         return {
-            # Loki and Tempo beside the chart's own Prometheus data source, correlated.
-            "grafana": {"additionalDataSources": data_sources(ctx.env.addons)},
+            # Loki and Tempo beside the chart's own Prometheus data source, correlated; the admin
+            # credential from SSM; dashboards found by the sidecar (its default label grafana_dashboard).
+            "grafana": self._grafana(ctx),
             # The platform's own failure modes (catalog/observability/alerts.py).
             "additionalPrometheusRulesMap": {"platform": {"groups": groups()}},
             **self._alertmanager(opts),

@@ -30,7 +30,7 @@ ALT_OPTIONS: dict[str, dict[str, Any]] = {
     "aws-node-termination-handler": {"mode": "imds"},
     "cluster-autoscaler": {"expander": "priority", "replicas": 2},
     "external-dns": {"policy": "sync", "interval": "5m"},
-    "external-secrets": {"store_namespaces": ["apps", "batch"]},
+    "external-secrets": {"store_namespaces": ["apps", "batch", "monitoring"]},
     "kube-prometheus-stack": {"retention_days": 7, "storage_gib": 20},
     "loki": {"mode": "SimpleScalable", "retention_days": 5, "chunks_cache": False},
     "metrics-server": {"replicas": 1},
@@ -90,7 +90,8 @@ def _env(tmp: Path, name: str, addons: dict[str, Any]) -> EnvironmentConfig:
 @pytest.fixture(scope="module")
 def envs(tmp_path_factory: pytest.TempPathFactory) -> list[EnvironmentConfig]:
     tmp = tmp_path_factory.mktemp("specs")
-    full = _env(tmp, "full", {a.name: {} for a in ADDONS})
+    # Grafana's admin password comes through the store (kube-prometheus-stack's check).
+    full = _env(tmp, "full", {a.name: {} for a in ADDONS} | {"external-secrets": {"store_namespaces": ["monitoring"]}})
     alt = _env(tmp, "alt", {a.name: ALT_OPTIONS.get(a.name, {}) for a in ADDONS})
     return [full, alt]
 
@@ -390,7 +391,7 @@ def test_external_secrets_store_and_crds(envs) -> None:
         assert values(env, "external-secrets")["installCRDs"] is True
         assert values(env, "external-secrets")["crds"] == {"createClusterSecretStore": True, "unsafeServeV1Beta1": False}
         resources = BY_NAME["external-secrets"].custom_resources(ctx(env, "external-secrets"))
-        listed = ALT_OPTIONS["external-secrets"]["store_namespaces"] if env.name == "alt" else []
+        listed = ALT_OPTIONS["external-secrets"]["store_namespaces"] if env.name == "alt" else ["monitoring"]
         if not listed:  # no namespace may use the environment-wide store: there is none
             assert resources is None
             continue
@@ -406,5 +407,6 @@ def test_external_secrets_store_and_crds(envs) -> None:
         for addon in ADDONS:
             # alloy: the Fargate log router's ConfigMap (dev.yaml has a Fargate profile), checked in
             # tests/render/test_render_observability.py with kube-prometheus-stack's alerting secret.
-            if addon.name not in ("external-secrets", "alloy"):
+            # kube-prometheus-stack: Grafana's admin secret and dashboards (tests/render/test_render_grafana.py).
+            if addon.name not in ("external-secrets", "alloy", "kube-prometheus-stack"):
                 assert addon.custom_resources(ctx(env, addon.name)) is None

@@ -214,8 +214,8 @@ def test_alertmanager_routes_to_the_receiver_whose_url_external_secrets_reads_fr
     [am] = [o for _, o in objects if o["kind"] == "Alertmanager"]
     prefix, name, key = slack["api_url_file"].rsplit("/", 2)
     assert prefix == "/etc/alertmanager/secrets" and name in am["spec"]["secrets"]
-    [external] = [o for _, o in objects if o["kind"] == "ExternalSecret" and o["metadata"]["namespace"] == "monitoring"]
-    assert external["spec"]["target"]["name"] == name
+    [external] = [o for _, o in objects if o["kind"] == "ExternalSecret" and o["spec"]["target"]["name"] == name]
+    assert external["metadata"]["namespace"] == "monitoring"
     [data] = external["spec"]["data"]
     assert data["secretKey"] == key and data["remoteRef"]["key"] == f"/{env_name}/{alerting.webhook_parameter}"
     assert external["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "aws-parameter-store"}
