@@ -49,7 +49,9 @@ def extremes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synth, dict[str,
     """``full`` (every add-on, default options) and ``bare`` (no add-on), synthesized once."""
     env_dir = tmp_path_factory.mktemp("addon-envs")
     base = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
-    for name, addons in (("full", {a.name: {} for a in ADDONS}), ("bare", {})):
+    # full: Grafana's admin password comes through the secret store (kube-prometheus-stack's check).
+    full = {a.name: {} for a in ADDONS} | {"external-secrets": {"store_namespaces": ["monitoring"]}}
+    for name, addons in (("full", full), ("bare", {})):
         raw = {**base, "name": name, "addons": addons}
         raw.pop("teams", None)  # teams need external-secrets, which ``bare`` lacks; tests/teams/test_teams.py covers them
         raw["state_backend"] = {**base["state_backend"], "bucket": f"acme-platform-{name}-tfstate"}
@@ -536,7 +538,7 @@ def test_cluster_secret_store_is_applied_after_the_operator(all_envs) -> None:
             continue
         listed = env.addons["external-secrets"].store_namespaces  # the file's list, as parsed
         stores = [b for b in s.resources(f"{env.name}-addons", "helm_release").values() if b["name"] == "cluster-secret-store"]
-        if not listed:  # no namespace may use it (``full``): no store
+        if not listed:  # no namespace may use it: no store
             assert stores == []
             continue
         [store] = stores
