@@ -32,8 +32,8 @@ class KubePrometheusStackOptions(Options):
     ingested_samples_per_second: int = Field(default=10_000, ge=100, le=10_000_000)
     alerting: AlertingOptions | None = None
     """Left out: Alertmanager routes every alert to the chart's ``null`` receiver."""
-    grafana_admin_parameter: str = Field(default="grafana/admin-password", pattern=PARAMETER_PATTERN)
-    """The SSM parameter under ``/<env>/`` holding Grafana's admin password (SecureString)."""
+    grafana_admin_parameter: str = Field(default="grafana/admin", pattern=PARAMETER_PATTERN)
+    """The SSM parameter under ``/<env>/`` (SecureString): ``{"admin-user": ..., "admin-password": ...}``."""
     ingress: bool = False
     """An internal ALB in front of Grafana (``catalog/observability/grafana.py``)."""
     host: str | None = Field(default=None, pattern=_DOMAIN)
@@ -84,9 +84,9 @@ class KubePrometheusStack(Addon):
         return problems
 
     def custom_resources(self, ctx: ClusterSide) -> CustomResources:
-        """Grafana's admin Secret and the platform's dashboards, and the receiver's Secret with alerting."""
+        """The platform's dashboards, and the receiver's Secret with alerting."""
         opts: KubePrometheusStackOptions = ctx.options
-        manifests = [admin_external_secret(ctx.env.name, STORE_NAME, opts.grafana_admin_parameter), *dashboard_config_maps(ctx.env)]
+        manifests = dashboard_config_maps(ctx.env)
         if opts.alerting is not None:
             manifests.append(external_secret(ctx.env.name, STORE_NAME, opts.alerting))
         return CustomResources(release="monitoring-config", manifests=tuple(manifests))
@@ -100,7 +100,10 @@ class KubePrometheusStack(Addon):
 
     def _grafana(self, ctx: ClusterSide) -> dict[str, Any]:
         opts: KubePrometheusStackOptions = ctx.options
-        grafana: dict[str, Any] = {"admin": admin_values(), "additionalDataSources": data_sources(ctx.env.addons)}
+        grafana: dict[str, Any] = {
+            "admin": admin_values(),
+            "additionalDataSources": data_sources(ctx.env.addons),
+        }
         if opts.ingress:
             assert opts.certificate_arn is not None, "check() requires certificate_arn with ingress"
             grafana["ingress"] = ingress_values(self._host(ctx), opts.certificate_arn)
@@ -122,6 +125,8 @@ class KubePrometheusStack(Addon):
             # Loki and Tempo beside the chart's own Prometheus data source, correlated; the admin
             # credential from SSM; dashboards found by the sidecar (its default label grafana_dashboard).
             "grafana": self._grafana(ctx),
+            # In this release: Helm's wait on Grafana needs its Secret (catalog/observability/grafana.py).
+            "extraManifests": [admin_external_secret(ctx.env.name, STORE_NAME, opts.grafana_admin_parameter)],
             # The platform's own failure modes (catalog/observability/alerts.py).
             "additionalPrometheusRulesMap": {"platform": {"groups": groups()}},
             **self._alertmanager(opts),

@@ -1,10 +1,16 @@
 """Grafana's admin credential and its optional ingress.
 
-The admin password is a SecureString SSM parameter under ``/<env>/`` that External Secrets copies
-into a Secret in ``monitoring``; the grafana subchart reads it through ``admin.existingSecret``
-(``userKey``/``passwordKey``, chart values.yaml) and then renders no Secret of its own (its
-templates/secret.yaml is skipped when ``admin.existingSecret`` is set). The password never appears
-in values, in Terraform state or in any rendered object.
+The credential is a SecureString SSM parameter under ``/<env>/`` holding the JSON
+``{"admin-user": "...", "admin-password": "..."}``; External Secrets extracts both keys
+(``dataFrom.extract``, External Secrets docs "AWS Parameter Store": a JSON value is split into
+keys) into a Secret in ``monitoring`` that the grafana subchart reads through
+``admin.existingSecret`` (``userKey``/``passwordKey``, chart values.yaml). The subchart then renders
+no Secret of its own (its templates/secret.yaml is skipped when ``admin.existingSecret`` is set), so
+the password is in no values, no Terraform state and no rendered object.
+
+The ExternalSecret ships inside the chart's own release (``extraManifests``): Helm waits for
+the Grafana Deployment, which cannot start before its Secret exists; a release applied after it
+would never come.
 
 ``ingress: true`` puts Grafana behind an internal ALB on ``grafana.<dns.domain>`` (or ``host``),
 HTTPS only with ``certificate_arn``, as Headlamp does.
@@ -17,7 +23,6 @@ from typing import Any
 ADMIN_SECRET = "grafana-admin"
 USER_KEY = "admin-user"
 PASSWORD_KEY = "admin-password"
-ADMIN_USER = "admin"
 NAMESPACE = "monitoring"
 PARAMETER_PATTERN = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 
@@ -28,8 +33,8 @@ def admin_values() -> dict[str, Any]:
 
 
 def admin_external_secret(env_name: str, store: str, parameter: str) -> dict[str, Any]:
-    """The Secret Grafana reads: the fixed user name beside the password from SSM (External Secrets
-    docs, "Templating": ``target.template.data`` with the fetched keys as template variables)."""
+    """The Secret Grafana reads: both keys extracted from the parameter's JSON. No Go template
+    anywhere (``extraManifests`` goes through Helm's ``tpl``)."""
     return {
         "apiVersion": "external-secrets.io/v1",
         "kind": "ExternalSecret",
@@ -37,12 +42,8 @@ def admin_external_secret(env_name: str, store: str, parameter: str) -> dict[str
         "spec": {
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-            "target": {
-                "name": ADMIN_SECRET,
-                "creationPolicy": "Owner",
-                "template": {"engineVersion": "v2", "data": {USER_KEY: ADMIN_USER, PASSWORD_KEY: "{{ .password }}"}},
-            },
-            "data": [{"secretKey": "password", "remoteRef": {"key": f"/{env_name}/{parameter}"}}],
+            "target": {"name": ADMIN_SECRET, "creationPolicy": "Owner"},
+            "dataFrom": [{"extract": {"key": f"/{env_name}/{parameter}"}}],
         },
     }
 

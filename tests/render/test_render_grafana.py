@@ -21,8 +21,6 @@ from tools.render.environment import EnvironmentRender
 MONITORED = [e.name for e in load_environments() if e.name in ADDON_ENVIRONMENTS and "kube-prometheus-stack" in e.addons]
 # PromQL words that are not metric names (Prometheus docs, "Querying: operators / functions").
 _IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-# External Secrets' template of a fetched key ("Templating"): a reference, not a value.
-_TEMPLATE = re.compile(r"\{\{\s*\.[a-z_]+\s*\}\}")
 _SELECTED = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*[{\[]")
 
 
@@ -44,7 +42,7 @@ def _is_password(key: str) -> bool:
 def _password_keys(node: Any, path: str = "") -> list[str]:
     if isinstance(node, dict):
         return [p for k, v in node.items() for p in _password_keys(v, f"{path}.{k}")] + [
-            f"{path}.{k}" for k, v in node.items() if _is_password(str(k)) and isinstance(v, str) and v and not _TEMPLATE.fullmatch(v)
+            f"{path}.{k}" for k, v in node.items() if _is_password(str(k)) and isinstance(v, str) and v
         ]
     if isinstance(node, list):
         return [p for i, v in enumerate(node) for p in _password_keys(v, f"{path}[{i}]")]
@@ -64,13 +62,16 @@ def test_grafana_reads_its_admin_password_from_the_external_secret_and_nothing_c
     [container] = [c for c in _grafana(result)["spec"]["template"]["spec"]["containers"] if c["name"] == "grafana"]
     env = {e["name"]: e for e in container.get("env") or []}
     ref = env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]
-    externals = [o for o in _objects(result) if o["kind"] == "ExternalSecret" and o["spec"]["target"]["name"] == ref["name"]]
-    [external] = externals
+    assert env["GF_SECURITY_ADMIN_USER"]["valueFrom"]["secretKeyRef"]["name"] == ref["name"]
+    # Rendered by Grafana's own release: helm_release waits for the Deployment, which cannot start
+    # without its Secret, so a release applied after it would never come.
+    [release] = [r for r in result.rendered if any(o is _grafana(result) for o in r.objects)]
+    [external] = [o for o in release.objects if o["kind"] == "ExternalSecret" and o["spec"]["target"]["name"] == ref["name"]]
     assert external["metadata"]["namespace"] == _grafana(result)["metadata"]["namespace"] == "monitoring"
-    assert ref["key"] in external["spec"]["target"]["template"]["data"]
     assert external["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "aws-parameter-store"}
-    [data] = external["spec"]["data"]
-    assert data["remoteRef"]["key"] == f"/{env_name}/{result.env.addons['kube-prometheus-stack'].grafana_admin_parameter}"
+    # dataFrom.extract splits the parameter's JSON into keys (External Secrets docs, "AWS Parameter Store").
+    parameter = result.env.addons["kube-prometheus-stack"].grafana_admin_parameter
+    assert external["spec"]["dataFrom"] == [{"extract": {"key": f"/{env_name}/{parameter}"}}]
 
 
 def _data_sources(result: EnvironmentRender) -> dict[str, dict[str, Any]]:
