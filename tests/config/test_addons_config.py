@@ -84,7 +84,9 @@ def test_dependencies_are_registered_classes_and_order_respects_them(tmp_path: P
         for dependency in (*addon.requires, *addon.after):
             assert isinstance(dependency, type) and issubclass(dependency, Addon), (addon.name, dependency)
             assert dependency in registry.BY_CLASS, f"{addon.name} depends on unregistered {dependency.__name__}"
-    [env] = load_environments(_write_env(tmp_path / "envs", {name: {} for name in ADDON_FILES}))
+    # Every add-on with default options; Grafana's admin password needs the store to serve `monitoring`.
+    every = {name: {} for name in ADDON_FILES} | {"external-secrets": {"store_namespaces": ["monitoring"]}}
+    [env] = load_environments(_write_env(tmp_path / "envs", every))
     order = [a.name for a, _ in registry.enabled(env)]
     assert sorted(order) == ADDON_FILES
     for addon, _ in registry.enabled(env):

@@ -154,10 +154,22 @@ def test_custom_pools_are_auto_mode_objects_not_karpenters(synth: Synth) -> None
 
 def test_every_addon_waits_for_the_classes_it_names(synth: Synth) -> None:
     key, _ = _auto_objects(synth, "auto")
-    for name, release in synth.resources("auto-addons", "helm_release").items():
-        # The add-ons' own releases; a chart's CRD release holds no volume or Ingress.
+    releases = synth.resources("auto-addons", "helm_release")
+
+    def waits_for(name: str) -> set[str]:  # depends_on, followed through the releases it names
+        seen: set[str] = set()
+        todo = list(releases[name].get("depends_on", []))
+        while todo:
+            address = todo.pop()
+            if address not in seen:
+                seen.add(address)
+                todo += releases.get(address.removeprefix("helm_release."), {}).get("depends_on", [])
+        return seen
+
+    for name, release in releases.items():
+        # Every release but the classes' own and a chart's CRD release (no volume or Ingress there).
         if name != key and not release["name"].endswith("-crds"):
-            assert f"helm_release.{key}" in release.get("depends_on", []), name
+            assert f"helm_release.{key}" in waits_for(name), name
 
 
 def test_nothing_auto_mode_replaces_is_synthesized(synth: Synth) -> None:
