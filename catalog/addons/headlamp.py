@@ -15,6 +15,7 @@ from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, Options
+from catalog.ingress import ingress_problems
 
 _DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 _CERTIFICATE = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$"
@@ -38,16 +39,7 @@ class Headlamp(Addon):
     after = (AwsLoadBalancerController,)
 
     def check(self, env: Any, options: HeadlampOptions) -> list[str]:
-        if not options.ingress:
-            return []
-        problems = []
-        if "aws-load-balancer-controller" not in env.addons:
-            problems.append("ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)")
-        if options.host is None and env.dns is None:
-            problems.append("ingress: needs host, or dns.domain in the environment file")
-        if options.certificate_arn is None:
-            problems.append("certificate_arn: required with ingress (users sign in with their own tokens: HTTPS only)")
-        return problems
+        return ingress_problems(env, ingress=options.ingress, host=options.host, certificate_arn=options.certificate_arn, sign_in="their own tokens")
 
     def host(self, ctx: ClusterSide) -> str:
         opts: HeadlampOptions = ctx.options

@@ -11,6 +11,7 @@ from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerControlle
 from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, Options
 from catalog.addons.external_secrets import STORE_NAME, ExternalSecrets
 from catalog.addons.headlamp import _CERTIFICATE, _DOMAIN
+from catalog.ingress import ingress_problems
 from catalog.observability.alerting import NAMESPACE as ALERTING_NAMESPACE
 from catalog.observability.alerting import SECRET_NAME, AlertingOptions, alertmanager_config, external_secret
 from catalog.observability.alerts import groups
@@ -72,16 +73,7 @@ class KubePrometheusStack(Addon):
         return problems + self._ingress(env, options) + self._sizing(options)
 
     def _ingress(self, env: Any, options: KubePrometheusStackOptions) -> list[str]:
-        if not options.ingress:
-            return []
-        problems = []
-        if "aws-load-balancer-controller" not in env.addons:
-            problems.append("ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)")
-        if options.host is None and env.dns is None:
-            problems.append("ingress: needs host, or dns.domain in the environment file")
-        if options.certificate_arn is None:
-            problems.append("certificate_arn: required with ingress (users sign in with a password: HTTPS only)")
-        return problems
+        return ingress_problems(env, ingress=options.ingress, host=options.host, certificate_arn=options.certificate_arn, sign_in="a password")
 
     def custom_resources(self, ctx: ClusterSide) -> CustomResources:
         """The platform's dashboards, and the receiver's Secret with alerting."""

@@ -1,0 +1,21 @@
+"""The rules an add-on's optional internal-ALB ingress shares (Headlamp, Grafana): the load balancer
+controller creates the ALB, the host comes from the option or the environment's domain, and a
+sign-in page is served over HTTPS only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ingress_problems(env: Any, *, ingress: bool, host: str | None, certificate_arn: str | None, sign_in: str) -> list[str]:
+    """``<field>: message`` for each rule the options break (none without ``ingress``)."""
+    if not ingress:
+        return []
+    problems = []
+    if "aws-load-balancer-controller" not in env.addons:
+        problems.append("ingress: needs the aws-load-balancer-controller add-on (it creates the ALB)")
+    if host is None and env.dns is None:
+        problems.append("ingress: needs host, or dns.domain in the environment file")
+    if certificate_arn is None:
+        problems.append(f"certificate_arn: required with ingress (users sign in with {sign_in}: HTTPS only)")
+    return problems
