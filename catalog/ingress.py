@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# A DNS host name (RFC 1123 labels) and an ACM certificate ARN, as the ingress options accept them.
+HOST_PATTERN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+CERTIFICATE_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$"
+
 
 def ingress_problems(env: Any, *, ingress: bool, host: str | None, certificate_arn: str | None, sign_in: str) -> list[str]:
     """``<field>: message`` for each rule the options break (none without ``ingress``)."""

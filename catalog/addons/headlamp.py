@@ -15,19 +15,16 @@ from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, Options
-from catalog.ingress import ingress_problems
-
-_DOMAIN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-_CERTIFICATE = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$"
+from catalog.ingress import CERTIFICATE_PATTERN, HOST_PATTERN, ingress_problems
 
 
 class HeadlampOptions(Options):
     """``ingress`` (default false): an internal ALB in front of the ClusterIP Service."""
 
     ingress: bool = False
-    host: str | None = Field(default=None, pattern=_DOMAIN)
+    host: str | None = Field(default=None, pattern=HOST_PATTERN)
     """Left out: ``headlamp.<dns.domain>``."""
-    certificate_arn: str | None = Field(default=None, pattern=_CERTIFICATE)
+    certificate_arn: str | None = Field(default=None, pattern=CERTIFICATE_PATTERN)
 
 
 class Headlamp(Addon):

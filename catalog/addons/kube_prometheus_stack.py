@@ -10,8 +10,7 @@ from catalog.addons.aws_ebs_csi_driver import DEFAULT_STORAGE_CLASS, AwsEbsCsiDr
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, CustomResources, Options
 from catalog.addons.external_secrets import STORE_NAME, ExternalSecrets
-from catalog.addons.headlamp import _CERTIFICATE, _DOMAIN
-from catalog.ingress import ingress_problems
+from catalog.ingress import CERTIFICATE_PATTERN, HOST_PATTERN, ingress_problems
 from catalog.observability.alerting import NAMESPACE as ALERTING_NAMESPACE
 from catalog.observability.alerting import SECRET_NAME, AlertingOptions, alertmanager_config, external_secret
 from catalog.observability.alerts import groups
@@ -37,9 +36,9 @@ class KubePrometheusStackOptions(Options):
     """The SSM parameter under ``/<env>/`` (SecureString): ``{"admin-user": ..., "admin-password": ...}``."""
     ingress: bool = False
     """An internal ALB in front of Grafana (``catalog/observability/grafana.py``)."""
-    host: str | None = Field(default=None, pattern=_DOMAIN)
+    host: str | None = Field(default=None, pattern=HOST_PATTERN)
     """Left out: ``grafana.<dns.domain>``."""
-    certificate_arn: str | None = Field(default=None, pattern=_CERTIFICATE)
+    certificate_arn: str | None = Field(default=None, pattern=CERTIFICATE_PATTERN)
 
 
 def needed_gib(opts: KubePrometheusStackOptions) -> float:

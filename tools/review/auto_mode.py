@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from environments.auto_mode import REPLACED_ADDONS
-from tools.review.karpenter import _objects
+from tools.review.karpenter import release_objects
 from tools.review.plan import Change, Risk, StackPlan
 
 POOLS_RELEASE = "eks-auto-mode"  # modules/addons/auto_mode.RELEASE (the review imports no construct)
@@ -72,7 +72,7 @@ def _custom_pools(changes: list[Change], side: str) -> list[str]:
     for c in changes:
         values = _before(c) if side == "before" else _after(c)
         if c.type == "helm_release" and isinstance(values, dict) and values.get("name") == POOLS_RELEASE:
-            found += [name for (kind, name) in _objects(values.get("values")) or {} if kind == "NodePool"]
+            found += [name for (kind, name) in release_objects(values.get("values")) or {} if kind == "NodePool"]
     return found
 
 

@@ -23,7 +23,7 @@ from tools.review import Level, PlannedChange
 RELEASE = "karpenter-nodepools"
 
 
-def _objects(values: Any) -> dict[tuple[str, str], dict[str, Any]] | None:
+def release_objects(values: Any) -> dict[tuple[str, str], dict[str, Any]] | None:
     """(kind, name) -> object from a helm_release ``values`` list; None when unknown/unreadable."""
     if not isinstance(values, list):
         return None
@@ -54,7 +54,7 @@ def node_replacements(change: PlannedChange) -> Iterator[tuple[Level, str]]:
         return
     if (change.before or {}).get("name") != RELEASE and (change.after or {}).get("name") != RELEASE:
         return
-    before, after = _objects((change.before or {}).get("values")), _objects((change.after or {}).get("values"))
+    before, after = release_objects((change.before or {}).get("values")), release_objects((change.after or {}).get("values"))
     if before is None or after is None:
         return
     pools_by_class: dict[str, list[str]] = {}
