@@ -55,6 +55,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "catalog/fields.py": CONFIG_TESTS,
     "environments/loader.py": CONFIG_TESTS,
     "tools/plan_report.py": PLAN_TESTS,
+    "tools/review/rules.py": PLAN_TESTS,
     "tools/gates/checkov.py": ("tests/stacks/test_checkov_gate.py",),
     **{f"catalog/addons/{p.name}": ADDON_TESTS for p in sorted((ROOT / "catalog" / "addons").glob("*.py")) if p.name != "__init__.py"},
     **{f"tools/render/checks/{p.name}": RENDER_CHECK_TESTS for p in sorted((ROOT / "tools" / "render" / "checks").glob("*.py"))},
