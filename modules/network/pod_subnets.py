@@ -2,8 +2,6 @@
 
 Each pod subnet uses the private route table of its zone (NAT for egress, local routes for the
 VPC), so pods reach what nodes reach. The subnets carry no load balancer role tags: load
-balancers stay in the primary subnets. ENIConfigs naming these subnets are created on the
-Kubernetes side (``modules/addons/eni_configs.py``).
 balancers stay in the primary subnets. ENIConfigs naming these subnets are created by the
 cluster stack's vpc-cni add-on, before any node (``modules/cluster/managed_addons.py``).
 """

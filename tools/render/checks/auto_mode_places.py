@@ -17,20 +17,13 @@ the pending pod) within its CPU limit.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from catalog.instances import all_types, capacity
 from environments.schema import EnvironmentConfig
-from tools.render.checks.place import _ARCH, _EFFECT, _INSTANCE_TYPE, _REGION, Place
+from tools.render.checks.place import _EFFECT, _INSTANCE_TYPE, _REGION, Place, generation, largest_instance
 
 COMPUTE_TYPE = "eks.amazonaws.com/compute-type"
 _BUILT_IN_CPU_LIMIT = 1000  # the built-in pools' spec.limits.cpu ("Enable or Disable Built-in NodePools")
-
-
-def _generation(family: str) -> int:
-    found = re.search(r"\d+", family)
-    return int(found.group()) if found else 0
 
 
 def _place(
@@ -45,26 +38,9 @@ def _place(
     labels: dict[str, str],
     min_generation: int = 0,
 ) -> Place | None:
-    candidates = []
-    for instance_type in all_types():
-        family, _, size = instance_type.partition(".")
-        if pool.instance_types and instance_type not in pool.instance_types:
-            continue
-        if pool.instance_categories and family[0] not in pool.instance_categories:
-            continue
-        if pool.instance_families and family not in pool.instance_families:
-            continue
-        if pool.instance_sizes and size not in pool.instance_sizes:
-            continue
-        if _generation(family) <= min_generation:
-            continue
-        cap = capacity(instance_type)
-        if not {_ARCH.get(a, a) for a in cap.architectures} & set(architectures) or cap.vcpus > cpu_limit:
-            continue
-        candidates.append(cap)
-    if not candidates:
+    largest = largest_instance(pool, architectures, cpu_limit, min_generation)
+    if largest is None:
         return None
-    largest = max(candidates, key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
     arch = "arm64" if "arm64" in largest.architectures and "arm64" in architectures else "amd64"
     family, _, size = largest.instance_type.partition(".")
     return Place(
@@ -77,7 +53,7 @@ def _place(
             "eks.amazonaws.com/instance-category": family[0],
             "eks.amazonaws.com/instance-family": family,
             "eks.amazonaws.com/instance-size": size,
-            "eks.amazonaws.com/instance-generation": str(_generation(family)),
+            "eks.amazonaws.com/instance-generation": str(generation(family)),
             _INSTANCE_TYPE: largest.instance_type,
             _REGION: env.region,
             "kubernetes.io/os": "linux",

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.instances import NodeCapacity, all_types, capacity, known
+from catalog.instances import NodeCapacity, capacity, known
 from environments.schema import EnvironmentConfig, NodeGroup
 from tools.render.checks.auto_mode_places import auto_mode_places
 from tools.render.checks.base import Context, Finding, Obj, matches_selector, pod_labels, pod_spec, replicas
-from tools.render.checks.place import _ARCH, _EFFECT, _INSTANCE_TYPE, _REGION, Place
+from tools.render.checks.place import _EFFECT, _INSTANCE_TYPE, _REGION, Place, largest_instance
 from tools.render.checks.quantity import mib, millicores, parse
 from tools.render.releases import Synthesized
 
@@ -127,24 +127,9 @@ def karpenter_places(env: EnvironmentConfig) -> list[Place]:
         return []
     out = []
     for name, pool in karpenter.node_pools.items():
-        candidates = []
-        for instance_type in all_types():
-            family, _, size = instance_type.partition(".")
-            if pool.instance_types and instance_type not in pool.instance_types:
-                continue
-            if pool.instance_categories and family[0] not in pool.instance_categories:
-                continue
-            if pool.instance_families and family not in pool.instance_families:
-                continue
-            if pool.instance_sizes and size not in pool.instance_sizes:
-                continue
-            cap = capacity(instance_type)
-            if not {_ARCH.get(a, a) for a in cap.architectures} & set(pool.architectures) or cap.vcpus > pool.limits.cpu:
-                continue
-            candidates.append(cap)
-        if not candidates:
+        largest = largest_instance(pool, pool.architectures, pool.limits.cpu)
+        if largest is None:
             continue
-        largest = max(candidates, key=lambda c: (c.allocatable_memory_mib, c.allocatable_cpu_millis))
         arch = "arm64" if "arm64" in largest.architectures and "arm64" in pool.architectures else "amd64"
         # Karpenter's well-known labels on the nodes it launches (https://karpenter.sh/docs/concepts/scheduling/,
         # "Well-Known Labels"): its pool, capacity type and the instance's category, family and size.
