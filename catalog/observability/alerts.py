@@ -7,7 +7,7 @@ External Secrets (externalsecret_status_condition, docs "Metrics"), Karpenter
 (cluster_autoscaler_unschedulable_pods_count, cluster_autoscaler_failed_scale_ups_total, its FAQ
 "metrics"), ExternalDNS (external_dns_registry_errors_total, external_dns_source_errors_total),
 Alloy (loki_write_dropped_entries_total), Loki (loki_discarded_samples_total,
-loki_objstore_bucket_operation_failures_total), Tempo (tempo_discarded_spans_total,
+loki_s3_request_duration_seconds), Tempo (tempo_discarded_spans_total,
 tempodb_backend_request_duration_seconds_count). Persistent volumes filling up are covered by the
 chart's own KubePersistentVolumeFillingUp. Every alert has a unit test in
 tests/render/alert_tests/platform.test.yaml, run by ``promtool test rules``.
@@ -16,6 +16,23 @@ tests/render/alert_tests/platform.test.yaml, run by ``promtool test rules``.
 from __future__ import annotations
 
 from typing import Any
+
+# The exporter each alert's metrics come from: the fact file reference/metrics/<exporter>.txt lists
+# the metrics (and their labels) it defines at the pinned version; tests/catalog/test_alert_metrics.py
+# holds every rule and dashboard query to it.
+EXPORTERS: dict[str, tuple[str, ...]] = {
+    "PlatformControllerDown": ("kube-state-metrics",),
+    "PlatformPodCrashLooping": ("kube-state-metrics",),
+    "ExternalSecretSyncFailing": ("external-secrets",),
+    "KarpenterCannotLaunchNodes": ("karpenter",),
+    "ClusterAutoscalerCannotScaleUp": ("cluster-autoscaler",),
+    "ExternalDnsFailingToWriteRecords": ("external-dns",),
+    "LogCollectorDroppingLogs": ("alloy",),
+    "LokiRejectingLogs": ("loki",),
+    "LokiObjectStoreErrors": ("loki",),
+    "TempoRejectingSpans": ("tempo",),
+    "TempoObjectStoreErrors": ("tempo",),
+}
 
 # Namespaces of the platform's add-ons (every release's namespace, teams' excluded).
 PLATFORM_NAMESPACES = "kube-system|monitoring|loki|tempo|alloy|external-secrets|external-dns|headlamp|tigera-operator|calico-system"
@@ -92,9 +109,13 @@ def groups() -> list[dict[str, Any]]:
                     "warning",
                     "Loki rejects log lines ({{ $labels.reason }}).",
                 ),
+                # Loki's legacy S3 client (storage_config.use_thanos_objstore false, the chart's default)
+                # times every request as loki_s3_request_duration_seconds{operation, status_code}, with
+                # status_code "500" for a failed one (dskit instrument.ErrorCode); the thanos objstore
+                # loki_objstore_bucket_* series stay empty with that client.
                 _alert(
                     "LokiObjectStoreErrors",
-                    "sum by (operation) (increase(loki_objstore_bucket_operation_failures_total[10m])) > 0",
+                    'sum by (operation) (increase(loki_s3_request_duration_seconds_count{status_code="500"}[10m])) > 0',
                     "10m",
                     "critical",
                     "Loki's S3 operations fail ({{ $labels.operation }}): chunks are not stored or read.",
@@ -106,9 +127,11 @@ def groups() -> list[dict[str, Any]]:
                     "warning",
                     "Tempo discards spans ({{ $labels.reason }}).",
                 ),
+                # Tempo observes only requests that got an HTTP response (status_code the HTTP status,
+                # operation the method): a server error, or 403 when its role may not use the bucket.
                 _alert(
                     "TempoObjectStoreErrors",
-                    'sum by (operation) (increase(tempodb_backend_request_duration_seconds_count{status_code=~"5..|0"}[10m])) > 0',
+                    'sum by (operation) (increase(tempodb_backend_request_duration_seconds_count{status_code=~"5..|403"}[10m])) > 0',
                     "10m",
                     "critical",
                     "Tempo's S3 requests fail ({{ $labels.operation }}): traces are not stored or read.",

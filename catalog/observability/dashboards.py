@@ -73,7 +73,7 @@ def _logs() -> dict[str, Any]:
     panels: list[Panel] = [
         ("Log entries dropped by Alloy (10m)", "sum by (instance) (increase(loki_write_dropped_entries_total[10m]))"),
         ("Log lines Loki rejects (10m)", "sum by (reason) (increase(loki_discarded_samples_total[10m]))"),
-        ("Loki object-store failures (10m)", "sum by (operation) (increase(loki_objstore_bucket_operation_failures_total[10m]))"),
+        ("Loki S3 request failures (10m)", 'sum by (operation) (increase(loki_s3_request_duration_seconds_count{status_code="500"}[10m]))'),
     ]
     # The pipeline's own complaints, from the logs it collects (labels the collector sets).
     logs: dict[str, Any] = {"title": "Platform log errors", "type": "logs", "datasource": {"type": "loki", "uid": LOKI_UID}}
