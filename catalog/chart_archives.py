@@ -30,4 +30,4 @@ def find_chart(name: str, version: str, dirs: list[Path]) -> Path:
         if path.is_file():
             return path
     looked = ", ".join(str(d) for d in dirs)
-    raise ChartMissing(f"no archive {name}-{version}.tgz in {looked}: run `make charts` (CHARTS_MIRROR=<dir or URL> without network)")
+    raise ChartMissing(f"no archive {name}-{version}.tgz in {looked}: run `make charts` (copies them from reference/packaged, no network)")

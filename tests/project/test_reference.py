@@ -80,13 +80,7 @@ def test_nothing_the_tests_or_tools_read_lies_beside_the_repository() -> None:
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if beside.search(line) and path.name != "test_reference.py"
     ]
-    # The Makefile may name a mirror beside the checkout as the default *download source* of
-    # `make charts` (its archives are refused unless pinned in reference/packaged); nothing else.
-    offenders += [
-        f"Makefile:{n}"
-        for n, line in enumerate((ROOT / "Makefile").read_text().splitlines(), 1)
-        if beside.search(line) and not line.startswith("#") and not line.startswith("CHARTS_MIRROR ?= $(wildcard")
-    ]
+    offenders += [f"Makefile:{n}" for n, line in enumerate((ROOT / "Makefile").read_text().splitlines(), 1) if beside.search(line) and not line.startswith("#")]
     assert not offenders, f"reads outside the repository: {offenders}"
 
 

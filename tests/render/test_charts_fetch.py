@@ -56,7 +56,18 @@ def test_a_chart_without_a_pin_is_refused(tmp_path: Path) -> None:
 
 def test_the_command_fails_with_one_line_saying_what_to_do(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tools.render.charts", "fetch", "--mirror", str(tmp_path / "nowhere"), "--into", str(tmp_path / "cache")],
+        [
+            sys.executable,
+            "-m",
+            "tools.render.charts",
+            "fetch",
+            "--mirror",
+            str(tmp_path / "nowhere"),
+            "--into",
+            str(tmp_path / "cache"),
+            "--vendored",
+            str(tmp_path),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

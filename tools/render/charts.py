@@ -2,6 +2,10 @@
 is looked for (an explicit directory, then that cache) is catalog/chart_archives.py; an archive is
 ``<chart>-<version>.tgz`` and its ``Chart.yaml`` must say the same name and version.
 
+The reviewed archives are in the repository (``reference/packaged/*.tgz``): a chart found there is
+copied from there, so a clone needs neither network nor a mirror. A copy there that fails its pin is
+an error, never a reason to look elsewhere. Only a pinned chart with no copy there is fetched:
+
     python -m tools.render.charts fetch                  # helm pull from each chart's repository
     python -m tools.render.charts fetch --mirror DIR|URL # copy/download <chart>-<version>.tgz from a mirror
     python -m tools.render.charts fetch --into DIR       # fill another cache than .work/charts
@@ -32,10 +36,23 @@ from catalog.chart_archives import CACHE, ChartMissing, find_chart, search_dirs
 from tools.render.chart_digest import UnsafeArchive, content_digest
 
 ROOT = Path(__file__).resolve().parents[2]
-PINS = ROOT / "reference" / "packaged" / "SHA256SUMS"
-CONTENT_PINS = ROOT / "reference" / "packaged" / "CONTENT-SHA256SUMS"
+VENDORED = ROOT / "reference" / "packaged"
+PINS = VENDORED / "SHA256SUMS"
+CONTENT_PINS = VENDORED / "CONTENT-SHA256SUMS"
 
-__all__ = ["CACHE", "CONTENT_PINS", "PINS", "ChartMissing", "FetchFailed", "archive_metadata", "fetch", "find_chart", "pinned_charts", "search_dirs"]
+__all__ = [
+    "CACHE",
+    "CONTENT_PINS",
+    "PINS",
+    "VENDORED",
+    "ChartMissing",
+    "FetchFailed",
+    "archive_metadata",
+    "fetch",
+    "find_chart",
+    "pinned_charts",
+    "search_dirs",
+]
 
 
 class FetchFailed(Exception):
@@ -115,7 +132,7 @@ def _download(chart: Wanted, mirror: str | None, into: Path) -> Path:
         try:
             helm = str(find_helm())
         except HelmMissing as exc:
-            raise FetchFailed(f"{exc}: run `make helm` first") from exc
+            raise FetchFailed(f"{chart.filename}: not in {VENDORED}, and no helm to pull it from {chart.repository} ({exc}): run `make helm` first") from exc
         ref = [f"{chart.repository}/{chart.name}"] if chart.repository.startswith("oci://") else [chart.name, "--repo", chart.repository]
         proc = subprocess.run([helm, "pull", *ref, "--version", chart.version, "-d", str(into)], capture_output=True, text=True, timeout=300, check=False)
         if proc.returncode != 0 or not target.is_file():
@@ -139,8 +156,16 @@ def _refusal(path: Path, accepted: set[str], contents: set[str]) -> str | None:
     return f"sha256 {digest} (content {content}) is not the pinned {pinned}: refused"
 
 
-def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = None, pins_file: Path = PINS, content_pins_file: Path = CONTENT_PINS) -> list[str]:
-    """Fetch every chart not already in ``dest`` with a pinned digest; returns one error line per failure."""
+def fetch(
+    charts: Iterable[Wanted],
+    dest: Path = CACHE,
+    mirror: str | None = None,
+    pins_file: Path = PINS,
+    content_pins_file: Path = CONTENT_PINS,
+    vendored: Path = VENDORED,
+) -> list[str]:
+    """Fetch every chart not already in ``dest`` with a pinned digest, from ``vendored`` when it holds
+    the archive, else from the mirror or the chart's repository; returns one error line per failure."""
     pins = read_pins(pins_file)
     content_pins = read_pins(content_pins_file) if content_pins_file.is_file() else {}
     dest.mkdir(parents=True, exist_ok=True)
@@ -154,6 +179,17 @@ def fetch(charts: Iterable[Wanted], dest: Path = CACHE, mirror: str | None = Non
         final = dest / chart.filename
         if final.is_file() and _refusal(final, accepted, contents) is None:
             print(f"[{index}/{len(charts)}] {chart.filename}: already verified", flush=True)
+            continue
+        copy = vendored / chart.filename
+        if copy.is_file():
+            refusal = _refusal(copy, accepted, contents)
+            if refusal is not None:
+                errors.append(f"{copy}: {refusal}; this copy in the repository was changed: restore it (git checkout -- {copy.name})")
+                continue
+            print(f"[{index}/{len(charts)}] {chart.filename}: verified copy from {vendored}", flush=True)
+            with tempfile.TemporaryDirectory(dir=dest) as scratch:
+                shutil.copyfile(copy, Path(scratch) / chart.filename)
+                os.replace(Path(scratch) / chart.filename, final)
             continue
         print(f"[{index}/{len(charts)}] {chart.filename}: fetching from {mirror or chart.repository}", flush=True)
         with tempfile.TemporaryDirectory(dir=dest) as scratch:
@@ -181,9 +217,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", choices=["fetch"])
     parser.add_argument("--mirror", default="", help="a directory or https base URL holding <chart>-<version>.tgz (default: each chart's repository)")
     parser.add_argument("--into", type=Path, default=CACHE, help=f"the cache to fill (default {CACHE})")
+    parser.add_argument("--vendored", type=Path, default=VENDORED, help=f"the reviewed archives taken first (default {VENDORED})")
     args = parser.parse_args(argv)
     try:
-        errors = fetch(pinned_charts(), args.into, args.mirror or None)
+        errors = fetch(pinned_charts(), args.into, args.mirror or None, vendored=args.vendored)
     except FetchFailed as exc:
         errors = [str(exc)]
     for line in errors:
