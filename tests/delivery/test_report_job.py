@@ -84,12 +84,12 @@ def test_the_harness_runs_the_jobs_interpreter_not_this_one(tmp_path: Path) -> N
 
 
 def test_the_report_jobs_pins_are_the_projects() -> None:
-    """What the report job installs is what `make venv` installs, never a second version."""
+    """What the report job installs is what `make venv` installs (runtime set and the rest), never a second version."""
     from tests.delivery.workflow_harness import ROOT
 
     def pins(name: str) -> dict[str, str]:
         lines = (ROOT / name).read_text().splitlines()
         return {n.split("==")[0].lower().replace("_", "-"): n.split("==")[1].split()[0] for n in lines if "==" in n and not n.startswith("#")}
 
-    report, project = pins("requirements-report.txt"), pins("requirements.txt")
+    report, project = pins("requirements-report.txt"), pins("requirements-runtime.txt") | pins("requirements.txt")
     assert report and all(project.get(name) == version for name, version in report.items()), (report, project)

@@ -18,13 +18,22 @@ from tests.conftest import ROOT
 def _make(tmp_path: Path, requirements: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
+    (tmp_path / "runtime.txt").write_text("six==1.17.0\n")
     (tmp_path / "req.txt").write_text(requirements)
     venv = tmp_path / "v"
     # Run as a person types it: not as a sub-make of `make test`, whose MAKEFLAGS/MAKELEVEL would
     # add make's "Entering/Leaving directory" lines around the recipe's own output.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     return subprocess.run(
-        ["make", "--no-print-directory", f"{venv}/.installed", f"VENV={venv}", f"REQUIREMENTS={tmp_path / 'req.txt'}", f"PYTHON={sys.executable}"],
+        [
+            "make",
+            "--no-print-directory",
+            f"{venv}/.installed",
+            f"VENV={venv}",
+            f"REQUIREMENTS={tmp_path / 'req.txt'}",
+            f"RUNTIME_REQUIREMENTS={tmp_path / 'runtime.txt'}",
+            f"PYTHON={sys.executable}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -35,7 +44,7 @@ def _make(tmp_path: Path, requirements: str) -> subprocess.CompletedProcess[str]
 
 
 def test_each_package_is_named_as_pip_reaches_it(tmp_path: Path) -> None:
-    proc = _make(tmp_path, "six==1.17.0\n")
+    proc = _make(tmp_path, "-r runtime.txt\nsix==1.17.0\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     start = lines.index(next(line for line in lines if line.startswith("venv: installing 1 pinned packages")))
