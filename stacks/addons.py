@@ -18,6 +18,8 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
+from catalog.addons.base import CustomResources
+from catalog.addons.kube_prometheus_stack import MONITORING_GROUP, KubePrometheusStack
 from catalog.addons.registry import BY_CLASS
 from catalog.karpenter.addon import Karpenter, KarpenterCrd
 from environments.auto_mode import running as auto_mode_running
@@ -57,6 +59,7 @@ class AddonsStack(PlatformStack):
             },
         )
         ready: dict[str, list[ITerraformDependable]] = {}
+        monitored: list[tuple[AddonRelease, bool, bool]] = []  # (release, chart renders monitors, custom objects are monitors)
         first: list[ITerraformDependable] = []
         if auto_mode_running(env):
             # The StorageClass and IngressClass the add-ons name, and the custom pools (modules/addons/auto_mode.py).
@@ -77,15 +80,17 @@ class AddonsStack(PlatformStack):
                 queue_url=aws.queue_url,
             )
             after = [*first, *(dep for cls in addon.after if (name := BY_CLASS[cls].name) in ready for dep in ready[name])]
+            custom = addon.custom_resources(ctx)
             release = AddonRelease(
                 self,
                 addon.name,
                 addon=addon,
                 values=addon.release_values(ctx),
-                custom_resources=addon.custom_resources(ctx),
+                custom_resources=custom,
                 depends_on=after,
             )
             ready[addon.name] = release.ready
+            monitored.append((release, bool(addon.monitor_values(options)), _has_monitoring_objects(custom)))
         if env.karpenter is not None and aws.karpenter is not None:
             # The CRDs, then the controller, then its node class and pools. The add-ons run on the
             # managed node groups and do not wait for Karpenter; Karpenter's chart renders a Service,
@@ -94,7 +99,7 @@ class AddonsStack(PlatformStack):
             crds = AddonRelease(self, "karpenter-crd", addon=KarpenterCrd(), values={})
             karpenter = Karpenter()
             ctx = cluster_side(env, env.karpenter, role_arn=aws.karpenter.controller_role_arn)
-            AddonRelease(
+            karpenter_release = AddonRelease(
                 self,
                 "karpenter",
                 addon=karpenter,
@@ -102,3 +107,26 @@ class AddonsStack(PlatformStack):
                 custom_resources=karpenter.custom_resources(ctx),
                 depends_on=[*crds.ready, *ready.get(AwsLoadBalancerController.name, [])],
             )
+            monitored.append((karpenter_release, bool(karpenter.monitor_values(env.karpenter)), False))
+        _after_monitoring_crds(monitored, env)
+
+
+def _has_monitoring_objects(custom: CustomResources | None) -> bool:
+    return custom is not None and any(str(m.get("apiVersion", "")).startswith(f"{MONITORING_GROUP}/") for m in custom.manifests)
+
+
+def _after_monitoring_crds(monitored: list[tuple[AddonRelease, bool, bool]], env: EnvironmentConfig) -> None:
+    """ServiceMonitors/PodMonitors are objects of kube-prometheus-stack's CRDs: a release creating
+    them waits for its CRD releases (which wait for nothing), not for the whole stack, which comes
+    after the EBS CSI driver (Prometheus' gp3 volume) and so after add-ons it monitors (render check
+    ``served``: Helm fails a release with a kind no CRD serves yet)."""
+    if KubePrometheusStack.name not in env.addons:
+        return
+    stack = next(r for r, _, _ in monitored if r.node.id == KubePrometheusStack.name)
+    for release, chart, custom in monitored:
+        if release is stack:
+            continue
+        if chart:
+            release.wait_for(stack.crd_releases)
+        if custom:
+            release.wait_for(stack.crd_releases, custom_resources=True)

@@ -25,6 +25,10 @@ BYTES_PER_SAMPLE = 2
 VOLUME_SHARE = 0.85
 
 
+# The API group of the operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule...).
+MONITORING_GROUP = "monitoring.coreos.com"
+
+
 class KubePrometheusStackOptions(Options):
     retention_days: int = Field(default=10, ge=1, le=90)
     storage_gib: int = Field(default=50, ge=10, le=4096)

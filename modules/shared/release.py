@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cdktf import AssetType, ITerraformDependable, TerraformAsset
+from cdktf import AssetType, ITerraformDependable, TerraformAsset, TerraformResource
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
@@ -48,7 +49,7 @@ class AddonRelease(Construct):
         # the chart (modules/shared/crds.py says why and what else was considered). take_ownership
         # adopts CRDs an earlier install of the chart created without release annotations (Helm
         # >= 3.17 --take-ownership; helm provider 3.1.1 take_ownership).
-        crd_releases: list[ITerraformDependable] = []
+        crd_releases: list[Release] = []
         for i, part in enumerate(crd_parts(addon)):
             suffix = "" if i == 0 else f"-{i + 1}"
             asset = TerraformAsset(self, f"crds-chart{suffix}", path=str(part.chart_dir), type=AssetType.DIRECTORY)
@@ -80,18 +81,30 @@ class AddonRelease(Construct):
             timeout=900,
             depends_on=[*(depends_on or []), *crd_releases] or None,
         )
+        self.release = release
+        self.crd_releases: tuple[Release, ...] = tuple(crd_releases)
         self.ready: list[ITerraformDependable] = [release]
+        self.custom_resources_release: Release | None = None
         if custom_resources is not None:
             chart_asset = TerraformAsset(self, "manifests-chart", path=str(MANIFESTS_CHART), type=AssetType.DIRECTORY)
-            self.ready.append(
-                Release(
-                    self,
-                    "custom-resources",
-                    name=custom_resources.release,
-                    chart=chart_asset.path,
-                    namespace=addon.namespace,
-                    values=[serialize({"manifests": [dict(m) for m in custom_resources.manifests]})],
-                    wait=True,
-                    depends_on=[release],
-                )
+            self.custom_resources_release = Release(
+                self,
+                "custom-resources",
+                name=custom_resources.release,
+                chart=chart_asset.path,
+                namespace=addon.namespace,
+                values=[serialize({"manifests": [dict(m) for m in custom_resources.manifests]})],
+                wait=True,
+                depends_on=[release],
             )
+            self.ready.append(self.custom_resources_release)
+
+    def wait_for(self, dependables: Sequence[TerraformResource], *, custom_resources: bool = False) -> None:
+        """Make the chart's release (or, with ``custom_resources``, the release of its custom
+        objects) also wait for ``dependables``: for a release built later in the stack, such as
+        another add-on's CRD releases (cdktf resolves ``depends_on`` only at synth)."""
+        target = self.custom_resources_release if custom_resources else self.release
+        if target is None:
+            raise ValueError(f"{self.node.id}: has no release of custom resources to order")
+        # Terraform's depends_on takes bare addresses (<type>.<name>), as cdktf writes them.
+        target.depends_on = [*(target.depends_on or []), *(f"{d.terraform_resource_type}.{d.friendly_unique_id}" for d in dependables)]

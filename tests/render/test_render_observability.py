@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +22,7 @@ from environments import load_environments
 from environments.teams import team_fargate_profiles
 from tests.conftest import missing_prerequisite
 from tests.render_support import ADDON_ENVIRONMENTS
-from tools.render.checks import Context, addresses, collector, monitors
+from tools.render.checks import Context, addresses, collector, monitors, served
 from tools.render.environment import EnvironmentRender
 from tools.render.releases import Release
 from tools.render.render import Rendered
@@ -101,6 +102,18 @@ def test_an_exporter_without_a_monitor_or_outside_prometheus_selection_is_a_find
 
 
 # --- Grafana: data sources and correlations as rendered ---------------------------------------
+
+
+def test_a_chart_rendered_monitor_whose_release_does_not_wait_for_the_monitoring_crds_is_a_finding(rendered: dict[str, EnvironmentRender]) -> None:
+    # external-dns 1.21.1 renders its ServiceMonitor whenever serviceMonitor.enabled (no capability gate).
+    result = rendered["staging"]
+    item = result.of("external-dns")
+    assert item is not None
+    kept = tuple(d for d in item.release.depends_on if "kube-prometheus-stack" not in d)
+    assert kept != item.release.depends_on, "external-dns waits for kube-prometheus-stack's CRD releases"
+    detached = Rendered(dataclasses.replace(item.release, depends_on=kept), item.chart_path, item.manifest, item.objects)
+    ctx = Context(result.env, tuple(detached if r is item else r for r in result.rendered), result.synth)
+    assert [(f.release, f.kind, f.name) for f in served.check(ctx)] == [("external-dns", "ServiceMonitor", "external-dns")]
 
 
 @pytest.mark.parametrize("env_name", [e for e in MONITORED if e in ("staging", "prod")])

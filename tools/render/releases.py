@@ -43,6 +43,7 @@ class Release:
     local_chart: Path | None = None
     unknown_values: bool = False  # a plan whose values are unknown until apply
     skip_crds: bool = False  # Helm installs none of the chart's crds/ (another release holds them)
+    stack: str = ""  # the synthesized stack holding it ("" when read from a plan)
 
     @property
     def label(self) -> str:
@@ -105,6 +106,7 @@ def release_from_body(
         local_chart=local,
         unknown_values=unknown_values,
         skip_crds=body.get("skip_crds") is True,
+        stack=stack_dir.name if stack_dir is not None else "",
     )
 
 
@@ -163,6 +165,14 @@ class Synthesized:
             path = self.outdir / "stacks" / name / "cdk.tf.json"
             self._cache[name] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         return self._cache[name]
+
+    def stack_dependencies(self) -> dict[str, list[str]]:
+        """Stack name -> the stacks it depends on (``manifest.json``; empty without one)."""
+        path = self.outdir / "manifest.json"
+        if not path.is_file():
+            return {}
+        stacks = json.loads(path.read_text(encoding="utf-8")).get("stacks") or {}
+        return {name: list(body.get("dependencies") or []) for name, body in stacks.items()}
 
     def output_resource(self, stack: str, output: str) -> tuple[str, str, dict[str, Any]] | None:
         """(type, logical id, body) of the resource an output of ``stack`` reads, if it is one."""

@@ -153,6 +153,12 @@ def _archive_facts(path: Path) -> tuple[tuple[str, ...], bool]:
     return tuple(sorted(versions)), asks
 
 
+def chart_crds_dir_apis(path: Path) -> frozenset[str]:
+    """``group/version`` and ``group/version/Kind`` of the CRDs in a chart's (and subcharts') ``crds/``:
+    what Helm installs before it builds the release's templates (none for a local chart directory)."""
+    return frozenset(_archive_facts(path)[0]) if path.is_file() else frozenset()
+
+
 def crd_api_versions(obj: Any) -> list[str]:
     """``group/version`` and ``group/version/Kind`` for every served version of a CRD object."""
     if not isinstance(obj, dict) or obj.get("kind") != "CustomResourceDefinition":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.render.checks import addresses, collector, fit, identity, irsa, monitors, ordering, pdb, rbac, schema, storage
+from tools.render.checks import addresses, collector, fit, identity, irsa, monitors, ordering, pdb, rbac, schema, served, storage
 from tools.render.checks.base import Context, Finding
 
 Check = Callable[[Context], list[Finding]]
@@ -20,6 +20,7 @@ CHECKS: dict[str, Check] = {
     "fit": fit.check,
     "storage": storage.check,
     "ordering": ordering.check,
+    "served": served.check,
     "pdb": pdb.check,
     "cluster-admin": rbac.check,
     "addresses": addresses.check,
