@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, ServiceAccount, Statement
 
 DEFAULT_STORAGE_CLASS = "gp3"
@@ -17,6 +18,18 @@ class AwsEbsCsiDriver(Addon):
     # AWS's own policy (= docs/example-iam-policy.json): volume and snapshot writes are conditioned
     # on the tags the driver puts on what it creates.
     managed_policy_arns = ("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",)
+    # Chart values.yaml controller/node.enableMetrics: a metrics Service per container (controller
+    # 3301-3305, node 3302) and a ServiceMonitor each; the chart renders those only when Helm's
+    # capabilities list the ServiceMonitor CRD, or with serviceMonitor.forceEnable. Forced, so the
+    # render judges them and the release waits for kube-prometheus-stack's CRD releases
+    # (stacks/addons.py, render check ``served``) rather than leaving them out on a first install.
+    monitor_switch = {
+        "controller": {"enableMetrics": True, "serviceMonitor": {"forceEnable": True}},
+        "node": {"enableMetrics": True, "serviceMonitor": {"forceEnable": True}},
+    }
+    # Its metrics Services: the load balancer controller's Service webhook (failurePolicy Fail) must
+    # be serving first, or the create fails on a fresh cluster (render ordering check).
+    after = (AwsLoadBalancerController,)
 
     def policy(self, ctx: AwsSide) -> list[Statement]:
         # Volumes encrypted with a customer-managed key need these on that key (docs/install.md).

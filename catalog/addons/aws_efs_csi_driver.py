@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, AwsSide, Chart, ClusterSide, ServiceAccount, Statement
 
 STORAGE_CLASS = "efs"
@@ -15,6 +16,12 @@ class AwsEfsCsiDriver(Addon):
     chart = Chart(repository="https://kubernetes-sigs.github.io/aws-efs-csi-driver/", name="aws-efs-csi-driver", version="4.4.1", kube_version=">=1.17.0-0")
     namespace = "kube-system"
     service_account = ServiceAccount(name="efs-csi-controller-sa", values_path=("controller", "serviceAccount"))
+    # Chart values.yaml controller.enableMetrics (Service efs-csi-controller, port "metrics" 3301) and
+    # controller.serviceMonitor.enabled (rendered regardless of Helm's capabilities).
+    monitor_switch = {"controller": {"enableMetrics": True, "serviceMonitor": {"enabled": True}}}
+    # Its metrics Services: the load balancer controller's Service webhook (failurePolicy Fail) must
+    # be serving first, or the create fails on a fresh cluster (render ordering check).
+    after = (AwsLoadBalancerController,)
 
     def check(self, env: Any, options: Any) -> list[str]:
         if not env.storage.efs:

@@ -75,7 +75,11 @@ class ExternalSecrets(Addon):
     name = "external-secrets"
     chart = Chart(repository="https://charts.external-secrets.io", name="external-secrets", version="2.9.0", kube_version=">= 1.19.0-0")
     namespace = "external-secrets"
-    monitor_switch = {"serviceMonitor": {"enabled": True}}  # chart values.yaml serviceMonitor (controller, webhook, cert controller)
+    # Chart values.yaml serviceMonitor (controller, webhook, cert controller). honorLabels: its
+    # externalsecret_status_condition carries the ExternalSecret's own ``namespace``, which the
+    # scrape's target label (the controller's namespace) would otherwise rename to
+    # ``exported_namespace`` (Prometheus docs, scrape_config honor_labels; the chart's default false).
+    monitor_switch = {"serviceMonitor": {"enabled": True, "honorLabels": True}}
     service_account = ServiceAccount(name="external-secrets", values_path=("serviceAccount",))
     # Its webhook Service is created while the controller's Service mutator webhook would reject it.
     after = (AwsLoadBalancerController,)

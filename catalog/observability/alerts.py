@@ -8,7 +8,8 @@ External Secrets (externalsecret_status_condition, docs "Metrics"), Karpenter
 "metrics"), ExternalDNS (external_dns_registry_errors_total, external_dns_source_errors_total),
 Alloy (loki_write_dropped_entries_total), Loki (loki_discarded_samples_total,
 loki_s3_request_duration_seconds), Tempo (tempo_discarded_spans_total,
-tempodb_backend_request_duration_seconds_count). Persistent volumes filling up are covered by the
+tempodb_backend_request_duration_seconds_count); for the CSI drivers and Calico, whose own metrics
+the platform does not alert on yet, Prometheus' ``up`` of their scrape targets. Persistent volumes filling up are covered by the
 chart's own KubePersistentVolumeFillingUp. Every alert has a unit test in
 tests/render/alert_tests/platform.test.yaml, run by ``promtool test rules``.
 """
@@ -32,6 +33,9 @@ EXPORTERS: dict[str, tuple[str, ...]] = {
     "LokiObjectStoreErrors": ("loki",),
     "TempoRejectingSpans": ("tempo",),
     "TempoObjectStoreErrors": ("tempo",),
+    "EbsCsiDriverDown": ("prometheus",),
+    "EfsCsiDriverDown": ("prometheus",),
+    "CalicoDown": ("prometheus",),
 }
 
 # Namespaces of the platform's add-ons (every release's namespace, teams' excluded).
@@ -135,6 +139,35 @@ def groups() -> list[dict[str, Any]]:
                     "10m",
                     "critical",
                     "Tempo's S3 requests fail ({{ $labels.operation }}): traces are not stored or read.",
+                ),
+            ],
+        },
+        {
+            # Each target's job: the CSI charts' ServiceMonitors take the Service's name (no jobLabel),
+            # Calico's monitors the pods' k8s-app label (catalog/addons/tigera_operator.py). ``up`` is 0
+            # when the scrape fails: the pod is gone from the node, or its process does not answer.
+            "name": "platform-storage-network",
+            "rules": [
+                _alert(
+                    "EbsCsiDriverDown",
+                    'up{namespace="kube-system",job=~"ebs-csi-controller|ebs-csi-node"} == 0',
+                    "10m",
+                    "critical",
+                    "EBS CSI driver {{ $labels.job }} on {{ $labels.instance }} does not answer: EBS volumes may not be provisioned or attached.",
+                ),
+                _alert(
+                    "EfsCsiDriverDown",
+                    'up{namespace="kube-system",job="efs-csi-controller"} == 0',
+                    "10m",
+                    "critical",
+                    "EFS CSI controller on {{ $labels.instance }} does not answer: EFS volumes may not be provisioned.",
+                ),
+                _alert(
+                    "CalicoDown",
+                    'up{namespace="calico-system",job=~"calico-node|calico-typha-metrics"} == 0',
+                    "10m",
+                    "critical",
+                    "Calico {{ $labels.job }} on {{ $labels.instance }} does not answer: network policy may not be enforced for new pods.",
                 ),
             ],
         },
