@@ -305,9 +305,18 @@ def test_values_follow_the_options(envs) -> None:
         # kubeseal's defaults: controller sealed-secrets-controller in kube-system (kubeseal --help);
         # the chart's metrics.serviceMonitor switch, as kube-prometheus-stack is enabled here.
         assert values(env, "sealed-secrets") == {"fullnameOverride": "sealed-secrets-controller", "metrics": {"serviceMonitor": {"enabled": True}}}
-        # Calico policy-only on the VPC CNI (Calico docs, "Amazon EKS", VPC CNI + Calico policy).
+        # Calico policy-only on the VPC CNI (Calico docs, "Amazon EKS", VPC CNI + Calico policy), with
+        # Felix's and Typha's metrics on Calico's default ports as kube-prometheus-stack is enabled here
+        # (what the monitors select: tests/catalog/test_calico_monitors.py).
         tigera = values(env, "tigera-operator")
-        assert tigera["installation"] == {"enabled": True, "kubernetesProvider": "EKS", "cni": {"type": "AmazonVPC"}, "calicoNetwork": {"bgp": "Disabled"}}
+        assert tigera["installation"] == {
+            "enabled": True,
+            "kubernetesProvider": "EKS",
+            "cni": {"type": "AmazonVPC"},
+            "calicoNetwork": {"bgp": "Disabled"},
+            "nodeMetricsPort": 9091,
+            "typhaMetricsPort": 9093,
+        }
         assert tigera["apiServer"] == {"enabled": True}
 
 
@@ -408,5 +417,6 @@ def test_external_secrets_store_and_crds(envs) -> None:
             # alloy: the Fargate log router's ConfigMap (dev.yaml has a Fargate profile), checked in
             # tests/render/test_render_observability.py with kube-prometheus-stack's alerting secret.
             # kube-prometheus-stack: Grafana's admin secret and dashboards (tests/render/test_render_grafana.py).
-            if addon.name not in ("external-secrets", "alloy", "kube-prometheus-stack"):
+            # tigera-operator: Calico's monitors (tests/catalog/test_calico_monitors.py).
+            if addon.name not in ("external-secrets", "alloy", "kube-prometheus-stack", "tigera-operator"):
                 assert addon.custom_resources(ctx(env, addon.name)) is None

@@ -77,6 +77,20 @@ def test_custom_objects_need_their_crds_from_an_earlier_stack_or_a_release_they_
     assert check({"dev-addons": stack(helm_release={"x": manifests({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}})})}) == []
 
 
+def test_a_generated_crd_release_provides_the_groups_of_the_crds_its_index_names() -> None:
+    # modules/shared/crds.py: a local chart whose synthesized values carry {"crds": {<plural>.<group>: {served, sha256, storage}}}.
+    index = {"podmonitors.monitoring.coreos.com": {"served": ["v1"], "sha256": "0" * 64, "storage": "v1"}}
+    crds = {"chart": "assets/kube-prometheus-stack_crds-chart/abc", "values": [json.dumps({"crds": index})]}
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", "metadata": {"name": "calico-node"}}
+    assert check({"dev-addons": stack(helm_release={"crds": crds, "monitors": manifests(monitor, depends_on=("helm_release.crds",))})}) == []
+    [unordered] = check({"dev-addons": stack(helm_release={"crds": crds, "monitors": manifests(monitor)})})
+    assert "needs the CRDs of monitoring.coreos.com, created dev-addons (helm_release.crds), not before it" in unordered
+    # a chart's own values that happen to have a ``crds`` key provide nothing
+    other = {"chart": "external-secrets", "version": "2.9.0", "values": [json.dumps({"crds": {"createClusterSecretStore": True}})]}
+    [none] = check({"dev-addons": stack(helm_release={"eso": other, "monitors": manifests(monitor, depends_on=("helm_release.eso",))})})
+    assert "created nowhere" in none
+
+
 def _charts() -> list:
     from tools.render.charts import search_dirs
 

@@ -12,8 +12,10 @@ resource it waits for (``depends_on``, followed transitively). Checked:
   zone created before it. ENIConfigs come from the vpc-cni add-on's ``eniConfig`` configuration or
   from ENIConfig objects in a release of the local manifests chart.
 - **CRDs before their objects.** Every custom object in a release of the local manifests chart
-  needs the CRD of its API group from a release (the chart archive's CRDs) or from the vpc-cni
-  add-on (ENIConfig's group) created before it.
+  needs the CRD of its API group from a release (the chart archive's CRDs, or the CRDs a generated
+  CRD release names in its values' index, modules/shared/crds.py) or from the vpc-cni add-on
+  (ENIConfig's group) created before it. Objects the charts render themselves are judged on the
+  real render by the render check ``served`` (tools/render/checks/served.py).
 
 Run it on a synthesized output directory: ``python -m tools.review.first_apply cdktf.out [env ...]``.
 """
@@ -125,6 +127,20 @@ def _manifests(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _indexed_groups(body: dict[str, Any]) -> set[str]:
+    """API groups of a generated CRD release: its values' index ``{"crds": {<plural>.<group>: {"served": [...], ...}}}``."""
+    groups: set[str] = set()
+    for doc in body.get("values") or []:
+        try:
+            values = json.loads(doc)
+        except (TypeError, ValueError):
+            continue
+        index = values.get("crds") if isinstance(values, dict) else None
+        if isinstance(index, dict):
+            groups.update(name.partition(".")[2] for name, entry in index.items() if isinstance(entry, dict) and "served" in entry and "." in name)
+    return groups
+
+
 def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
@@ -192,7 +208,7 @@ def problems(
                     eni_configs.setdefault(key, []).append(Provided(name, address))
         for lid, body in _resources(stack, "helm_release").items():
             address = f"helm_release.{lid}"
-            for group in crd_groups(str(body.get("chart", "")), str(body.get("version", ""))):
+            for group in crd_groups(str(body.get("chart", "")), str(body.get("version", ""))) | _indexed_groups(body):
                 crds.setdefault(group, []).append(Provided(name, address))
             for obj in _manifests(body):
                 if obj.get("kind") == "ENIConfig":
