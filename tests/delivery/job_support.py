@@ -128,8 +128,9 @@ def venv_made(work: Path) -> None:
     import os
 
     (work / ".venv").symlink_to(Path(sys.prefix))
-    marker = Path(sys.prefix) / ".installed"
-    if marker.is_file():
-        before = marker.stat().st_mtime - 1
+    # Both stamps (`make runtime-venv`'s .runtime, `make venv`'s .installed) must be newer than the files.
+    markers = [m for m in (Path(sys.prefix) / ".runtime", Path(sys.prefix) / ".installed") if m.is_file()]
+    if markers:
+        before = min(m.stat().st_mtime for m in markers) - 1
         for requirements in work.glob("requirements*.txt"):
             os.utime(requirements, (before, before))
