@@ -99,8 +99,24 @@ def main() -> int:
         return 2
     warn_support_window(environments)
 
-    # Imported after validation, so a bad file fails in milliseconds; ``stacks`` first, because
-    # it sets up cheap provider imports and jsii's Node before cdktf starts jsii.
+    # Imported after validation, so a bad file fails in milliseconds. ``modules`` before cdktf: it
+    # points jsii at the supported Node with the project's hooks (modules/_provider_packages.py),
+    # which counts only when set before ``import cdktf`` starts jsii's Node. Kept apart from the
+    # import block below, where sorting would put it after cdktf.
+    from tools.synth_checks import TerraformVersion, check_stacks
+
+    try:
+        from modules._synth_speedups import enabled
+
+        # cdktf's own validation runs `terraform version` once per stack with moved blocks, on the
+        # synth's path; with the ``validation`` speed-up, one run in the background from here and
+        # checks of the written JSON do what it did (tools/synth_checks.py).
+        own_checks = enabled("validation")
+    except ValueError as exc:  # a bad PLATFORM_SYNTH_SPEEDUPS
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    terraform = TerraformVersion() if own_checks else None
+
     from cdktf import App
 
     from stacks.environment import build_environment
@@ -114,13 +130,21 @@ def main() -> int:
     from catalog.chart_archives import ChartMissing
     from modules.shared.crds import CrdError
 
-    app = App(outdir=str(partial))
+    app = App(outdir=str(partial), skip_validation=own_checks)
     try:  # the CRD releases read the pinned chart archives (modules/shared/crds.py)
         names = [stack.node.id for env in environments for stack in build_environment(app, env).in_apply_order()]
+        app.synth()
+        failed = check_stacks(partial, names, terraform) if terraform is not None else []
     except (ChartMissing, CrdError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app.synth()
+    finally:
+        if terraform is not None:
+            terraform.close()
+    if failed:
+        print("error: synth validation failed:\n  " + "\n  ".join(failed), file=sys.stderr)
+        shutil.rmtree(partial, ignore_errors=True)
+        return 2
     known = {p.stem for p in directory.glob("*.yaml")}
     publish(partial, outdir, None if only is None else {e.name for e in environments}, known)
     if os.environ.get("PLATFORM_QUIET") != "1":

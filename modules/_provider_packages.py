@@ -12,7 +12,7 @@ bench/synth_bench.py). The synthesized JSON is byte-identical to the normal impo
 (tests/stacks/test_fast_import.py proves it).
 
 If a package was already imported the normal way (the benchmark's baseline does that), it is left
-alone. This module (with its Node hook) is the only place in the project that touches import machinery.
+alone. This module (with its Node hooks) is the only place in the project that touches import machinery.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+
+from modules._synth_speedups import NO_TOKEN_STACK_TRACES_HOOK, enabled, install
 
 # Preloaded into jsii's Node: provider JavaScript loads per resource on first use, not all at once.
 LAZY_INDEX_HOOK = str(Path(__file__).resolve().parent / "_lazy_provider_index.cjs")
@@ -58,8 +60,11 @@ def use_supported_node() -> None:
     # slightly faster than both the default and 1 MB in repeated runs here (bench/synth_bench.py).
     os.environ.setdefault("NODE_OPTIONS", "--no-deprecation --max-semi-space-size=8")
     # The Node side of loading only what is used: provider submodules' JavaScript on first use.
-    if LAZY_INDEX_HOOK not in os.environ["NODE_OPTIONS"]:
+    if enabled("lazy") and LAZY_INDEX_HOOK not in os.environ["NODE_OPTIONS"]:
         os.environ["NODE_OPTIONS"] += f' --require "{LAZY_INDEX_HOOK}"'
+    # No JavaScript stack trace per cdktf token (modules/_synth_speedups.py, "traces").
+    if enabled("traces") and NO_TOKEN_STACK_TRACES_HOOK not in os.environ["NODE_OPTIONS"]:
+        os.environ["NODE_OPTIONS"] += f' --require "{NO_TOKEN_STACK_TRACES_HOOK}"'
     node = supported_node()
     if node and not os.environ.get("JSII_NODE"):
         os.environ["JSII_NODE"] = node
@@ -68,3 +73,4 @@ def use_supported_node() -> None:
 use_supported_node()
 for _package in PROVIDER_PACKAGES:
     register_without_init(_package)
+install()
