@@ -84,7 +84,9 @@ validate: synth ## terraform validate every AWS-only stack with the mirrored pro
 checkov: synth checkov-venv ## checkov over every synthesized stack (skips only with reasons in code)
 	$(PY) -m tools.gates.checkov
 
-bench: venv ## Median synth seconds and peak RSS, project vs normal provider imports
+# Synth with and without its speed-ups (PLATFORM_SYNTH_SPEEDUPS) at 1, 4, 16 and 64 environments, in
+# turn; make test's wall time; make bench-plan when that target exists. Prints the targets.
+bench: venv ## Synth speed-ups vs none at 1/4/16/64 environments, make test's time, make bench-plan
 	$(PY) bench/synth_bench.py
 
 MODULE ?=
