@@ -1,4 +1,9 @@
-"""Loading only the provider submodules used gives byte-identical Terraform JSON to the normal import."""
+"""Loading only the provider submodules used gives byte-identical Terraform JSON to the normal import.
+
+The normal import loads every provider submodule in Python and Node: 25-60 s of one of two
+workers, the slowest test of the suite, so it runs in CI (``CI=true``, in ``make test``) and when
+this file is named (``pytest tests/stacks/test_fast_import.py``), not in a local ``make test``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from modules._provider_packages import supported_node
 from tests.conftest import ROOT, Synth
+
+pytestmark = pytest.mark.ci_only(reason="imports every provider submodule the normal way, 25-60 s")
 
 
 def test_cheap_imports_synthesize_the_same_bytes_as_normal_imports(synth: Synth, tmp_path: Path) -> None:
