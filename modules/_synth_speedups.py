@@ -11,6 +11,8 @@
 - ``traces``: cdktf's JavaScript tokens record no creation stack (``_no_token_stack_traces.cjs``).
 - ``validation``: ``App(skip_validation=True)``; ``main.py`` then does what cdktf's validation did
   itself, once per synth (``tools/synth_checks.py``).
+- ``boundary``: the permissions boundary is set on a stack's IAM roles in one pass per stack
+  (``PlatformStack.prepare_stack``), not by an aspect that cdktf calls back into Python for every node.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-SPEEDUPS = ("lazy", "hints", "traces", "validation")
+SPEEDUPS = ("lazy", "hints", "traces", "validation", "boundary")
 ENV = "PLATFORM_SYNTH_SPEEDUPS"
 # Preloaded into jsii's Node when ``traces`` is on (modules/_provider_packages.py).
 NO_TOKEN_STACK_TRACES_HOOK = str(Path(__file__).resolve().parent / "_no_token_stack_traces.cjs")

@@ -9,6 +9,7 @@ from constructs import Construct
 from environments.ci import boundary_arn
 from environments.schema import EnvironmentConfig
 from environments.state_backend import CloudStateBackend, S3StateBackend
+from modules._synth_speedups import enabled
 from modules.shared.boundary import PermissionsBoundary
 
 
@@ -62,7 +63,11 @@ class PlatformStack(TerraformStack):
             s3_use_path_style=True if emulator else None,
         )
         boundary = boundary_arn(env)
-        if boundary is not None:  # the apply role creates no role without it (modules/state/boundary.py)
+        # The apply role creates no role without it (modules/state/boundary.py). As an aspect, cdktf
+        # calls back into Python for every node of the stack; with the ``boundary`` speed-up the
+        # same visit runs once per stack, in Python, from prepare_stack (below).
+        self._boundary = PermissionsBoundary(boundary) if boundary is not None and enabled("boundary") else None
+        if boundary is not None and self._boundary is None:
             Aspects.of(self).add(PermissionsBoundary(boundary))
         if local_state:
             LocalBackend(self, path=f"terraform.{env.name}-{layer}.tfstate")
@@ -102,6 +107,15 @@ class PlatformStack(TerraformStack):
 
     def output(self, id_: str, value: object, description: str, *, sensitive: bool = False) -> None:
         TerraformOutput(self, id_, value=value, description=description, sensitive=sensitive)
+
+    def prepare_stack(self) -> None:
+        """cdktf calls this on every stack before it invokes aspects and writes the JSON (App.synth),
+        whatever synthesizes the app, and no IAM role is created in between: each role the aspect
+        would visit is visited here."""
+        if self._boundary is not None:
+            for node in self.node.find_all():
+                self._boundary.visit(node)
+        super().prepare_stack()
 
 
 class AwsStack(PlatformStack):

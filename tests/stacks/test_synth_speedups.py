@@ -134,6 +134,8 @@ def test_the_switch_names_what_it_accepts(monkeypatch: pytest.MonkeyPatch) -> No
     assert [n for n in _synth_speedups.SPEEDUPS if enabled(n)] == ["hints", "validation"]
     monkeypatch.setenv(_synth_speedups.ENV, "lazy")
     assert [n for n in _synth_speedups.SPEEDUPS if enabled(n)] == ["lazy"]
+    monkeypatch.setenv(_synth_speedups.ENV, "boundary")
+    assert [n for n in _synth_speedups.SPEEDUPS if enabled(n)] == ["boundary"]
     monkeypatch.setenv(_synth_speedups.ENV, "hints,trace")
     with pytest.raises(SpeedupError, match="PLATFORM_SYNTH_SPEEDUPS: unknown speed-up.*trace"):
         enabled("hints")
