@@ -17,6 +17,7 @@ from tools.delivery.changes import (
     ci_matrix,
     deployable_environments,
 )
+from tools.delivery.plan_jobs import default_jobs
 from tools.delivery.promotion import gate_markdown, pending
 from tools.delivery.reviewed import apply_reviewed
 from tools.delivery.runs import apply, apply_saved, plan
@@ -24,6 +25,16 @@ from tools.delivery.stacks import stack_order
 from tools.delivery.state import outputs_markdown
 
 EXIT_GATE_CLOSED = 5
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--defer", action="store_true", help="do not plan stacks whose upstream outputs this plan changes (out/deferred.txt)")
     p.add_argument(
         "--no-cluster-refresh", action="store_true", help="plan the helm/kubernetes stacks from state, without refresh (pull requests: no cluster access)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=default_jobs(),
+        help="stacks planned at once (default: this machine's cores); the reports are those of --jobs 1, one stack after another",
     )
     p = sub.add_parser("apply")
     p.add_argument("environment")
@@ -107,7 +124,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(next(e.region for e in load_environments(only=[args.environment])))
     elif args.command == "plan":
         for path in plan(
-            args.environment, args.out, lock=args.lock, outdir=args.outdir, save=args.save, defer=args.defer, refresh_cluster=not args.no_cluster_refresh
+            args.environment,
+            args.out,
+            lock=args.lock,
+            outdir=args.outdir,
+            save=args.save,
+            defer=args.defer,
+            refresh_cluster=not args.no_cluster_refresh,
+            jobs=args.jobs,
         ):
             print(path)
     elif args.command == "apply":

@@ -3,14 +3,19 @@ with deferral of stacks whose upstream outputs change) and apply."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import subprocess
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tools.cli import UserError
 from tools.delivery.changes import OUTDIR
+from tools.delivery.plan_jobs import in_order
 from tools.delivery.scrub import scrub
 from tools.delivery.stacks import (
     _refuse_local_backends,
@@ -41,8 +46,50 @@ def _cross_stack_outputs_change(shown: dict[str, Any]) -> bool:
     return any(name.startswith("cross-stack-output-") and (change.get("actions") or ["no-op"]) != ["no-op"] for name, change in changes.items())
 
 
+@dataclass
+class _Planned:
+    """One stack's plan as a run alone makes it: what it printed, its ``show -json``, or its failure."""
+
+    log: str
+    shown: dict[str, Any] | None = None
+    error: UserError | None = None
+
+
+def _plan_one(workdir: Path, env: dict[str, str], *, lock: bool, refresh_cluster: bool, init_lock: threading.Lock) -> _Planned:
+    """init, the version-jump check, plan and ``show -json`` of one stack, its output kept aside."""
+    log = io.StringIO()
+    piped: dict[str, Any] = {"stdout": subprocess.PIPE, "log": log}
+    try:
+        # One init at a time: Terraform's plugin cache is not safe for concurrent writers
+        # (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache).
+        with init_lock:
+            run_terraform(["init", "-input=false", "-no-color"], workdir, env, **piped)
+        refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
+        (workdir / "tfplan").unlink(missing_ok=True)
+        refresh = [] if refresh_cluster or not _talks_to_cluster(workdir) else ["-refresh=false"]
+        planned = run_terraform(
+            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", *refresh, "-out=tfplan"], workdir, env, check=False, **piped
+        )
+        if planned.returncode and not (workdir / "tfplan").is_file():
+            raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
+        # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
+        # resource) is kept: the report says what blocked it, and exits 3.
+        shown = json.loads(run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True, log=log).stdout)
+    except UserError as exc:
+        return _Planned(log.getvalue(), error=exc)
+    return _Planned(log.getvalue(), shown=shown)
+
+
 def plan(
-    env_name: str, out: Path, *, lock: bool = False, outdir: Path = OUTDIR, save: bool = False, defer: bool = False, refresh_cluster: bool = True
+    env_name: str,
+    out: Path,
+    *,
+    lock: bool = False,
+    outdir: Path = OUTDIR,
+    save: bool = False,
+    defer: bool = False,
+    refresh_cluster: bool = True,
+    jobs: int = 1,
 ) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan without its
     sensitive values (tools/delivery/scrub.py), and
@@ -62,6 +109,11 @@ def plan(
     planned from their state, without refresh (``-refresh=false``): a pull request's plan role has
     no cluster access (modules/state/github_ci.py), since refreshing a Helm release reads every
     Secret of its namespace.
+
+    Up to ``jobs`` stacks plan at once (tools/delivery/plan_jobs.py); what is written, printed and
+    raised is what ``jobs=1`` (one stack after another, in order) gives: each stack's output is
+    printed in stack order, a stack found deferred only after it was planned has its plan dropped,
+    and the first failing stack in order fails the run with nothing after it written.
     """
     stacks = stack_order(env_name, outdir)
     _refuse_local_backends(env_name, stacks, outdir)
@@ -71,33 +123,35 @@ def plan(
     moving: set[str] = set()
     deferred: dict[str, str] = {}
     written = []
-    for stack in stacks:
-        blocked = [d for d in deps.get(stack, []) if d in moving or d in deferred] if (defer or save) else []
-        if blocked:
-            deferred[stack] = f"planned after {blocked[0]} is applied (its outputs change)"
+
+    def blocked(stack: str) -> list[str]:
+        return [d for d in deps.get(stack, []) if d in moving or d in deferred] if (defer or save) else []
+
+    init_lock = threading.Lock()
+
+    def task(stack: str) -> _Planned:
+        return _plan_one(outdir / "stacks" / stack, env, lock=lock, refresh_cluster=refresh_cluster, init_lock=init_lock)
+
+    for stack, result in in_order(stacks, task, jobs=jobs, skip=lambda s: bool(blocked(s))):
+        upstream = blocked(stack)
+        if upstream:
+            deferred[stack] = f"planned after {upstream[0]} is applied (its outputs change)"
             print(f"{stack}: deferred: {deferred[stack]}", file=sys.stderr)
             continue
-        workdir = outdir / "stacks" / stack
-        run_terraform(["init", "-input=false", "-no-color"], workdir, env, stdout=sys.stderr)
-        refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
-        (workdir / "tfplan").unlink(missing_ok=True)
-        refresh = [] if refresh_cluster or not _talks_to_cluster(workdir) else ["-refresh=false"]
-        planned = run_terraform(
-            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", *refresh, "-out=tfplan"], workdir, env, stdout=sys.stderr, check=False
-        )
-        if planned.returncode and not (workdir / "tfplan").is_file():
-            raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
-        # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
-        # resource) is kept: the report says what blocked it, and exits 3.
-        shown = json.loads(run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True).stdout)
-        if _cross_stack_outputs_change(shown):
+        assert result is not None  # only a blocked stack is kept from starting
+        sys.stderr.write(result.log)
+        sys.stderr.flush()
+        if result.error is not None:
+            raise result.error
+        assert result.shown is not None
+        if _cross_stack_outputs_change(result.shown):
             moving.add(stack)
         # Without sensitive values (tools/delivery/scrub.py): this file is uploaded and reviewed.
         target = out / f"{stack}.json"
-        target.write_text(json.dumps(scrub(shown), separators=(",", ":")) + "\n")
+        target.write_text(json.dumps(scrub(result.shown), separators=(",", ":")) + "\n")
         written.append(target)
         if save:
-            shutil.copy2(workdir / "tfplan", out / f"{stack}.tfplan")
+            shutil.copy2(outdir / "stacks" / stack / "tfplan", out / f"{stack}.tfplan")
     (out / DEFERRED).write_text("".join(f"{s}\t{why}\n" for s, why in deferred.items()))
     target = out / NOT_SYNTHESIZED
     target.write_text(json.dumps(stacks_not_synthesized(env_name, outdir), indent=2) + "\n")

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from environments import load_environments
 from tools.cli import UserError
@@ -77,26 +77,37 @@ def _text(stream: object) -> str:
     return stream.decode(errors="replace") if isinstance(stream, bytes) else stream if isinstance(stream, str) else ""
 
 
-def run_terraform(args: list[str], cwd: Path, env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+def run_terraform(args: list[str], cwd: Path, env: dict[str, str], *, log: TextIO | None = None, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     """Run ``terraform args`` in ``cwd``; a failure is a UserError whose last words say what to do.
-    Terraform's stderr is passed through (after the run) unless the caller captures it."""
-    print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=sys.stderr, flush=True)
+    Terraform's stderr is passed through (after the run) unless the caller captures it.
+
+    With ``log`` (a stack planned beside others: tools/delivery/plan_jobs.py) what would reach
+    stderr is written there instead, Terraform's stdout first, then its stderr, as a run alone
+    prints them; the caller passes ``stdout=subprocess.PIPE`` for that."""
+    out = log or sys.stderr
+    print(f"+ ({cwd.name}) terraform {' '.join(args)}", file=out, flush=True)
     relay = not kwargs.get("capture_output") and "stderr" not in kwargs
     if relay:
         kwargs["stderr"] = subprocess.PIPE
+    echo = log is not None and kwargs.get("stdout") == subprocess.PIPE
     kwargs.setdefault("check", True)
     try:
         proc = subprocess.run(["terraform", *args], cwd=cwd, env=env, **kwargs)
     except subprocess.CalledProcessError as exc:
-        output = _text(exc.stderr) + _text(exc.stdout)
+        # Alone, a stdout passed through is not in the exception: the hint reads the same text either way.
+        output = _text(exc.stderr) + ("" if echo else _text(exc.stdout))
+        if echo and exc.stdout:
+            out.write(_text(exc.stdout))
         if relay and output:
-            sys.stderr.write(output)
+            out.write(output)
         hint = terraform_hint(output)
         raise UserError(f"{cwd.name}: terraform {args[0]} failed (exit {exc.returncode}); " + (hint or "Terraform's message is above"), 1) from None
     except FileNotFoundError:
         raise UserError("terraform is not installed or not on PATH (Terraform >= 1.10)") from None
+    if echo and proc.stdout:
+        out.write(_text(proc.stdout))
     if relay and proc.stderr:
-        sys.stderr.write(proc.stderr.decode(errors="replace"))
+        out.write(proc.stderr.decode(errors="replace"))
     return proc
 
 
