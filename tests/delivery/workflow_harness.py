@@ -5,7 +5,7 @@
 directory, an artifact a folder), since their actions are not code of this project.
 
 Expressions: the subset the workflows use (contexts, ``==``/``!=``, ``&&``/``||``/``!``, status
-functions, ``fromJSON``/``toJSON``), per GitHub's "Evaluate expressions in workflows and actions":
+functions, ``fromJSON``/``toJSON``/``hashFiles``, the ``runner`` context's ``os`` and ``temp``), per GitHub's "Evaluate expressions in workflows and actions":
 https://docs.github.com/actions/reference/workflows-and-actions/expressions
 Default shell: https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax#defaultsrunshell
 """
@@ -137,9 +137,19 @@ def run_job(
     steps (by ``name:``) a test does by other means, said in its docstring."""
     wf = workflow(workflow_name)
     spec = wf["jobs"][job]
-    ctx: dict[str, Any] = {"github": {}, "matrix": {}, "inputs": {}, "needs": {}, "vars": {}, **(context or {}), "steps": {}}
     temp = (temp or workdir.parent) / f".runner-{job}"
     temp.mkdir(parents=True, exist_ok=True)
+    ctx: dict[str, Any] = {
+        "github": {},
+        "matrix": {},
+        "inputs": {},
+        "needs": {},
+        "vars": {},
+        "runner": {"os": "Linux", "temp": str(temp)},
+        **(context or {}),
+        "steps": {},
+        "hashFiles": lambda *patterns: hash_files(workdir, *patterns),
+    }
     run = Run(workdir=workdir, env=dict(env), context=ctx, summary=temp / "summary.md")
     run.summary.write_text("")
     condition = str(spec.get("if", "success()")).strip()
@@ -194,6 +204,20 @@ def run_job(
     for key, value in (spec.get("outputs") or {}).items():
         run.outputs[key] = substitute(str(value), ctx, run.status)
     return run
+
+
+def hash_files(workdir: Path, *patterns: str) -> str:
+    """GitHub's ``hashFiles``: the SHA-256 of the matched files' own SHA-256 hashes, in path order,
+    or "" when nothing matches (https://docs.github.com/actions/reference/workflows-and-actions/expressions#hashfiles)."""
+    import hashlib
+
+    files = sorted({p for pattern in patterns for p in workdir.glob(pattern) if p.is_file()})
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def log(run: Run) -> str:
