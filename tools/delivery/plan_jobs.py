@@ -8,7 +8,8 @@ outputs it reads is deferred: its result, if it was started at all, is dropped).
 messages and exit code are those of the run with ``jobs=1``, which is that one-at-a-time run.
 
 ``skip(stack)`` is asked before a stack is started: True when the caller already knows its result
-will be dropped (an upstream it has walked past changes outputs), so no slot is spent on it. With
+will be dropped (an upstream it has walked past changes outputs), so no slot is spent on it; and
+again when the caller reaches the stack, so a result it will drop is not waited for. With
 ``jobs=1`` a stack starts only once the caller has every earlier stack's result, so nothing is
 started that a run one stack at a time would not start. When the caller stops early (a failure),
 the tasks already running finish and nothing new starts.
@@ -31,7 +32,7 @@ def default_jobs() -> int:
 
 def in_order(stacks: list[str], task: Callable[[str], T], *, jobs: int, skip: Callable[[str], bool]) -> Iterator[tuple[str, T | None]]:
     """Yield ``(stack, task(stack))`` for every stack, in the order given, each once it is done;
-    ``(stack, None)`` for a stack ``skip`` kept from starting."""
+    ``(stack, None)`` for a stack ``skip`` kept from starting or whose result it drops."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     waiting = list(stacks)
@@ -50,6 +51,8 @@ def in_order(stacks: list[str], task: Callable[[str], T], *, jobs: int, skip: Ca
         for stack in stacks:
             top_up()
             future = started.get(stack)
+            if future is not None and skip(stack):
+                future = None  # started before the caller knew; its result is not waited for
             while future is not None and not future.done():
                 wait([f for f in started.values() if not f.done()], return_when=FIRST_COMPLETED)
                 if not future.done():
