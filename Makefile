@@ -151,7 +151,7 @@ plan-report: venv ## Plan every stack of ENV with terraform and write plan-repor
 
 # --- local emulator ---
 # No AWS account needed: moto on a free 127.0.0.1 port, real Terraform, docs/emulator.md.
-.PHONY: local-up local-plan local-apply local-down test-e2e
+.PHONY: local-up local-plan local-apply local-down test-e2e bench-plan
 
 local-up: venv ## Start the AWS emulator and apply every AWS-only stack of environments/local.yaml
 	$(PY) -m tools.local up
@@ -167,6 +167,9 @@ local-down: venv ## Destroy every stack in reverse order and stop the emulator
 
 test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests against the emulator
 	$(PY) -m pytest tests/e2e
+
+bench-plan: venv ## Plan of local on the emulator: stacks one after another vs at once (--jobs), ratio of interleaved runs
+	$(PY) bench/plan_bench.py
 
 # --- Kubernetes side rendered ---
 # Helm comes out of a pinned, hash-checked PyPI wheel (requirements-helm.txt), never from elsewhere;
