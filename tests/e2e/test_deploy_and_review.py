@@ -378,3 +378,43 @@ def test_node_group_roll_and_state_bucket_replacement_on_real_plans(deployed: De
     assert f"| {ENV}-cluster | 0 | 2 | 0 | 0 |" in report  # the launch template and the node group, in place
     [efs] = [line for line in lines if line.startswith(f"- medium `{ENV}-storage` `aws_efs_file_system_policy.")]
     assert "The EFS file system policy is loosened (Deny statements dropped or changed: DenyWithoutAccessPoint)" in efs, efs
+
+
+# --- stacks planned at once ----------------------------------------------------------------------
+
+
+def test_stacks_planned_at_once_report_what_one_after_another_reports(deployed: Deployed) -> None:
+    """plan.yml's command with the stacks planned at once (``--jobs 2``) and one after another
+    (``--jobs 1``) on the same change: the same JSON per stack (Terraform's ``timestamp`` of the
+    plan aside), the same deferred stacks, messages and exit code. The change renames the cluster,
+    so Terraform replaces it and its outputs change: the stacks reading them are deferred, whether
+    their plans ran beside the cluster's or not."""
+    environments = write_environment(deployed.work / "jobs" / "environments", drop_flow_logs)
+    synth = deployed.run("jobs-synth", "tools.delivery", "cdktf", "synth", ENV, "--outdir", str(deployed.outdir), environments=environments)
+    assert synth.returncode == 0, tail(synth)
+    rename_cluster(deployed.outdir)
+    runs = {}
+    for jobs in ("1", "2"):
+        plans = deployed.work / "jobs" / f"plans-{jobs}"
+        with phase(f"plan --jobs {jobs}"):
+            planned = deployed.run(
+                f"jobs-{jobs}", "tools.delivery", "plan", ENV, "--defer", "--no-cluster-refresh",
+                "--outdir", str(deployed.outdir), "--out", str(plans), "--jobs", jobs, environments=environments,
+            )  # fmt: skip
+        files = {}
+        for path in sorted(plans.iterdir()):
+            doc = json.loads(path.read_text()) if path.suffix == ".json" else path.read_text()
+            if isinstance(doc, dict):
+                doc.pop("timestamp", None)
+            files[path.name] = doc
+        # What the command says (each Terraform command it runs, in order, and each deferral); not
+        # Terraform's own lines, which carry timings ("Read complete after 1s").
+        said = [
+            line for line in planned.stderr.replace(str(plans), "<out>").splitlines() if line.startswith(("+ (", "tools.delivery")) or ": deferred: " in line
+        ]
+        runs[jobs] = (planned.returncode, files, said)
+    assert runs["1"][0] == 0, runs["1"][2]
+    assert runs["2"] == runs["1"]
+    deferred = runs["1"][1]["deferred.txt"]
+    assert f"{ENV}-storage\tplanned after {ENV}-cluster is applied" in deferred, deferred
+    assert f"{ENV}-cluster.json" in runs["1"][1] and f"{ENV}-storage.json" not in runs["1"][1]
