@@ -10,12 +10,16 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+# The environment the bench was started with. Importing ``modules`` (for supported_node below) puts
+# the speed-ups' Node hooks into this process's NODE_OPTIONS; a child given those would run its
+# "without the speed-ups" synth with them (main.py only adds to an inherited NODE_OPTIONS).
+_STARTED_WITH = dict(os.environ)
 
 
 def _env(outdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     from modules._provider_packages import supported_node
 
-    env = dict(os.environ, PLATFORM_OUTDIR=str(outdir), PLATFORM_QUIET="1", **(extra or {}))
+    env = dict(_STARTED_WITH, PLATFORM_OUTDIR=str(outdir), PLATFORM_QUIET="1", **(extra or {}))
     env["JSII_NODE"] = os.environ.get("JSII_NODE") or supported_node() or "node"
     return env
 
