@@ -33,6 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tools.graphs import upstream_of
+
 # API groups that ship with Kubernetes itself (no CRD needed).
 _BUILTIN_GROUPS = frozenset(
     {
@@ -75,17 +77,6 @@ class Provided:
 
 def _resources(stack: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
     return (stack.get("resource") or {}).get(type_) or {}
-
-
-def _upstream(dependencies: dict[str, list[str]], name: str) -> set[str]:
-    seen: set[str] = set()
-    todo = list(dependencies.get(name, []))
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo.extend(dependencies.get(n, []))
-    return seen
 
 
 def _waits_for(stack: dict[str, Any], address: str) -> set[str]:
@@ -215,7 +206,7 @@ def problems(
                     eni_configs.setdefault((obj.get("metadata") or {}).get("name", ""), []).append(Provided(name, address))
 
     def before(name: str, address: str, providers: list[Provided]) -> bool:
-        upstream = _upstream(dependencies, name)
+        upstream = upstream_of(dependencies, name)
         waits = _waits_for(stacks[name], address)
         return any(p.stack in upstream or (p.stack == name and p.address in waits) for p in providers)
 

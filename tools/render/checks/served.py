@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.auto_mode import running as auto_mode_running
+from tools.graphs import upstream_of
 from tools.render.checks.base import Context, Finding, Obj
 from tools.render.render import Rendered, chart_crds_dir_apis
 
@@ -46,17 +47,6 @@ def group_of(obj: Obj) -> str:
 
 def _builtin(group: str) -> bool:
     return "." not in group or group.endswith(".k8s.io")
-
-
-def _upstream(dependencies: dict[str, list[str]], name: str) -> set[str]:
-    seen: set[str] = set()
-    todo = list(dependencies.get(name, []))
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo.extend(dependencies.get(n, []))
-    return seen
 
 
 def _waits_for(ctx: Context, item: Rendered) -> set[str]:
@@ -86,7 +76,7 @@ def check(ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     for item in ctx.rendered:
         own = set() if item.release.skip_crds else chart_crds_dir_apis(item.chart_path)
-        upstream = _upstream(dependencies, item.release.stack)
+        upstream = upstream_of(dependencies, item.release.stack)
         waits = _waits_for(ctx, item)
         for obj in item.objects:
             group, kind = group_of(obj), str(obj.get("kind", ""))
