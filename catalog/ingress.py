@@ -23,3 +23,15 @@ def ingress_problems(env: Any, *, ingress: bool, host: str | None, certificate_a
     if certificate_arn is None:
         problems.append(f"certificate_arn: required with ingress (users sign in with {sign_in}: HTTPS only)")
     return problems
+
+
+def internal_alb_annotations(certificate_arn: str | None) -> dict[str, str | None]:
+    """The annotations of an internal-ALB ingress served over HTTPS only (AWS Load Balancer
+    Controller's ingress annotations): internal scheme, pod IPs as targets, one TLS 1.3 listener."""
+    return {
+        "alb.ingress.kubernetes.io/scheme": "internal",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+        "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
+        "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    }

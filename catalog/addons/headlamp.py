@@ -15,7 +15,7 @@ from pydantic import Field
 
 from catalog.addons.aws_load_balancer_controller import AwsLoadBalancerController
 from catalog.addons.base import Addon, Chart, ClusterSide, Options
-from catalog.ingress import CERTIFICATE_PATTERN, HOST_PATTERN, ingress_problems
+from catalog.ingress import CERTIFICATE_PATTERN, HOST_PATTERN, ingress_problems, internal_alb_annotations
 
 
 class HeadlampOptions(Options):
@@ -55,13 +55,7 @@ class Headlamp(Addon):
             values["ingress"] = {
                 "enabled": True,
                 "ingressClassName": "alb",
-                "annotations": {
-                    "alb.ingress.kubernetes.io/scheme": "internal",
-                    "alb.ingress.kubernetes.io/target-type": "ip",
-                    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-                    "alb.ingress.kubernetes.io/certificate-arn": opts.certificate_arn,
-                    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                },
+                "annotations": internal_alb_annotations(opts.certificate_arn),
                 "hosts": [{"host": self.host(ctx), "paths": [{"path": "/", "type": "Prefix"}]}],
             }
         return values

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog.external_secret import cluster_store_secret
+
 SECRET_NAME = "alertmanager-receiver"
 SECRET_KEY = "slack-webhook-url"
 NAMESPACE = "monitoring"
@@ -50,14 +52,5 @@ def alertmanager_config(opts: AlertingOptions) -> dict[str, Any]:
 
 
 def external_secret(env_name: str, store: str, opts: AlertingOptions) -> dict[str, Any]:
-    return {
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ExternalSecret",
-        "metadata": {"name": SECRET_NAME, "namespace": NAMESPACE},
-        "spec": {
-            "refreshInterval": "1h",
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-            "target": {"name": SECRET_NAME, "creationPolicy": "Owner"},
-            "data": [{"secretKey": SECRET_KEY, "remoteRef": {"key": f"/{env_name}/{opts.webhook_parameter}"}}],
-        },
-    }
+    data = [{"secretKey": SECRET_KEY, "remoteRef": {"key": f"/{env_name}/{opts.webhook_parameter}"}}]
+    return cluster_store_secret(SECRET_NAME, NAMESPACE, store, {"data": data})

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.external_secret import cluster_store_secret
+from catalog.ingress import internal_alb_annotations
+
 ADMIN_SECRET = "grafana-admin"
 USER_KEY = "admin-user"
 PASSWORD_KEY = "admin-password"
@@ -35,17 +38,7 @@ def admin_values() -> dict[str, Any]:
 def admin_external_secret(env_name: str, store: str, parameter: str) -> dict[str, Any]:
     """The Secret Grafana reads: both keys extracted from the parameter's JSON. No Go template
     anywhere (``extraManifests`` goes through Helm's ``tpl``)."""
-    return {
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ExternalSecret",
-        "metadata": {"name": ADMIN_SECRET, "namespace": NAMESPACE},
-        "spec": {
-            "refreshInterval": "1h",
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-            "target": {"name": ADMIN_SECRET, "creationPolicy": "Owner"},
-            "dataFrom": [{"extract": {"key": f"/{env_name}/{parameter}"}}],
-        },
-    }
+    return cluster_store_secret(ADMIN_SECRET, NAMESPACE, store, {"dataFrom": [{"extract": {"key": f"/{env_name}/{parameter}"}}]})
 
 
 def ingress_values(host: str, certificate_arn: str) -> dict[str, Any]:
@@ -53,13 +46,7 @@ def ingress_values(host: str, certificate_arn: str) -> dict[str, Any]:
     return {
         "enabled": True,
         "ingressClassName": "alb",
-        "annotations": {
-            "alb.ingress.kubernetes.io/scheme": "internal",
-            "alb.ingress.kubernetes.io/target-type": "ip",
-            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-            "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
-            "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        },
+        "annotations": internal_alb_annotations(certificate_arn),
         "hosts": [host],
         "path": "/",
         "pathType": "Prefix",
