@@ -10,7 +10,6 @@ change with Auto Mode (its Kubernetes side, ``<env>-addons``, is never applied t
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from tests.e2e.e2e_support import copy_stacks, phase
-from tests.e2e.upgrade_support import local_yaml, plan_json
+from tests.e2e.upgrade_support import copy_over, local_yaml, plan_json
 from tools.emulator import Emulator
 from tools.local import Workspace
 from tools.local import synth as synth_environment
@@ -67,13 +66,7 @@ def _redeploy(ws: Workspace, raw: dict[str, Any], directory: Path) -> None:
     (environments / "local.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     outdir = directory / "cdktf.out"
     synth_environment(environments, "local", outdir)
-    for stack in ws.stacks:
-        for item in (outdir / "stacks" / stack).iterdir():
-            target = ws.dir(stack) / item.name
-            if item.is_dir():
-                shutil.copytree(item, target, dirs_exist_ok=True)
-            else:
-                shutil.copy2(item, target)
+    copy_over(ws, outdir, ws.stacks)
 
 
 def _cluster_actions(plan: Path) -> list[list[str]]:

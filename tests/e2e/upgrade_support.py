@@ -37,6 +37,12 @@ def redeploy(ws: Workspace, raw: dict[str, Any], directory: Path) -> list[str]:
     stacks = synth_environment(environments, "local", outdir)
     assert stacks == ws.stacks, (stacks, ws.stacks)
     changed = [s for s in stacks if (outdir / "stacks" / s / "cdk.tf.json").read_bytes() != (ws.dir(s) / "cdk.tf.json").read_bytes()]
+    copy_over(ws, outdir, stacks)
+    return changed
+
+
+def copy_over(ws: Workspace, outdir: Path, stacks: list[str]) -> None:
+    """Copy the synthesized ``stacks`` in ``outdir`` over the workspace's (its state stays in the bucket)."""
     for stack in stacks:
         for item in (outdir / "stacks" / stack).iterdir():
             target = ws.dir(stack) / item.name
@@ -44,7 +50,6 @@ def redeploy(ws: Workspace, raw: dict[str, Any], directory: Path) -> list[str]:
                 shutil.copytree(item, target, dirs_exist_ok=True)
             else:
                 shutil.copy2(item, target)
-    return changed
 
 
 def plan_json(ws: Workspace, stack: str, directory: Path) -> Path:
