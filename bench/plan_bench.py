@@ -1,18 +1,22 @@
-"""Plan benchmark: the pull-request plan of the ``local`` environment on the AWS emulator, one stack
-after another (``--jobs 1``) against stacks planned at once (``--jobs N``, default the cores).
+"""Plan benchmark: the pull-request plan of the ``local`` environment on the AWS emulator as it was
+made before (``--jobs 1 --no-reuse-provider``: one stack after another, Terraform starting the AWS
+provider for each command) against the default (``--jobs N``, default the cores: stacks planned at
+once, one provider process per stack for its plan and show), and, to say which part of the gain
+is whose, one stack after another with that one provider process (``--jobs 1``).
 
 Brings ``local`` up as the end-to-end tests do (tests/e2e/e2e_support.py's environment file,
 tools/local_workspace.py's synth and per-stack apply, tools/emulator's moto on 127.0.0.1), keeping
 the stacks real Terraform can apply here (the AWS-only ones: no helm or kubernetes provider can be
 had offline), then times the whole ``python -m tools.delivery plan local --defer
---no-cluster-refresh`` process as plan.yml runs it, in turn: serial, concurrent, serial, ... Each
-pair gives a ratio (concurrent / serial), so a machine whose speed drifts during the run still
-gives a fair figure. Every run's reports (each stack's JSON, deferred.txt, exit code, the Terraform
-commands it ran in order and its deferrals) must equal the warm-up serial run's, Terraform's
-``timestamp`` and the order of its ``relevant_attributes`` aside. Prints the medians, the median
-ratio against the target, and the load average while it ran (other work slows every figure).
+--no-cluster-refresh`` process as plan.yml runs it, in turn: before, serial, concurrent, before, ...
+Each round gives a ratio (concurrent / before), so a machine whose speed drifts during the run
+still gives a fair figure. Every run's reports (each stack's JSON, deferred.txt, exit code, the
+Terraform commands it ran in order and its deferrals) must equal the warm-up run's (made as before),
+Terraform's ``timestamp`` and the order of its ``relevant_attributes`` aside. Prints the medians,
+the median ratio against the target, and the load average while it ran (other work slows every
+figure).
 
-    python bench/plan_bench.py [--pairs 3] [--jobs N]      # make bench-plan
+    python bench/plan_bench.py [--rounds 3] [--jobs N]      # make bench-plan
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from tools.emulator import Emulator  # noqa: E402
 from tools.local_workspace import Workspace, synth  # noqa: E402
 
 ENV = "local"
-TARGET_RATIO = 0.5  # concurrent plan wall time at most half the serial one
+TARGET_RATIO = 0.5  # the default plan's wall time at most half the plan's as it was made before
+BEFORE = ["--jobs", "1", "--no-reuse-provider"]
 
 
 def applied(tmp: Path) -> tuple[Emulator, Path, Path]:
@@ -93,23 +98,24 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
     return None if a == b else f"{path}: {json.dumps(a)[:160]} != {json.dumps(b)[:160]}"
 
 
-def plan_once(env: dict[str, str], outdir: Path, out: Path, jobs: int) -> tuple[float, dict[str, Any]]:
+def plan_once(env: dict[str, str], outdir: Path, out: Path, flags: list[str]) -> tuple[float, dict[str, Any]]:
     command = [sys.executable, "-m", "tools.delivery", "plan", ENV, "--defer", "--no-cluster-refresh", "--outdir", str(outdir), "--out", str(out)]
     started = time.perf_counter()
-    proc = subprocess.run([*command, "--jobs", str(jobs)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run([*command, *flags], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"plan --jobs {jobs} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"plan {' '.join(flags)} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return elapsed, comparable(out, proc.stderr.replace(str(out), "<out>"), proc.returncode)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pairs", type=int, default=3, help="serial/concurrent pairs timed, in turn (default 3)")
-    parser.add_argument("--jobs", type=int, default=default_jobs(), help="--jobs of the concurrent runs (default: the cores)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of before/serial/concurrent runs timed, in turn (default 3)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="--jobs of the concurrent runs (default: the planner's own default)")
     args = parser.parse_args(argv)
-    if args.pairs < 1 or args.jobs < 2:
-        parser.error("--pairs must be at least 1 and --jobs at least 2")
+    if args.rounds < 1 or args.jobs < 2:
+        parser.error("--rounds must be at least 1 and --jobs at least 2")
+    kinds = {"before": BEFORE, "serial": ["--jobs", "1"], "concurrent": ["--jobs", str(args.jobs)]}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="plan-bench-") as name:
         tmp = Path(name)
@@ -118,27 +124,29 @@ def main(argv: list[str] | None = None) -> int:
         try:
             env = {**emulator.terraform_env(dict(os.environ)), "PLATFORM_ENVIRONMENTS_DIR": str(environments)}
             # Not timed: the first init of each stack links the providers into .terraform/.
-            _, reference = plan_once(env, outdir, tmp / "warm-up", 1)
-            times: dict[str, list[float]] = {"serial": [], "concurrent": []}
+            _, reference = plan_once(env, outdir, tmp / "warm-up", BEFORE)
+            times: dict[str, list[float]] = {kind: [] for kind in kinds}
             ratios, differing = [], []
-            for i in range(args.pairs):
-                for label, jobs in (("serial", 1), ("concurrent", args.jobs)):
-                    seconds, reports = plan_once(env, outdir, tmp / f"{label}-{i}", jobs)
-                    times[label].append(seconds)
+            for i in range(args.rounds):
+                for kind, flags in kinds.items():
+                    seconds, reports = plan_once(env, outdir, tmp / f"{kind}-{i}", flags)
+                    times[kind].append(seconds)
                     if reports != reference:
-                        differing.append(f"{label} run {i + 1} ({first_difference(reference, reports)})")
-                    print(f"  pair {i + 1} {label:10} (--jobs {jobs}): {seconds:6.1f}s", flush=True)
-                ratios.append(times["concurrent"][-1] / times["serial"][-1])
+                        differing.append(f"{kind} run {i + 1} ({first_difference(reference, reports)})")
+                    print(f"  round {i + 1} {kind:10} ({' '.join(flags)}): {seconds:6.1f}s", flush=True)
+                ratios.append(times["concurrent"][-1] / times["before"][-1])
         finally:
             emulator.stop()
     load_after = os.getloadavg()
-    serial, concurrent, ratio = statistics.median(times["serial"]), statistics.median(times["concurrent"]), statistics.median(ratios)
-    print(f"\nplan of {ENV} on the emulator, {args.pairs} pair(s) run in turn, {os.cpu_count()} cores:")
-    print(f"  serial     (--jobs 1)  median {serial:6.1f}s   runs {', '.join(f'{t:.1f}' for t in times['serial'])}")
-    print(f"  concurrent (--jobs {args.jobs})  median {concurrent:6.1f}s   runs {', '.join(f'{t:.1f}' for t in times['concurrent'])}")
-    print(f"  ratio concurrent/serial per pair {', '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} (target <= {TARGET_RATIO})")
+    medians = {kind: statistics.median(t) for kind, t in times.items()}
+    ratio = statistics.median(ratios)
+    print(f"\nplan of {ENV} on the emulator, {args.rounds} round(s) run in turn, {os.cpu_count()} cores:")
+    for kind, flags in kinds.items():
+        print(f"  {kind:10} ({' '.join(flags):31}) median {medians[kind]:6.1f}s   runs {', '.join(f'{t:.1f}' for t in times[kind])}")
+    print(f"  one provider process per stack alone: {medians['serial'] / medians['before']:.2f}x before (medians)")
+    print(f"  ratio concurrent/before per round {', '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} (target <= {TARGET_RATIO})")
     print(f"  load average (1, 5, 15 min) before {', '.join(f'{x:.2f}' for x in load_before)}; after {', '.join(f'{x:.2f}' for x in load_after)}")
-    print("  reports: " + (f"DIFFER from the warm-up serial run's in {'; '.join(differing)}" if differing else "every run's equal the serial run's"))
+    print("  reports: " + (f"DIFFER from the warm-up run's in {'; '.join(differing)}" if differing else "every run's equal the warm-up run's (made as before)"))
     print(f"  target: {'met' if ratio <= TARGET_RATIO else 'NOT met'}")
     return 1 if differing else 0
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -43,9 +45,9 @@ class Deployed:
     work: Path
     env: dict[str, str]  # pointed at the emulator only
 
-    def run(self, name: str, *args: str, environments: Path) -> subprocess.CompletedProcess[str]:
+    def run(self, name: str, *args: str, environments: Path, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """``python -m <args>`` from the repository root against the emulator; output in ``<name>.log``."""
-        env = {**self.env, "PLATFORM_ENVIRONMENTS_DIR": str(environments)}
+        env = {**self.env, "PLATFORM_ENVIRONMENTS_DIR": str(environments), **(extra or {})}
         result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
         (self.work / f"{name}.log").write_text(f"$ {' '.join(args)}\n{result.stdout}\n--- stderr ---\n{result.stderr}")
         return result
@@ -393,22 +395,36 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
 
 
 def test_stacks_planned_at_once_report_what_one_after_another_reports(deployed: Deployed) -> None:
-    """plan.yml's command with the stacks planned at once (``--jobs 2``) and one after another
-    (``--jobs 1``) on the same change: the same JSON per stack (Terraform's ``timestamp`` of the
-    plan and the order of its ``relevant_attributes`` aside), the same deferred stacks, messages and
-    exit code. The change renames the cluster, so Terraform replaces it and its outputs change: the
-    stacks reading them are deferred, whether their plans ran beside the cluster's or not."""
+    """plan.yml's command with the stacks planned at once (``--jobs 2``, in stack directories never
+    initialized) and one after another (``--jobs 1``), each stack's state read, plan and show served
+    by one AWS provider process (the default), against the plan as it was made before either: one stack after another, Terraform starting the
+    provider for each command (``--jobs 1 --no-reuse-provider``). On the same change: the same JSON
+    per stack (Terraform's ``timestamp`` of the plan and the order of its ``relevant_attributes``
+    aside), the same deferred stacks, messages and exit code. The change renames the cluster, so
+    Terraform replaces it and its outputs change: the stacks reading them are deferred, whether
+    their plans ran beside the cluster's or not. Terraform's own debug log says whether it started
+    the hashicorp/aws plugin or used the one it was given ("unmanaged provider")."""
     environments = write_environment(deployed.work / "jobs" / "environments", drop_flow_logs)
     synth = deployed.run("jobs-synth", "tools.delivery", "cdktf", "synth", ENV, "--outdir", str(deployed.outdir), environments=environments)
     assert synth.returncode == 0, tail(synth)
     rename_cluster(deployed.outdir)
-    runs = {}
-    for jobs in ("1", "2"):
-        plans = deployed.work / "jobs" / f"plans-{jobs}"
-        with phase(f"plan --jobs {jobs}"):
+    # As a pull request's runner has them: synthesized, never initialized (no .terraform, no lock
+    # file), so the first stack's init installs hashicorp/aws and the later ones reuse it.
+    fresh = deployed.work / "jobs" / "fresh"
+    shutil.copytree(deployed.outdir, fresh, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "tfplan"))
+    runs, started, reattached = {}, {}, {}
+    for label, flags, outdir in (
+        ("before", ["--jobs", "1", "--no-reuse-provider"], deployed.outdir),
+        ("1", ["--jobs", "1"], deployed.outdir),
+        ("2", ["--jobs", "2"], fresh),
+    ):
+        plans = deployed.work / "jobs" / f"plans-{label}"
+        log = deployed.work / "jobs" / f"terraform-{label}.log"
+        with phase(f"plan {' '.join(flags)}"):
             planned = deployed.run(
-                f"jobs-{jobs}", "tools.delivery", "plan", ENV, "--defer", "--no-cluster-refresh",
-                "--outdir", str(deployed.outdir), "--out", str(plans), "--jobs", jobs, environments=environments,
+                f"jobs-{label}", "tools.delivery", "plan", ENV, "--defer", "--no-cluster-refresh",
+                "--outdir", str(outdir), "--out", str(plans), *flags, environments=environments,
+                extra={"TF_LOG": "debug", "TF_LOG_PATH": str(log)},
             )  # fmt: skip
         files = {}
         for path in sorted(plans.iterdir()):
@@ -424,9 +440,19 @@ def test_stacks_planned_at_once_report_what_one_after_another_reports(deployed: 
         said = [
             line for line in planned.stderr.replace(str(plans), "<out>").splitlines() if line.startswith(("+ (", "tools.delivery")) or ": deferred: " in line
         ]
-        runs[jobs] = (planned.returncode, files, said)
-    assert runs["1"][0] == 0, runs["1"][2]
-    assert runs["2"] == runs["1"], first_difference(runs["1"], runs["2"])
-    deferred = runs["1"][1]["deferred.txt"]
+        runs[label] = (planned.returncode, files, said)
+        text = log.read_text()
+        started[label] = len(re.findall(r"starting plugin: path=\S*terraform-provider-aws", text))
+        reattached[label] = text.count('Provider registry.terraform.io/hashicorp/aws is overridden as an "unmanaged provider"')
+    assert runs["before"][0] == 0, runs["before"][2]
+    assert runs["1"] == runs["before"], first_difference(runs["before"], runs["1"])
+    assert runs["2"] == runs["before"], first_difference(runs["before"], runs["2"])
+    deferred = runs["before"][1]["deferred.txt"]
     assert f"{ENV}-storage\tplanned after {ENV}-cluster is applied" in deferred, deferred
-    assert f"{ENV}-cluster.json" in runs["1"][1] and f"{ENV}-storage.json" not in runs["1"][1]
+    assert f"{ENV}-cluster.json" in runs["before"][1] and f"{ENV}-storage.json" not in runs["before"][1]
+    # Before: Terraform started hashicorp/aws itself, several times per planned stack. Now: never
+    # for plan, show or the state read; every one of them used the process it was given.
+    planned_stacks = len([n for n in runs["before"][1] if n.startswith(f"{ENV}-")])
+    assert started["before"] >= 2 * planned_stacks and reattached["before"] == 0, (started, reattached)
+    for label in ("1", "2"):
+        assert started[label] == 0 and reattached[label] >= 2 * planned_stacks, (label, started, reattached)

@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         default=default_jobs(),
         help="stacks planned at once (default: this machine's cores); the reports are those of --jobs 1, one stack after another",
     )
+    p.add_argument(
+        "--no-reuse-provider",
+        action="store_true",
+        help="let Terraform start the AWS provider for each command, instead of one process per stack for its plan and show (same reports)",
+    )
     p = sub.add_parser("apply")
     p.add_argument("environment")
     p.add_argument("--plans", type=Path, help="apply exactly the saved plans in this directory (plan --save)")
@@ -132,6 +137,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             defer=args.defer,
             refresh_cluster=not args.no_cluster_refresh,
             jobs=args.jobs,
+            reuse_provider=not args.no_reuse_provider,
         ):
             print(path)
     elif args.command == "apply":

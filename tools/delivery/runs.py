@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from tools.cli import UserError
 from tools.delivery.changes import OUTDIR
 from tools.delivery.plan_jobs import in_order
+from tools.delivery.provider_server import SharedInstall, installed_binary, serving
 from tools.delivery.scrub import scrub
 from tools.delivery.stacks import (
     _refuse_local_backends,
@@ -55,26 +57,44 @@ class _Planned:
     error: UserError | None = None
 
 
-def _plan_one(workdir: Path, env: dict[str, str], *, lock: bool, refresh_cluster: bool, init_lock: threading.Lock) -> _Planned:
-    """init, the version-jump check, plan and ``show -json`` of one stack, its output kept aside."""
+def _plan_one(
+    workdir: Path, env: dict[str, str], *, lock: bool, refresh_cluster: bool, init_lock: threading.Lock, reuse_provider: bool, shared: SharedInstall | None
+) -> _Planned:
+    """init, the version-jump check, plan and ``show -json`` of one stack, its output kept aside.
+    With ``reuse_provider`` they use one AWS provider process (tools/delivery/provider_server.py),
+    started from the plugin ``shared`` holds when there is one for this stack (its init then
+    installs only the other providers), else from the one this stack's own init installed."""
     log = io.StringIO()
     piped: dict[str, Any] = {"stdout": subprocess.PIPE, "log": log}
     try:
         # One init at a time: Terraform's plugin cache is not safe for concurrent writers
         # (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache).
         with init_lock:
-            run_terraform(["init", "-input=false", "-no-color"], workdir, env, **piped)
-        refuse_version_jump(workdir, env)  # more than one Kubernetes minor past the state: refused before planning
+            binary = shared.binary_for(workdir) if shared is not None else None
+            initialized = binary is None
+            if initialized:
+                run_terraform(["init", "-input=false", "-no-color"], workdir, env, **piped)
+                if reuse_provider:
+                    binary = installed_binary(workdir)
+                    if shared is not None:
+                        shared.offer(binary)
         (workdir / "tfplan").unlink(missing_ok=True)
         refresh = [] if refresh_cluster or not _talks_to_cluster(workdir) else ["-refresh=false"]
-        planned = run_terraform(
-            ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", *refresh, "-out=tfplan"], workdir, env, check=False, **piped
-        )
-        if planned.returncode and not (workdir / "tfplan").is_file():
-            raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
-        # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
-        # resource) is kept: the report says what blocked it, and exits 3.
-        shown = json.loads(run_terraform(["show", "-json", "tfplan"], workdir, env, capture_output=True, log=log).stdout)
+        with serving(workdir, env, log, binary=binary) if reuse_provider else nullcontext(env) as tf_env:
+            if not initialized:
+                with init_lock:
+                    run_terraform(["init", "-input=false", "-no-color"], workdir, tf_env, **piped)
+            # More than one Kubernetes minor past the state: refused before planning. (Its
+            # ``state pull`` skips Terraform's hash of the provider binary when it is reattached.)
+            refuse_version_jump(workdir, tf_env)
+            planned = run_terraform(
+                ["plan", "-input=false", "-no-color", f"-lock={str(lock).lower()}", *refresh, "-out=tfplan"], workdir, tf_env, check=False, **piped
+            )
+            if planned.returncode and not (workdir / "tfplan").is_file():
+                raise UserError(f"{workdir.name}: terraform plan failed (exit {planned.returncode}); Terraform's message is above", 1)
+            # A plan that failed but was saved (``errored``: e.g. it would destroy a prevent_destroy
+            # resource) is kept: the report says what blocked it, and exits 3.
+            shown = json.loads(run_terraform(["show", "-json", "tfplan"], workdir, tf_env, capture_output=True, log=log).stdout)
     except UserError as exc:
         return _Planned(log.getvalue(), error=exc)
     return _Planned(log.getvalue(), shown=shown)
@@ -90,6 +110,7 @@ def plan(
     defer: bool = False,
     refresh_cluster: bool = True,
     jobs: int = 1,
+    reuse_provider: bool = True,
 ) -> list[Path]:
     """Plan every stack; ``out/<stack>.json`` is ``terraform show -json`` of its plan without its
     sensitive values (tools/delivery/scrub.py), and
@@ -114,6 +135,11 @@ def plan(
     raised is what ``jobs=1`` (one stack after another, in order) gives: each stack's output is
     printed in stack order, a stack found deferred only after it was planned has its plan dropped,
     and the first failing stack in order fails the run with nothing after it written.
+
+    With ``reuse_provider`` (the default) a stack's state read, plan and ``show -json`` use one
+    hashicorp/aws process started for it, and, unless ``save``, the stacks after the first that pin
+    the same provider version reuse the plugin its init installed
+    (tools/delivery/provider_server.py); the reports are the same as without.
     """
     stacks = stack_order(env_name, outdir)
     _refuse_local_backends(env_name, stacks, outdir)
@@ -128,9 +154,13 @@ def plan(
         return [d for d in deps.get(stack, []) if d in moving or d in deferred] if (defer or save) else []
 
     init_lock = threading.Lock()
+    # A saved plan records the lock file it was made with: each stack's own init makes it whole.
+    shared = SharedInstall() if reuse_provider and not save else None
 
     def task(stack: str) -> _Planned:
-        return _plan_one(outdir / "stacks" / stack, env, lock=lock, refresh_cluster=refresh_cluster, init_lock=init_lock)
+        return _plan_one(
+            outdir / "stacks" / stack, env, lock=lock, refresh_cluster=refresh_cluster, init_lock=init_lock, reuse_provider=reuse_provider, shared=shared
+        )
 
     for stack, result in in_order(stacks, task, jobs=jobs, skip=lambda s: bool(blocked(s))):
         upstream = blocked(stack)
