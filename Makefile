@@ -168,7 +168,7 @@ local-down: venv ## Destroy every stack in reverse order and stop the emulator
 test-e2e: venv ## Apply/plan/destroy, lock contention and killed-apply tests against the emulator
 	$(PY) -m pytest tests/e2e
 
-bench-plan: venv ## Plan of local on the emulator: stacks one after another vs at once (--jobs), ratio of interleaved runs
+bench-plan: venv ## Plan of local on the emulator: as made before (serial, provider per command) vs the default (--jobs, provider per stack), interleaved
 	$(PY) bench/plan_bench.py
 
 # --- Kubernetes side rendered ---
