@@ -8,7 +8,8 @@ Brings ``local`` up as the end-to-end tests do (tests/e2e/e2e_support.py's envir
 tools/local_workspace.py's synth and per-stack apply, tools/emulator's moto on 127.0.0.1), keeping
 the stacks real Terraform can apply here (the AWS-only ones: no helm or kubernetes provider can be
 had offline), then times the whole ``python -m tools.delivery plan local --defer
---no-cluster-refresh`` process as plan.yml runs it, in turn: before, serial, concurrent, before, ...
+--no-cluster-refresh`` process as plan.yml runs it, each from stack directories never initialized
+(as a pull request's runner has them), in turn: before, serial, concurrent, before, ...
 Each round gives a ratio (concurrent / before), so a machine whose speed drifts during the run
 still gives a fair figure. Every run's reports (each stack's JSON, deferred.txt, exit code, the
 Terraform commands it ran in order and its deferrals) must equal the warm-up run's (made as before),
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -99,7 +101,16 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
     return None if a == b else f"{path}: {json.dumps(a)[:160]} != {json.dumps(b)[:160]}"
 
 
+def fresh_copy(outdir: Path, dest: Path) -> Path:
+    """The synthesized stacks as a pull request's runner has them: never initialized (no
+    .terraform, no lock file); Terraform's plugin cache stays warm, as the workflows' cache keeps it."""
+    shutil.copytree(outdir, dest, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "tfplan"))
+    return dest
+
+
 def plan_once(env: dict[str, str], outdir: Path, out: Path, flags: list[str]) -> tuple[float, dict[str, Any]]:
+    """One timed run, from a fresh copy of ``outdir`` (made before the clock starts)."""
+    outdir = fresh_copy(outdir, out.with_name(out.name + "-stacks"))
     command = [sys.executable, "-m", "tools.delivery", "plan", ENV, "--defer", "--no-cluster-refresh", "--outdir", str(outdir), "--out", str(out)]
     started = time.perf_counter()
     proc = subprocess.run([*command, *flags], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
@@ -124,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator, outdir, environments = applied(tmp)
         try:
             env = {**emulator.terraform_env(dict(os.environ)), "PLATFORM_ENVIRONMENTS_DIR": str(environments)}
-            # Not timed: the first init of each stack links the providers into .terraform/.
+            # Not timed: fills Terraform's plugin cache, as the workflows' cache has it.
             _, reference = plan_once(env, outdir, tmp / "warm-up", BEFORE)
             times: dict[str, list[float]] = {kind: [] for kind in kinds}
             ratios, differing = [], []

@@ -5,6 +5,12 @@ sleeps as long as the stack's entry in ``$FAKE_TF_CONFIG`` says and appends its 
 Per stack (the working directory's name): ``plan_seconds``; ``moves`` (its plan changes a
 ``cross-stack-output-*`` output, as cdktf names the outputs other stacks read); ``fail`` (the plan
 fails without saving a plan file). What it prints is fixed per stack, so two runs print the same.
+
+Providers, as Terraform handles them: ``init`` installs hashicorp/aws (a copy of
+``$FAKE_TF_PLUGIN``, when set) where Terraform's provider cache puts it, unless the stack
+configures no aws provider or ``TF_REATTACH_PROVIDERS`` names it (Terraform installs no
+"unmanaged" provider). Each event also records the process id ``TF_REATTACH_PROVIDERS`` names
+(None without it).
 """
 
 from __future__ import annotations
@@ -15,9 +21,26 @@ import sys
 import time
 from pathlib import Path
 
+AWS = "registry.terraform.io/hashicorp/aws"
+
+
+def reattached() -> int | None:
+    given = os.environ.get("TF_REATTACH_PROVIDERS")
+    return int(json.loads(given)[AWS]["Pid"]) if given else None
+
+
+def install_aws() -> None:
+    plugin = os.environ.get("FAKE_TF_PLUGIN")
+    configured = json.loads(Path("cdk.tf.json").read_text()).get("provider", {}).get("aws")
+    if plugin and configured and reattached() is None:
+        package = Path(".terraform/providers", AWS, "5.100.0", "linux_amd64")
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "terraform-provider-aws_v5.100.0_x5").write_text(f"#!{sys.executable}\n" + Path(plugin).read_text())
+        (package / "terraform-provider-aws_v5.100.0_x5").chmod(0o755)
+
 
 def note(what: str, command: str, stack: str) -> None:
-    line = json.dumps([time.time(), what, command, stack]) + "\n"
+    line = json.dumps([time.time(), what, command, stack, reattached()]) + "\n"
     fd = os.open(os.environ["FAKE_TF_EVENTS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, line.encode())  # one write with O_APPEND: lines of concurrent runs do not mix
@@ -42,6 +65,7 @@ def main(argv: list[str]) -> int:
     try:
         if command == "init":
             time.sleep(0.05)
+            install_aws()
             print(f"Initializing {stack}\nTerraform has been successfully initialized!")
         elif command == "plan":
             time.sleep(float(me.get("plan_seconds", 0.3)))

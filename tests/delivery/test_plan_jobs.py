@@ -13,8 +13,6 @@ every stack downstream of it; the first failure fails the run.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,84 +20,7 @@ from typing import Any
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-ENV = "fake"
-# stack -> the stacks it reads (its upstream)
-DEPENDS = {
-    "state": [],
-    "network": ["state"],
-    "cluster": ["network", "state"],
-    "storage": ["cluster", "network"],
-    "addons-aws": ["cluster"],
-    "teams-aws": ["cluster"],
-}
-
-
-def name(layer: str) -> str:
-    return f"{ENV}-{layer}"
-
-
-def downstream(layer: str) -> set[str]:
-    found: set[str] = set()
-    while True:
-        more = {s for s, deps in DEPENDS.items() if s not in found and (layer in deps or found & set(deps))}
-        if not more:
-            return {name(s) for s in found}
-        found |= more
-
-
-def synthesized(outdir: Path) -> Path:
-    for layer in DEPENDS:
-        (outdir / "stacks" / name(layer)).mkdir(parents=True)
-        (outdir / "stacks" / name(layer) / "cdk.tf.json").write_text(json.dumps({"resource": {"terraform_data": {"x": {}}}}))
-    stacks = {name(s): {"name": name(s), "dependencies": [name(d) for d in deps]} for s, deps in DEPENDS.items()}
-    (outdir / "manifest.json").write_text(json.dumps({"version": "0.21.0", "stacks": stacks}))
-    return outdir
-
-
-def plan(tmp: Path, label: str, jobs: int, config: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One ``tools.delivery plan --defer`` run with ``config`` for the fake Terraform."""
-    work = tmp / label
-    outdir = synthesized(work / "cdktf.out")
-    bin_dir = work / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "terraform").write_text(f"#!{sys.executable}\n" + (HERE / "fake_terraform.py").read_text())
-    (bin_dir / "terraform").chmod(0o755)
-    (work / "config.json").write_text(json.dumps({name(s): c for s, c in config.items()}))
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "PLATFORM_PROVIDERS_FROM_REGISTRY": "1",  # no provider mirror needed: the fake installs nothing
-        "FAKE_TF_CONFIG": str(work / "config.json"),
-        "FAKE_TF_EVENTS": str(work / "events.jsonl"),
-    }
-    out = work / "plans"
-    args = ["plan", ENV, "--defer", "--outdir", str(outdir), "--out", str(out), "--jobs", str(jobs)]
-    proc = subprocess.run([sys.executable, "-m", "tools.delivery", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
-    events = [json.loads(line) for line in (work / "events.jsonl").read_text().splitlines()] if (work / "events.jsonl").exists() else []
-    files = {p.name: p.read_text() for p in sorted(out.iterdir())} if out.exists() else {}
-    return {"rc": proc.returncode, "stderr": proc.stderr.replace(str(work), "<work>"), "files": files, "events": events}
-
-
-def spans(events: list[Any], command: str) -> dict[str, tuple[float, float]]:
-    starts = {e[3]: e[0] for e in events if e[1] == "start" and e[2] == command}
-    return {s: (t, next(e[0] for e in events if e[1] == "end" and e[2] == command and e[3] == s)) for s, t in starts.items()}
-
-
-def most_at_once(runs: dict[str, tuple[float, float]]) -> int:
-    edges = sorted([(t0, 1) for t0, _ in runs.values()] + [(t1, -1) for _, t1 in runs.values()])
-    level = peak = 0
-    for _, step in edges:
-        level += step
-        peak = max(peak, level)
-    return peak
-
-
-def same_reports(serial: dict[str, Any], concurrent: dict[str, Any]) -> None:
-    assert concurrent["rc"] == serial["rc"]
-    assert concurrent["files"] == serial["files"]
-    assert concurrent["stderr"] == serial["stderr"]
+from tests.delivery.plan_harness import DEPENDS, ENV, ROOT, downstream, most_at_once, name, plan, same_reports, spans
 
 
 def test_plans_run_at_once_up_to_jobs_and_report_as_one_after_another(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import platform
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Mapping
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.delivery.provider_server import SharedInstall, serving
+from tools.delivery.provider_server import SharedInstall, serving, single_aws_configuration
+
+ROOT = Path(__file__).resolve().parents[2]
 
 REATTACH = {
     "registry.terraform.io/hashicorp/aws": {
@@ -51,13 +54,9 @@ time.sleep(600)
 """
 
 
-def _os_arch() -> str:
-    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(platform.machine().lower(), platform.machine().lower()) }"
-
-
 def install(workdir: Path, behaviour: str, *, version: str = "5.100.0") -> Path:
     """A stand-in plugin where ``terraform init`` installs hashicorp/aws ``version``."""
-    package = workdir / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws" / version / _os_arch()
+    package = workdir / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws" / version / "linux_amd64"
     package.mkdir(parents=True)
     binary = package / f"terraform-provider-aws_v{version}_x5"
     binary.write_text(PLUGIN.format(python=sys.executable, behaviour=behaviour))
@@ -77,6 +76,14 @@ def alive(pid: int) -> bool:
     # A zombie is gone for our purpose; /proc says which (Linux).
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split(")")[1].split()[0] != "Z"
+
+
+def gone(pid: int, within: float) -> bool:
+    """Whether the process ends within ``within`` seconds (a signal is delivered asynchronously)."""
+    deadline = time.monotonic() + within
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not alive(pid)
 
 
 def record(tmp_path: Path) -> dict[str, object]:
@@ -112,7 +119,7 @@ def test_a_plugin_ignoring_sigterm_is_killed(tmp_path: Path, env: dict[str, str]
     started = time.monotonic()
     with serving(tmp_path, env, io.StringIO()):
         pid = int(record(tmp_path)["pid"])  # type: ignore[call-overload]
-    assert not alive(pid)
+    assert gone(pid, within=5)
     assert time.monotonic() - started < 10
 
 
@@ -148,24 +155,70 @@ def test_without_exactly_one_installed_aws_plugin_terraform_starts_its_own(tmp_p
     assert not (tmp_path / "record.json").exists()
 
 
-def test_what_the_plugin_wrote_is_in_the_log_when_the_stack_fails(tmp_path: Path, env: dict[str, str]) -> None:
+def test_what_the_plugin_says_stays_out_of_the_log_unless_it_crashed(tmp_path: Path, env: dict[str, str]) -> None:
+    """A failing stack's output is what it is when Terraform starts the plugin: Terraform keeps a
+    plugin's stderr to its own log, and prints it only as a crash report (Go's ``panic: ``)."""
     install(tmp_path, prints(REATTACH))
     log = io.StringIO()
     with pytest.raises(RuntimeError), serving(tmp_path, env, log):
-        pid = int(record(tmp_path)["pid"])  # type: ignore[call-overload]
         raise RuntimeError("terraform plan failed")
-    assert "Starting github.com/hashicorp/terraform-provider-aws@5.100.0" in log.getvalue()
-    assert not alive(pid)
+    assert log.getvalue() == ""
 
 
-def test_a_ctrl_c_at_the_terminal_reaches_terraform_not_the_plugin(tmp_path: Path, env: dict[str, str]) -> None:
-    """Terraform asks the plugin to stop (StopProvider) on an interrupt; a SIGINT to the terminal's
-    process group must not kill the plugin under it."""
+def test_a_plugin_crash_report_is_in_the_log(tmp_path: Path, env: dict[str, str]) -> None:
+    crash = "panic: runtime error: invalid memory address or nil pointer dereference\ngoroutine 112 [running]:\nmain.main()"
+    install(tmp_path, prints(REATTACH) + f"\nprint({crash!r}, file=sys.stderr, flush=True)\nsys.exit(2)")
+    log = io.StringIO()
+    with pytest.raises(RuntimeError), serving(tmp_path, env, log):
+        time.sleep(0.5)
+        raise RuntimeError("terraform plan failed: the plugin exited")
+    assert log.getvalue().endswith(f"the registry.terraform.io/hashicorp/aws plugin crashed:\n{crash}\n"), log.getvalue()
+    assert "Starting github.com/hashicorp/terraform-provider-aws" not in log.getvalue()
+
+
+def test_the_plugin_does_not_outlive_a_planner_killed_with_sigkill(tmp_path: Path, env: dict[str, str]) -> None:
     install(tmp_path, prints(REATTACH))
-    with serving(tmp_path, env, io.StringIO()):
-        pid = int(record(tmp_path)["pid"])  # type: ignore[call-overload]
-        assert os.getpgid(pid) != os.getpgid(0)
-        assert os.getpgid(pid) == pid  # its own group: the terminal's SIGINT goes to the caller's
+    planner = (
+        "import io, os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from tools.delivery.provider_server import serving\n"
+        f"with serving(Path({str(tmp_path)!r}), {env!r}, io.StringIO()):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", planner], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pid = int(record(tmp_path)["pid"])  # type: ignore[call-overload]
+    assert gone(pid, within=10), "the plugin outlived the planner"
+
+
+def test_a_plugin_that_cannot_be_started_leaves_terraform_to_start_its_own(tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    install(tmp_path, prints(REATTACH))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(8, "Exec format error")
+
+    monkeypatch.setattr("tools.delivery.provider_server.subprocess.Popen", refuse)
+    log = io.StringIO()
+    with serving(tmp_path, env, log) as given:
+        assert given == env
+    assert "cannot start terraform-provider-aws_v5.100.0_x5 ([Errno 8] Exec format error): Terraform starts its own" in log.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("provider", "module", "single"),
+    [
+        ({"aws": [{"region": "eu-west-1"}]}, None, True),  # as cdktf writes it
+        ({"aws": {"region": "eu-west-1"}}, None, True),
+        ({"aws": [{"region": "eu-west-1"}], "helm": [{}]}, None, True),
+        ({"aws": [{"region": "eu-west-1"}, {"alias": "us_east_1", "region": "us-east-1"}]}, None, False),
+        ({"aws": [{"region": "eu-west-1"}]}, {"vpc": {"source": "terraform-aws-modules/vpc/aws"}}, False),
+        ({}, None, False),
+    ],
+)
+def test_only_a_stack_with_one_aws_configuration_shares_a_process(tmp_path: Path, provider: dict[str, object], module: object, single: bool) -> None:
+    doc: dict[str, object] = {"provider": provider, **({"module": module} if module else {})}
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(doc))
+    assert single_aws_configuration(tmp_path) is single
 
 
 def stack(tmp_path: Path, name: str, aws: dict[str, str] | None) -> Path:

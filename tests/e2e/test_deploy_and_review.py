@@ -395,10 +395,11 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
 
 
 def test_stacks_planned_at_once_report_what_one_after_another_reports(deployed: Deployed) -> None:
-    """plan.yml's command with the stacks planned at once (``--jobs 2``, in stack directories never
-    initialized) and one after another (``--jobs 1``), each stack's state read, plan and show served
-    by one AWS provider process (the default), against the plan as it was made before either: one stack after another, Terraform starting the
-    provider for each command (``--jobs 1 --no-reuse-provider``). On the same change: the same JSON
+    """plan.yml's command, each run in stack directories never initialized, with the stacks planned
+    at once (``--jobs 2``) and one after another (``--jobs 1``), each stack's state read, plan and
+    show served by one AWS provider process (the default), against the plan as it was made before:
+    one stack after another, Terraform starting the provider for each command (``--jobs 1
+    --no-reuse-provider``). On the same change: the same JSON
     per stack (Terraform's ``timestamp`` of the plan and the order of its ``relevant_attributes``
     aside), the same deferred stacks, messages and exit code. The change renames the cluster, so
     Terraform replaces it and its outputs change: the stacks reading them are deferred, whether
@@ -408,16 +409,12 @@ def test_stacks_planned_at_once_report_what_one_after_another_reports(deployed: 
     synth = deployed.run("jobs-synth", "tools.delivery", "cdktf", "synth", ENV, "--outdir", str(deployed.outdir), environments=environments)
     assert synth.returncode == 0, tail(synth)
     rename_cluster(deployed.outdir)
-    # As a pull request's runner has them: synthesized, never initialized (no .terraform, no lock
-    # file), so the first stack's init installs hashicorp/aws and the later ones reuse it.
-    fresh = deployed.work / "jobs" / "fresh"
-    shutil.copytree(deployed.outdir, fresh, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "tfplan"))
     runs, started, reattached = {}, {}, {}
-    for label, flags, outdir in (
-        ("before", ["--jobs", "1", "--no-reuse-provider"], deployed.outdir),
-        ("1", ["--jobs", "1"], deployed.outdir),
-        ("2", ["--jobs", "2"], fresh),
-    ):
+    for label, flags in (("before", ["--jobs", "1", "--no-reuse-provider"]), ("1", ["--jobs", "1"]), ("2", ["--jobs", "2"])):
+        # As a pull request's runner has them: synthesized, never initialized (no .terraform, no
+        # lock file), so with reuse the first stack's init installs hashicorp/aws for the others.
+        outdir = deployed.work / "jobs" / f"stacks-{label}"
+        shutil.copytree(deployed.outdir, outdir, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "tfplan"))
         plans = deployed.work / "jobs" / f"plans-{label}"
         log = deployed.work / "jobs" / f"terraform-{label}.log"
         with phase(f"plan {' '.join(flags)}"):

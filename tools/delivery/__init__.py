@@ -4,10 +4,11 @@
     python -m tools.delivery stacks <env>                  # that environment's stacks, dependencies first
     python -m tools.delivery region <env>
     python -m tools.delivery plan <env> --out plans/ [--outdir DIR] [--save] [--defer] [--no-cluster-refresh] [--jobs N]
-                                                           # terraform plan + show -json without sensitive values
+                                  [--no-reuse-provider]    # terraform plan + show -json without sensitive values
                                                            # per stack, and stacks-not-synthesized.json (below)
                                                            # up to N stacks at once (default: the cores),
-                                                           # reported as one after another (plan_jobs.py)
+                                                           # reported as one after another (plan_jobs.py); one
+                                                           # AWS provider process per stack (provider_server.py)
     python -m tools.delivery apply <env> [--plans DIR | --reviewed DIR [--summary FILE]]
                                                            # terraform apply per stack, in order; with --plans
                                                            # exactly the saved plans of `plan --save`; with

@@ -17,7 +17,7 @@ from typing import Any
 from tools.cli import UserError
 from tools.delivery.changes import OUTDIR
 from tools.delivery.plan_jobs import in_order
-from tools.delivery.provider_server import SharedInstall, installed_binary, serving
+from tools.delivery.provider_server import SharedInstall, installed_binary, serving, single_aws_configuration
 from tools.delivery.scrub import scrub
 from tools.delivery.stacks import (
     _refuse_local_backends,
@@ -66,11 +66,13 @@ def _plan_one(
     installs only the other providers), else from the one this stack's own init installed."""
     log = io.StringIO()
     piped: dict[str, Any] = {"stdout": subprocess.PIPE, "log": log}
+    # Terraform hands every hashicorp/aws configuration of a stack to the one process it is given.
+    reuse_provider = reuse_provider and single_aws_configuration(workdir)
     try:
         # One init at a time: Terraform's plugin cache is not safe for concurrent writers
         # (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache).
         with init_lock:
-            binary = shared.binary_for(workdir) if shared is not None else None
+            binary = shared.binary_for(workdir) if shared is not None and reuse_provider else None
             initialized = binary is None
             if initialized:
                 run_terraform(["init", "-input=false", "-no-color"], workdir, env, **piped)
