@@ -105,8 +105,8 @@ def main() -> int:
         peak = max(peak_rss(main_py, Path(tmp) / f"mem-{i}") for i in range(2))
     load_after = os.getloadavg()[0]
     test_s, test_code = (0.0, 0) if args.no_make_test else make_target("test")
-    with tempfile.TemporaryDirectory(prefix="plan-bench-") as results:
-        plan_result = Path(results) / "result.json"
+    with tempfile.TemporaryDirectory(prefix="plan-bench-") as plan_dir:
+        plan_result = Path(plan_dir) / "result.json"
         plan = None if args.no_make_test or not has_target("bench-plan") else make_target("bench-plan", {"PLAN_BENCH_RESULT": str(plan_result)})
         planned = json.loads(plan_result.read_text()) if plan_result.is_file() else None
 
