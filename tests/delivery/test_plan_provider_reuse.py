@@ -31,7 +31,7 @@ def alive(pid: int) -> bool:
 
 
 def test_each_stack_plans_and_shows_with_one_process_started_from_the_first_install(tmp_path: Path) -> None:
-    config = {s: {"plan_seconds": 0.2} for s in DEPENDS}
+    config = {s: {"plan_seconds": 0.05} for s in DEPENDS}
     before = plan(tmp_path, "before", 1, config, flags=("--no-reuse-provider",), plugin=True)
     now = plan(tmp_path, "now", 2, config, plugin=True)
     assert before["rc"] == 0, before["stderr"]
@@ -55,7 +55,7 @@ def test_each_stack_plans_and_shows_with_one_process_started_from_the_first_inst
 def test_a_failing_run_says_what_it_says_when_terraform_starts_the_provider(tmp_path: Path) -> None:
     """The plugin's own output (its start-up line on stderr) is not the stack's: Terraform keeps a
     plugin's stderr to its debug log unless the plugin crashed."""
-    config: dict[str, dict[str, Any]] = {s: {"plan_seconds": 0.2} for s in DEPENDS}
+    config: dict[str, dict[str, Any]] = {s: {"plan_seconds": 0.05} for s in DEPENDS}
     config["cluster"]["fail"] = True
     before = plan(tmp_path, "before", 1, config, flags=("--no-reuse-provider",), plugin=True)
     now = plan(tmp_path, "now", 2, config, plugin=True)
@@ -68,7 +68,7 @@ def test_a_failing_run_says_what_it_says_when_terraform_starts_the_provider(tmp_
 
 def test_saved_plans_are_made_with_each_stack_s_own_install(tmp_path: Path) -> None:
     """A saved plan carries the lock file it was made with (apply --plans applies it elsewhere)."""
-    config = {s: {"plan_seconds": 0.1} for s in DEPENDS}
+    config = {s: {"plan_seconds": 0.05} for s in DEPENDS}
     saved = plan(tmp_path, "saved", 2, config, flags=("--save",), plugin=True)
     assert saved["rc"] == 0, saved["stderr"]
     inits, planned = by_stack(saved["events"], "init"), by_stack(saved["events"], "plan")
@@ -80,7 +80,7 @@ def test_saved_plans_are_made_with_each_stack_s_own_install(tmp_path: Path) -> N
 def test_a_stack_with_an_aliased_aws_provider_is_left_to_terraform(tmp_path: Path) -> None:
     """Terraform would send both configurations to the one process it is given."""
     aliased = {"aws": [*ONE_AWS["aws"], {"alias": "us_east_1", "region": "us-east-1"}]}
-    config = {s: {"plan_seconds": 0.1} for s in DEPENDS}
+    config = {s: {"plan_seconds": 0.05} for s in DEPENDS}
     now = plan(tmp_path, "now", 2, config, plugin=True, providers={"cluster": aliased})
     assert now["rc"] == 0, now["stderr"]
     inits, planned = by_stack(now["events"], "init"), by_stack(now["events"], "plan")

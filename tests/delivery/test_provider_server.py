@@ -131,13 +131,13 @@ def test_a_plugin_ignoring_sigterm_is_killed(tmp_path: Path, env: dict[str, str]
             prints({"registry.terraform.io/hashicorp/google": REATTACH["registry.terraform.io/hashicorp/aws"]}),
             "offered ['registry.terraform.io/hashicorp/google']",
         ),
-        ("print('Provider started.', flush=True)", "printed no TF_REATTACH_PROVIDERS within 2s"),
+        ("print('Provider started.', flush=True)", "printed no TF_REATTACH_PROVIDERS within 1s"),
     ],
 )
 def test_a_plugin_that_does_not_come_up_leaves_terraform_to_start_its_own(tmp_path: Path, env: dict[str, str], behaviour: str, said: str) -> None:
     install(tmp_path, behaviour)
     log = io.StringIO()
-    with serving(tmp_path, env, log, timeout=2) as given:
+    with serving(tmp_path, env, log, timeout=1) as given:
         assert given == env
     assert said in log.getvalue(), log.getvalue()
     assert "Terraform starts its own" in log.getvalue()
