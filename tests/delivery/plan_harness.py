@@ -27,6 +27,16 @@ DEPENDS = {
 }
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a zombie (ended, not yet reaped) does not (/proc/<pid>/stat, Linux)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[1].split()[0] != "Z"
+
+
 def name(layer: str) -> str:
     return f"{ENV}-{layer}"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.delivery.plan_harness import DEPENDS, ONE_AWS, name, plan, same_reports
+from tests.delivery.plan_harness import DEPENDS, ONE_AWS, alive, name, plan, same_reports
 
 INSTALLED = Path(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5")
 
@@ -23,11 +23,6 @@ INSTALLED = Path(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100
 def by_stack(events: list[Any], command: str) -> dict[str, int | None]:
     """The reattached process id each stack's ``command`` was given (None: Terraform started its own)."""
     return {e[3]: e[4] for e in events if e[1] == "start" and e[2] == command}
-
-
-def alive(pid: int) -> bool:
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[1].split()[0] != "Z"
 
 
 def test_each_stack_plans_and_shows_with_one_process_started_from_the_first_install(tmp_path: Path) -> None:

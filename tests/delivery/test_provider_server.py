@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.delivery.plan_harness import alive
 from tools.delivery.provider_server import SharedInstall, serving, single_aws_configuration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,16 +67,6 @@ def install(workdir: Path, behaviour: str, *, version: str = "5.100.0") -> Path:
 
 def prints(reattach: Mapping[str, object]) -> str:
     return f"sys.stdout.write({BANNER.format(reattach=json.dumps(reattach))!r}); sys.stdout.flush()"
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for our purpose; /proc says which (Linux).
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[1].split()[0] != "Z"
 
 
 def gone(pid: int, within: float) -> bool:
